@@ -1,0 +1,141 @@
+# This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+import re
+
+from trytond.i18n import gettext
+from trytond.model import Unique, fields
+from trytond.model.exceptions import ValidationError
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
+from trytond.tools import email_ as email_tools
+from trytond.transaction import Transaction, without_check_access
+
+CODE = re.compile(r'^[A-Z0-9_-]+$')
+COLOR = re.compile(r'^#[0-9A-Fa-f]{6}$')
+
+
+class Company(metaclass=PoolMeta):
+    "Operator"
+    __name__ = 'company.company'
+
+    code = fields.Char(
+        "Code", strip=True, size=16,
+        help="A short code of the operator, like OOREDOO.")
+    brand_name = fields.Char(
+        "Brand Name", help="The name shown to staff and customers.")
+    primary_color = fields.Char(
+        "Primary Colour", size=7, help="A hexadecimal colour like #E30613.")
+    secondary_color = fields.Char(
+        "Secondary Colour", size=7, help="A hexadecimal colour like #FFFFFF.")
+    website_host = fields.Char(
+        "Website Host", strip=True,
+        help="The host name of the operator's customer website.")
+    phone_country = fields.Many2One(
+        'country.country', "Phone Country",
+        help="The country used for phone numbers written without a "
+        "country code.")
+    admin_email = fields.Char(
+        "Administrator E-mail",
+        help="The e-mail address of the operator's administrator.")
+    features = fields.One2Many(
+        'telco.operator.feature', 'company', "Features",
+        help="The CRM features subscribed by the operator.")
+    users = fields.Many2Many(
+        'res.user-company.company', 'company', 'user', "Users",
+        readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('telco_code_unique', Unique(t, t.code),
+                'telco_base.msg_operator_code_unique'),
+            ('telco_host_unique', Unique(t, t.website_host),
+                'telco_base.msg_operator_host_unique'),
+            ]
+
+    @classmethod
+    def default_primary_color(cls):
+        return '#1F3A5F'
+
+    @classmethod
+    def default_secondary_color(cls):
+        return '#FFFFFF'
+
+    @property
+    def display_name(self):
+        return self.brand_name or self.rec_name
+
+    def enabled_features(self, date=None):
+        "Return the codes of the features running at the date"
+        pool = Pool()
+        Date = pool.get('ir.date')
+        if date is None:
+            with Transaction().set_context(company=self.id):
+                date = Date.today()
+        return {
+            s.feature.code for s in self.features
+            if s.running_on(date) and s.feature.active}
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        if values.get('code'):
+            values['code'] = values['code'].upper()
+        if values.get('website_host'):
+            values['website_host'] = values['website_host'].lower()
+        return values
+
+    @classmethod
+    def validate_fields(cls, companies, field_names):
+        super().validate_fields(companies, field_names)
+        for company in companies:
+            if company.code and not CODE.match(company.code):
+                raise ValidationError(gettext(
+                        'telco_base.msg_operator_code_invalid',
+                        code=company.code))
+            for color in [company.primary_color, company.secondary_color]:
+                if color and not COLOR.match(color):
+                    raise ValidationError(gettext(
+                            'telco_base.msg_operator_color_invalid',
+                            color=color, operator=company.rec_name))
+            if company.admin_email:
+                try:
+                    email_tools.validate_email(company.admin_email)
+                except email_tools.EmailNotValidError:
+                    raise ValidationError(gettext(
+                            'telco_base.msg_operator_email_invalid',
+                            email=company.admin_email,
+                            operator=company.rec_name))
+
+    @classmethod
+    def on_modification(cls, mode, companies, field_names=None):
+        pool = Pool()
+        Party = pool.get('party.party')
+        User = pool.get('res.user')
+        super().on_modification(mode, companies, field_names=field_names)
+        if mode == 'create':
+            # The operator's own party and the platform administrators
+            # belong to the new operator.
+            with without_check_access():
+                for company in companies:
+                    if not company.party.company:
+                        Party.write([company.party], {'company': company.id})
+                admins = User.platform_admins()
+                if admins:
+                    User.write(admins, {
+                            'companies': [
+                                ('add', [c.id for c in companies])],
+                            })
+
+
+class Employee(metaclass=PoolMeta):
+    __name__ = 'company.employee'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.party.domain = [
+            ('company', '=', Eval('company', -1)),
+            ]

@@ -1,0 +1,149 @@
+# This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+from trytond.i18n import gettext
+from trytond.model import ModelSQL, ModelView, Workflow, fields
+from trytond.model.exceptions import ValidationError
+from trytond.pool import Pool
+from trytond.pyson import Eval
+from trytond.transaction import Transaction, without_check_access
+from trytond.wizard import Button, StateTransition, StateView, Wizard
+
+KINDS = [
+    ('question', "Question"),
+    ('bug', "Bug Report"),
+    ]
+
+
+class AdminRequest(Workflow, ModelSQL, ModelView):
+    "Message to the platform administrator"
+    __name__ = 'telco.admin.request'
+
+    company = fields.Many2One(
+        'company.company', "Operator", required=True, readonly=True,
+        ondelete='CASCADE')
+    user = fields.Many2One(
+        'res.user', "From", required=True, readonly=True, ondelete='RESTRICT')
+    kind = fields.Selection(KINDS, "Kind", required=True, readonly=True)
+    subject = fields.Char("Subject", required=True, readonly=True)
+    body = fields.Text("Message", required=True, readonly=True)
+    answer = fields.Text(
+        "Answer",
+        states={
+            'readonly': Eval('state') != 'open',
+            'required': Eval('state') == 'answered',
+            })
+    answered_by = fields.Many2One('res.user', "Answered by", readonly=True)
+    state = fields.Selection([
+            ('open', "Open"),
+            ('answered', "Answered"),
+            ], "State", required=True, readonly=True, sort=False)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order.insert(0, ('create_date', 'DESC'))
+        cls._transitions |= {('open', 'answered')}
+        cls._buttons.update({
+                'answer_': {
+                    'invisible': Eval('state') != 'open',
+                    'depends': ['state'],
+                    },
+                })
+
+    @classmethod
+    def default_state(cls):
+        return 'open'
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+    @classmethod
+    def default_user(cls):
+        return Transaction().user
+
+    def get_rec_name(self, name):
+        return self.subject
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('answered')
+    def answer_(cls, requests):
+        pool = Pool()
+        Notification = pool.get('telco.notification')
+        for request in requests:
+            if not request.answer:
+                raise ValidationError(gettext(
+                        'telco_base.msg_admin_request_answer_required',
+                        subject=request.subject))
+        cls.write(requests, {'answered_by': Transaction().user})
+        for request in requests:
+            with Transaction().set_context(language=request.user.language
+                    and request.user.language.code):
+                subject = gettext(
+                    'telco_base.msg_admin_request_answered',
+                    subject=request.subject)
+            with without_check_access():
+                Notification.notify(
+                    [request.user], subject, request.answer,
+                    resource=request, company=request.company)
+
+    @classmethod
+    def send(cls, requests):
+        "Notify the platform administrators of the new requests"
+        pool = Pool()
+        User = pool.get('res.user')
+        Notification = pool.get('telco.notification')
+        admins = User.platform_admins()
+        kinds = dict(KINDS)
+        for request in requests:
+            subject = gettext(
+                'telco_base.msg_admin_request_notification',
+                kind=kinds[request.kind], user=request.user.rec_name,
+                operator=request.company.rec_name, subject=request.subject)
+            with without_check_access():
+                Notification.notify(
+                    admins, subject, request.body, resource=request,
+                    company=request.company)
+
+
+class ContactAdminStart(ModelView):
+    "Contact the Administrator"
+    __name__ = 'telco.admin.contact.start'
+
+    kind = fields.Selection(KINDS, "Kind", required=True)
+    subject = fields.Char("Subject", required=True)
+    body = fields.Text("Message", required=True)
+
+    @classmethod
+    def default_kind(cls):
+        return 'question'
+
+
+class ContactAdmin(Wizard):
+    "Contact the Administrator"
+    __name__ = 'telco.admin.contact'
+
+    start = StateView(
+        'telco.admin.contact.start',
+        'telco_base.admin_contact_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Send", 'send', 'tryton-ok', default=True),
+            ])
+    send = StateTransition()
+
+    def transition_send(self):
+        pool = Pool()
+        Request = pool.get('telco.admin.request')
+        request = Request(
+            kind=self.start.kind,
+            subject=self.start.subject,
+            body=self.start.body)
+        request.save()
+        Request.send([request])
+        self.model = Request
+        self.record = request
+        return 'end'
+
+    def end(self):
+        return 'reload'

@@ -1,0 +1,53 @@
+# This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+from trytond.model import fields
+from trytond.modules.company.model import CompanyMultiValueMixin
+from trytond.pool import PoolMeta
+from trytond.pyson import Eval
+from trytond.transaction import Transaction
+
+
+class Party(metaclass=PoolMeta):
+    __name__ = 'party.party'
+
+    company = fields.Many2One(
+        'company.company', "Operator", ondelete='RESTRICT',
+        states={
+            'readonly': Eval('id', -1) >= 0,
+            },
+        help="The operator that owns the party.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.categories.domain = [
+            ('company', '=', Eval('company', -1)),
+            ]
+        for field in cls._fields.values():
+            target = getattr(field, 'get_target', None)
+            if target and field._type in {'one2many', 'many2many'}:
+                if issubclass(target(), CompanyMultiValueMixin):
+                    field.context['company'] = Eval('company', -1)
+                    field.depends.add('company')
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+
+class Category(metaclass=PoolMeta):
+    __name__ = 'party.category'
+
+    company = fields.Many2One(
+        'company.company', "Operator", required=True, ondelete='CASCADE')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.parent.domain = [
+            ('company', '=', Eval('company', -1)),
+            ]
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')

@@ -1,0 +1,96 @@
+# This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+from sql import Literal
+
+from trytond.pool import Pool, PoolMeta
+from trytond.transaction import Transaction, without_check_access
+
+
+class User(metaclass=PoolMeta):
+    __name__ = 'res.user'
+
+    @classmethod
+    def _granted_companies(cls, user_id):
+        "Companies the user is member of, read without access checks"
+        pool = Pool()
+        UserCompany = pool.get('res.user-company.company')
+        table = UserCompany.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.select(
+                table.company, where=table.user == user_id))
+        return {c for c, in cursor}
+
+    @classmethod
+    def get_companies(cls):
+        # The REST API passes the caller's context without removing the
+        # private keys: a "_companies" sent by the caller must not widen
+        # what the user may see.
+        transaction = Transaction()
+        if (transaction.user
+                and '_companies' in transaction.context):
+            granted = cls._granted_companies(transaction.user)
+            return tuple(
+                c for c in transaction.context['_companies']
+                if c in granted)
+        return super().get_companies()
+
+    @classmethod
+    def _current_company(cls):
+        "Company used to gate features, read without access checks"
+        transaction = Transaction()
+        user_id = transaction.user
+        granted = cls._granted_companies(user_id)
+        company = transaction.context.get('company')
+        if isinstance(company, int) and company in granted:
+            return company
+        table = cls.__table__()
+        cursor = transaction.connection.cursor()
+        cursor.execute(*table.select(
+                table.company, where=table.id == user_id))
+        row = cursor.fetchone()
+        return row[0] if row else None
+
+    @classmethod
+    def get_groups(cls):
+        pool = Pool()
+        Feature = pool.get('telco.feature')
+        ModelData = pool.get('ir.model.data')
+        transaction = Transaction()
+        if transaction.user and '_groups' in transaction.context:
+            # Same as "_companies": never grant more than the user has.
+            with transaction.reset_context():
+                granted = set(super().get_groups())
+            groups = tuple(
+                g for g in transaction.context['_groups'] if g in granted)
+        else:
+            groups = super().get_groups()
+        if not transaction.user:
+            return groups
+        with without_check_access():
+            try:
+                platform = ModelData.get_id(
+                    'telco_base', 'group_platform_admin')
+            except KeyError:
+                # the module is being activated
+                return groups
+        if platform in groups:
+            return groups
+        disabled = Feature.disabled_groups(cls._current_company())
+        return tuple(g for g in groups if g not in disabled)
+
+    @classmethod
+    def platform_admins(cls):
+        "Active users of the platform administrator group"
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        UserGroup = pool.get('res.user-res.group')
+        with without_check_access():
+            group_id = ModelData.get_id('telco_base', 'group_platform_admin')
+        table = UserGroup.user_group_all_table()
+        user = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.join(user, condition=table.user == user.id
+                ).select(table.user,
+                where=(table.group == group_id)
+                & (user.active == Literal(True))))
+        return cls.browse([u for u, in cursor])
