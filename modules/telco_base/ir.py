@@ -5,6 +5,11 @@ from trytond.model.exceptions import AccessError
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction, without_check_access
 
+# models whose rules depend on the user
+USER_RULE_MODELS = {
+    'company.company', 'res.user', 'telco.notification',
+    'telco.admin.request'}
+
 
 class ModelAccess(metaclass=PoolMeta):
     __name__ = 'ir.model.access'
@@ -39,18 +44,14 @@ class Rule(metaclass=PoolMeta):
     @classmethod
     def _get_context(cls, model_name):
         context = super()._get_context(model_name)
-        if model_name in {
-                'company.company', 'telco.notification',
-                'telco.admin.request'}:
+        if model_name in USER_RULE_MODELS:
             context['user_id'] = Transaction().user
         return context
 
     @classmethod
     def _get_cache_key(cls, model_names):
         key = super()._get_cache_key(model_names)
-        if set(model_names) & {
-                'company.company', 'telco.notification',
-                'telco.admin.request'}:
+        if set(model_names) & USER_RULE_MODELS:
             key = (*key, Transaction().user)
         return key
 

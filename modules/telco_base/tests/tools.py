@@ -1,0 +1,95 @@
+# This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"Helpers for tests that need operators and their staff (server side)"
+import datetime as dt
+from decimal import Decimal
+
+from trytond.pool import Pool
+from trytond.transaction import Transaction
+
+STAFF_GROUPS = [
+    'telco_base.group_operator_admin',
+    'telco_base.group_agent',
+    'telco_base.group_customer',
+    'telco_base.group_customer_admin',
+    'party.group_party_admin',
+    'company.group_employee_admin',
+    ]
+
+
+def get_currency(code='TND'):
+    pool = Pool()
+    Currency = pool.get('currency.currency')
+    currencies = Currency.search([('code', '=', code)])
+    if currencies:
+        return currencies[0]
+    currency, = Currency.create([{
+                'name': code, 'code': code, 'symbol': code,
+                'rounding': Decimal('0.001'), 'digits': 3,
+                }])
+    return currency
+
+
+def create_operator(name, code, features=('clients',), start_date=None):
+    "Create an operator with its party and running feature subscriptions"
+    pool = Pool()
+    Party = pool.get('party.party')
+    Company = pool.get('company.company')
+    Feature = pool.get('telco.feature')
+    Subscription = pool.get('telco.operator.feature')
+    party, = Party.create([{'name': name}])
+    company, = Company.create([{
+                'party': party.id,
+                'currency': get_currency().id,
+                'code': code,
+                'brand_name': name,
+                }])
+    if start_date is None:
+        start_date = dt.date.today() - dt.timedelta(days=30)
+    Subscription.create([{
+                'company': company.id,
+                'feature': f.id,
+                'start_date': start_date,
+                } for f in Feature.search([('code', 'in', list(features))])])
+    return company
+
+
+def create_staff(login, company, groups=STAFF_GROUPS, email=None):
+    "Create a staff user of the operator"
+    pool = Pool()
+    User = pool.get('res.user')
+    ModelData = pool.get('ir.model.data')
+    user, = User.create([{
+                'name': login.replace('_', ' ').title(),
+                'login': login,
+                'email': email,
+                'companies': [('add', [company.id])],
+                'company': company.id,
+                'groups': [('add', [
+                            ModelData.get_id(*g.split('.', 1))
+                            for g in groups])],
+                }])
+    return user
+
+
+def as_user(user, company=None):
+    "Context manager to act as the user the way the client does"
+    transaction = Transaction()
+    company = company or user.company
+    return _Chain(
+        transaction.set_user(user.id),
+        transaction.set_context(company=company.id, _check_access=True))
+
+
+class _Chain:
+    def __init__(self, *managers):
+        self.managers = managers
+
+    def __enter__(self):
+        for manager in self.managers:
+            manager.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        for manager in reversed(self.managers):
+            manager.__exit__(*exc)

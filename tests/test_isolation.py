@@ -1,0 +1,467 @@
+# This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Operator isolation crawler.
+
+Walks every model the telco modules register (and the standard models the
+suite makes per operator), builds records for two operators and proves that
+a user of operator A gets nothing of operator B, through the ORM as the
+client's RPC calls run it, through JSON-RPC as the web client speaks it,
+through the REST API of user applications and through the module routes,
+whatever context the caller sends."""
+import base64
+import json
+import secrets
+import unittest
+from contextlib import ExitStack
+
+from werkzeug.test import Client
+
+from trytond.model import ModelSQL, ModelStorage
+from trytond.model.exceptions import AccessError, DomainValidationError
+from trytond.modules.telco_base.tests.tools import (
+    create_operator, create_staff)
+from trytond.pool import Pool, isregisteredby
+from trytond.protocols.jsonrpc import JSONDecoder, JSONEncoder
+from trytond.res.user import DeleteError as UserDeleteError
+from trytond.tests.test_tryton import (
+    DB_NAME, activate_module, drop_db, with_transaction)
+from trytond.transaction import Transaction
+from trytond.wsgi import app
+
+MODULES = ['telco_base', 'telco_dashboard']
+PASSWORD = 'Isolation-Pa55word!'
+
+# Telco models that are not owned by an operator, and why.
+SHARED = {
+    'telco.feature': "the catalog of features, the same for every operator",
+    'telco.feature-res.group': "catalog relation, no client access",
+    # core models the suite extends without making them per operator
+    'ir.rule': "platform configuration, administrators only",
+    'ir.model.access': "platform configuration, administrators only",
+    'ir.cron': "platform configuration, administrators only",
+    }
+# Standard models the suite makes per operator, beside the telco ones.
+STANDARD = [
+    'party.party', 'party.address', 'party.contact_mechanism',
+    'party.identifier', 'party.category', 'company.employee',
+    'ir.attachment', 'ir.note',
+    ]
+
+
+def _build(company, staff):
+    "Create one record of every per-operator model for the operator"
+    pool = Pool()
+    Party = pool.get('party.party')
+    Address = pool.get('party.address')
+    Mechanism = pool.get('party.contact_mechanism')
+    Identifier = pool.get('party.identifier')
+    Category = pool.get('party.category')
+    Employee = pool.get('company.employee')
+    Attachment = pool.get('ir.attachment')
+    Note = pool.get('ir.note')
+    CustomerCategory = pool.get('telco.customer.category')
+    Subscription = pool.get('telco.operator.feature')
+    Notification = pool.get('telco.notification')
+    Request = pool.get('telco.admin.request')
+    PartyMonth = pool.get('telco.statistics.party_month')
+
+    code = company.code
+    with Transaction().set_context(company=company.id):
+        category, = Category.create([{
+                    'name': f'VIP {code}', 'company': company.id}])
+        party, = Party.create([{
+                    'name': f'Customer of {code}',
+                    'company': company.id,
+                    'categories': [('add', [category.id])],
+                    'addresses': [('create', [{'city': f'Tunis {code}'}])],
+                    }])
+        mechanism, = Mechanism.create([{
+                    'party': party.id, 'type': 'email',
+                    'value': f'{code.lower()}@example.com'}])
+        identifier, = Identifier.create([{
+                    'party': party.id, 'code': f'ID-{code}'}])
+        employee_party, = Party.create([{
+                    'name': f'Employee of {code}', 'company': company.id}])
+        employee, = Employee.create([{
+                    'party': employee_party.id, 'company': company.id}])
+        attachment, = Attachment.create([{
+                    'name': f'contract-{code}.txt',
+                    'resource': str(party), 'data': b'contract'}])
+        note, = Note.create([{
+                    'resource': str(party), 'message': f'Note {code}'}])
+        customer_category, = CustomerCategory.create([{
+                    'company': company.id, 'kind': 'collection',
+                    'code': f'C1-{code}', 'name': f'Good payer {code}'}])
+        notification, = Notification.notify(
+            [staff], f'Hello {code}', resource=party, company=company)
+        request, = Request.create([{
+                    'company': company.id, 'user': staff.id,
+                    'kind': 'question', 'subject': f'Question {code}',
+                    'body': 'How?'}])
+        subscription = company.features[0]
+        party_month, = PartyMonth.search([('company', '=', company.id)])
+    return {
+        'company.company': company,
+        'res.user': staff,
+        'party.party': party,
+        'party.address': party.addresses[0],
+        'party.contact_mechanism': mechanism,
+        'party.identifier': identifier,
+        'party.category': category,
+        'company.employee': employee,
+        'ir.attachment': attachment,
+        'ir.note': note,
+        'telco.customer.category': customer_category,
+        'telco.operator.feature': subscription,
+        'telco.notification': notification,
+        'telco.admin.request': request,
+        'telco.statistics.party_month': party_month,
+        }
+
+
+def crawled_models():
+    "Model names the crawler must cover"
+    pool = Pool()
+    names = set(STANDARD)
+    for name, model in pool.iterobject():
+        if not issubclass(model, ModelStorage):
+            continue
+        if any(isregisteredby(model, m) for m in MODULES):
+            names.add(name)
+    return names - set(SHARED)
+
+
+def _relation_targets(Model, fixtures):
+    "Relational fields of the model that point to per-operator records"
+    for fname, field in Model._fields.items():
+        if field._type not in {'many2one', 'many2many'}:
+            continue
+        if getattr(field, 'readonly', False) is True:
+            continue
+        if isinstance(field, type(None)) or not hasattr(field, 'get_target'):
+            continue
+        target = field.get_target().__name__
+        if target in fixtures:
+            yield fname, field, target
+
+
+class Leak(AssertionError):
+    pass
+
+
+def refused(func, errors=(AccessError,)):
+    """Run func in a savepoint and undo it: return whether it was refused.
+    The writes that get through are undone so that the next checks see the
+    fixtures as they were built."""
+    transaction = Transaction()
+    cursor = transaction.connection.cursor()
+    cursor.execute('SAVEPOINT isolation_crawl')
+    try:
+        func()
+    except errors:
+        return True
+    else:
+        return False
+    finally:
+        cursor.execute('ROLLBACK TO SAVEPOINT isolation_crawl')
+        transaction.cache.clear()
+
+
+def check_model(name, a, b, user_a):
+    """Check as user A that nothing of operator B is reachable.
+    Raise Leak with the way in that leaked."""
+    pool = Pool()
+    Model = pool.get(name)
+    rec_a, rec_b = a[name], b[name]
+    transaction = Transaction()
+    with ExitStack() as stack:
+        stack.enter_context(transaction.set_user(user_a.id))
+        stack.enter_context(transaction.set_context(
+                company=a['company.company'].id, _check_access=True))
+        try:
+            found = Model.search([('id', '=', rec_b.id)])
+        except AccessError:
+            found = []
+        if found:
+            raise Leak(f'{name}: search finds the record of B')
+        try:
+            count = Model.search_count([('id', '=', rec_b.id)])
+        except AccessError:
+            count = 0
+        if count:
+            raise Leak(f'{name}: search_count counts the record of B')
+        try:
+            Model.read([rec_b.id], ['id'])
+        except AccessError:
+            pass
+        else:
+            raise Leak(f'{name}: read returns the record of B')
+        if issubclass(Model, ModelSQL) and not callable(Model.table_query):
+            if not refused(lambda: Model.write([Model(rec_b.id)], {})):
+                raise Leak(f'{name}: write changes the record of B')
+            # users are never deleted: deactivated instead
+            delete_errors = (AccessError, UserDeleteError)
+            if not refused(
+                    lambda: Model.delete([Model(rec_b.id)]), delete_errors):
+                raise Leak(f'{name}: delete removes the record of B')
+            for fname, field, target in _relation_targets(Model, a):
+                value = b[target].id
+                if field._type == 'many2many':
+                    value = [('add', [value])]
+                if not refused(
+                        lambda: Model.write(
+                            [Model(rec_a.id)], {fname: value}),
+                        (AccessError, DomainValidationError)):
+                    raise Leak(
+                        f'{name}.{fname}: links a record of B '
+                        f'({target} {b[target].id})')
+
+
+class IsolationTestCase(unittest.TestCase):
+    "Operator isolation crawler"
+
+    @classmethod
+    def setUpClass(cls):
+        drop_db()
+        activate_module(MODULES)
+        with Transaction().start(DB_NAME, 0) as transaction:
+            cls.ids = {}
+            for code, name in [('OPA', 'Operator A'), ('OPB', 'Operator B')]:
+                company = create_operator(
+                    name, code, features=['clients', 'dashboard'])
+                staff = create_staff(
+                    f'staff_{code.lower()}', company,
+                    groups=ISOLATION_GROUPS,
+                    email=f'staff@{code.lower()}.example.com')
+                User = Pool().get('res.user')
+                User.write([staff], {'password': PASSWORD})
+                fixtures = _build(company, staff)
+                cls.ids[code] = {
+                    k: (v.__name__, v.id) for k, v in fixtures.items()}
+            transaction.commit()
+
+    @classmethod
+    def tearDownClass(cls):
+        drop_db()
+
+    def fixtures(self, code):
+        pool = Pool()
+        return {
+            name: pool.get(model)(id_)
+            for name, (model, id_) in self.ids[code].items()}
+
+    @with_transaction()
+    def test_every_model_has_fixtures(self):
+        "Every per-operator model is crawled: a new one must join"
+        missing = crawled_models() - set(self.fixtures('OPA'))
+        self.assertFalse(
+            missing,
+            msg="Models without isolation fixture (add them to _build "
+            "or to SHARED with the reason): %s" % ', '.join(sorted(missing)))
+
+    @with_transaction()
+    def test_crawler_orm(self):
+        "No record of B reachable by A, through any method of the client"
+        a, b = self.fixtures('OPA'), self.fixtures('OPB')
+        checked = []
+        for name in sorted(crawled_models()):
+            with self.subTest(model=name):
+                check_model(name, a, b, a['res.user'])
+                check_model(name, b, a, b['res.user'])
+                checked.append(name)
+        self.assertGreaterEqual(len(checked), 15)
+        print(f"\ncrawler: {len(checked)} models checked", end=' ')
+
+    @with_transaction()
+    def test_crawler_detects_missing_rule(self):
+        "The crawler fails when an isolation rule is removed"
+        pool = Pool()
+        RuleGroup = pool.get('ir.rule.group')
+        ModelData = pool.get('ir.model.data')
+        a, b = self.fixtures('OPA'), self.fixtures('OPB')
+        check_model('telco.customer.category', a, b, a['res.user'])
+        RuleGroup.delete([RuleGroup(ModelData.get_id(
+                        'telco_base',
+                        'rule_group_customer_category_companies'))])
+        with self.assertRaises(Leak):
+            check_model('telco.customer.category', a, b, a['res.user'])
+
+    # --- HTTP entry points ---------------------------------------------
+
+    def _hostile_context(self, extra=None):
+        "A context that tries every key that could widen the access"
+        context = {
+            'company': self.ids['OPB']['company.company'][1],
+            'companies': [self.ids['OPB']['company.company'][1]],
+            '_companies': [
+                self.ids['OPA']['company.company'][1],
+                self.ids['OPB']['company.company'][1]],
+            'company_filter': 'all',
+            '_check_access': False,
+            'active_test': False,
+            }
+        context.update(extra or {})
+        return context
+
+    def _jsonrpc(self, client, method, params, session=None):
+        headers = {}
+        if session:
+            user_id, key = session
+            token = base64.b64encode(
+                f'staff_opa:{user_id}:{key}'.encode()).decode()
+            headers['Authorization'] = f'Session {token}'
+        response = client.post(
+            f'/{DB_NAME}/rpc/', headers=headers,
+            data=json.dumps(
+                {'id': 1, 'method': method, 'params': params},
+                cls=JSONEncoder),
+            content_type='application/json')
+        return json.loads(response.get_data(), object_hook=JSONDecoder())
+
+    def test_jsonrpc(self):
+        "JSON-RPC as the web client speaks it, with a hostile context"
+        client = Client(app)
+        login = self._jsonrpc(
+            client, 'common.db.login',
+            ['staff_opa', {'password': PASSWORD}, 'en'])
+        session = login['result']
+        with Transaction().start(DB_NAME, 0):
+            groups = [g.id for g in Pool().get('res.group').search([])]
+        context = self._hostile_context({'_groups': groups})
+        for name in sorted(self.ids['OPB']):
+            model, b_id = self.ids['OPB'][name]
+            with self.subTest(model=model):
+                result = self._jsonrpc(
+                    client, f'model.{model}.search',
+                    [[], 0, None, None, context], session)
+                if 'result' in result:
+                    self.assertNotIn(b_id, result['result'])
+                result = self._jsonrpc(
+                    client, f'model.{model}.read',
+                    [[b_id], ['id'], context], session)
+                self.assertNotIn('result', result)
+                self.assertIn('error', result)
+                result = self._jsonrpc(
+                    client, f'model.{model}.search_count',
+                    [[('id', '=', b_id)], 0, None, context], session)
+                if 'result' in result:
+                    self.assertEqual(result['result'], 0)
+        # and A still works through the same path
+        result = self._jsonrpc(
+            client, 'model.party.party.search',
+            [[], 0, None, None, {}], session)
+        self.assertIn(self.ids['OPA']['party.party'][1], result['result'])
+
+    def _rest_key(self):
+        with Transaction().start(DB_NAME, 0) as transaction:
+            pool = Pool()
+            Application = pool.get('res.user.application')
+            User = pool.get('res.user')
+            user, = User.search([('login', '=', 'staff_opa')])
+            key = secrets.token_hex(16)
+            Application.create([{
+                        'key': key, 'user': user.id,
+                        'application': 'rest', 'state': 'validated'}])
+            groups = [g.id for g in Pool().get('res.group').search([])]
+            transaction.commit()
+        return key, groups
+
+    def test_rest(self):
+        "REST API of user applications, with a hostile context header"
+        key, groups = self._rest_key()
+        client = Client(app)
+        context = self._hostile_context({'_groups': groups})
+        headers = {
+            'Authorization': f'bearer {key}',
+            'X-Tryton-Context': base64.urlsafe_b64encode(
+                json.dumps(context).encode()).decode(),
+            }
+        domain = base64.urlsafe_b64encode(b'[]').decode()
+        for name in sorted(self.ids['OPB']):
+            model, b_id = self.ids['OPB'][name]
+            with self.subTest(model=model):
+                response = client.get(
+                    f'/{DB_NAME}/rest/model/{model}?d={domain}',
+                    headers=headers)
+                if response.status_code == 200:
+                    ids = [r['id'] for r in json.loads(response.get_data())]
+                    self.assertNotIn(b_id, ids)
+                else:
+                    self.assertIn(response.status_code, {400, 403})
+                response = client.get(
+                    f'/{DB_NAME}/rest/model/{model}/{b_id}', headers=headers)
+                self.assertIn(response.status_code, {400, 403, 404})
+                response = client.delete(
+                    f'/{DB_NAME}/rest/model/{model}/{b_id}', headers=headers)
+                self.assertIn(response.status_code, {400, 403, 404})
+        # A's own party is served
+        a_id = self.ids['OPA']['party.party'][1]
+        response = client.get(
+            f'/{DB_NAME}/rest/model/party.party/{a_id}', headers=headers)
+        self.assertEqual(response.status_code, 200)
+
+    def test_routes_known(self):
+        "Every HTTP route is one whose isolation is covered here"
+        covered = {
+            # JSON-RPC / XML-RPC of the clients
+            '/',
+            # REST API, tested above
+            '/<database_name>/rest/model/<name>',
+            '/<database_name>/rest/model/<name>/<int:id>',
+            '/<database_name>/rest/model/<name>/<int:id>/<action>',
+            '/<database_name>/rest/model/<name>/<action>',
+            '/<database_name>/rest/report/<name>/<int:id>',
+            # data export: strips private context keys, runs as the user
+            '/<database_name>/data/<model>',
+            # HTML editor: checks access of the user on the record
+            '/<database_name>/ir/html/<model>/<int:record>/<field>',
+            # avatars by unguessable uuid, user applications
+            '/avatar/<base64:database_name>/<uuid>',
+            '/<database_name>/user/application/',
+            # JSON-RPC of the web client, tested above
+            '/<string:database_name>/rpc/', '/rpc/',
+            # session login/logout: authentication only, no records
+            '/<string:database_name>/session/login',
+            '/<string:database_name>/session/logout',
+            # bus: messages are published per user channel
+            '/<string:database_name>/bus',
+            # static files of the web client ([web] root)
+            '/<path:path>',
+            }
+        routes = {r.rule for r in app.url_map.iter_rules()}
+        unknown = {r for r in routes - covered if not r.startswith('/static')}
+        self.assertFalse(
+            unknown, msg="Routes without isolation coverage: %s" % unknown)
+
+    def test_data_route(self):
+        "CSV export route with a hostile context"
+        client = Client(app)
+        with Transaction().start(DB_NAME, 0):
+            pass
+        b_name = 'Customer of OPB'
+        login = self._jsonrpc(
+            client, 'common.db.login',
+            ['staff_opa', {'password': PASSWORD}, 'en'])
+        user_id, key = login['result']
+        token = base64.b64encode(
+            f'staff_opa:{user_id}:{key}'.encode()).decode()
+        response = client.get(
+            f'/{DB_NAME}/data/party.party?f=name&c='
+            + json.dumps(self._hostile_context()),
+            headers={'Authorization': f'Session {token}'})
+        self.assertEqual(response.status_code, 200)
+        body = response.get_data(as_text=True)
+        self.assertIn('Customer of OPA', body)
+        self.assertNotIn(b_name, body)
+
+
+ISOLATION_GROUPS = [
+    'telco_base.group_operator_admin',
+    'telco_base.group_supervisor',
+    'telco_base.group_agent',
+    'telco_base.group_customer',
+    'telco_base.group_customer_admin',
+    'telco_dashboard.group_dashboard',
+    'party.group_party_admin',
+    'company.group_employee_admin',
+    ]
