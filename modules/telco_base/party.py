@@ -1,7 +1,6 @@
 # This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 from trytond.model import fields
-from trytond.modules.company.model import CompanyMultiValueMixin
 from trytond.pool import PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
@@ -23,12 +22,9 @@ class Party(metaclass=PoolMeta):
         cls.categories.domain = [
             ('company', '=', Eval('company', -1)),
             ]
-        for field in cls._fields.values():
-            target = getattr(field, 'get_target', None)
-            if target and field._type in {'one2many', 'many2many'}:
-                if issubclass(target(), CompanyMultiValueMixin):
-                    field.context['company'] = Eval('company', -1)
-                    field.depends.add('company')
+        # contact mechanisms hold company multi-values
+        cls.contact_mechanisms.context['company'] = Eval('company', -1)
+        cls.contact_mechanisms.depends.add('company')
 
     @classmethod
     def default_company(cls):

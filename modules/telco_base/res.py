@@ -24,15 +24,37 @@ class User(metaclass=PoolMeta):
     def get_companies(cls):
         # The REST API passes the caller's context without removing the
         # private keys: a "_companies" sent by the caller must not widen
-        # what the user may see.
+        # what the user may see.  And the standard cache is per user while
+        # its value depends on the context's company: one request with a
+        # foreign company would leave the user with no company at all.
         transaction = Transaction()
-        if (transaction.user
-                and '_companies' in transaction.context):
-            granted = cls._granted_companies(transaction.user)
-            return tuple(
-                c for c in transaction.context['_companies']
-                if c in granted)
-        return super().get_companies()
+        user_id = transaction.user
+        if not user_id:
+            return super().get_companies()
+        context_company = transaction.context.get('company')
+        key = (user_id, context_company, '_companies' in transaction.context
+            and tuple(transaction.context['_companies']))
+        companies = cls._get_companies_cache.get(key)
+        if companies is not None:
+            return companies
+        granted = cls._granted_companies(user_id)
+        if '_companies' in transaction.context:
+            companies = tuple(
+                c for c in transaction.context['_companies'] if c in granted)
+        else:
+            table = cls.__table__()
+            cursor = transaction.connection.cursor()
+            cursor.execute(*table.select(
+                    table.company_filter, table.company,
+                    where=table.id == user_id))
+            company_filter, company = cursor.fetchone() or (None, None)
+            if company_filter == 'all':
+                companies = tuple(sorted(granted))
+            else:
+                if context_company in granted:
+                    company = context_company
+                companies = (company,) if company in granted else ()
+        return cls._get_companies_cache.set(key, companies)
 
     @classmethod
     def _current_company(cls):
