@@ -21,7 +21,7 @@ class PartyMonth(ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls._order = [('year', 'ASC'), ('month', 'ASC')]
+        cls._order = [('year', 'ASC'), ('month', 'ASC'), ('id', 'ASC')]
 
     @classmethod
     def table_query(cls):
@@ -44,4 +44,4 @@ class PartyMonth(ModelSQL, ModelView):
             group_by=[party.company, year, month])
 
     def get_period(self, name):
-        return f'{self.year:04d}-{self.month:02d}'
+        return f'{int(self.year):04d}-{int(self.month):02d}'
