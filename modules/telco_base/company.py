@@ -7,11 +7,11 @@ from trytond.model import Unique, fields
 from trytond.model.exceptions import ValidationError
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
-from trytond.tools import email_ as email_tools
 from trytond.transaction import Transaction, without_check_access
 
 CODE = re.compile(r'^[A-Z0-9_-]+$')
 COLOR = re.compile(r'^#[0-9A-Fa-f]{6}$')
+EMAIL = re.compile(r'^[^@\s]+@[^@\s]+\.[^@\s]+$')
 
 
 class Company(metaclass=PoolMeta):
@@ -100,14 +100,11 @@ class Company(metaclass=PoolMeta):
                     raise ValidationError(gettext(
                             'telco_base.msg_operator_color_invalid',
                             color=color, operator=company.rec_name))
-            if company.admin_email:
-                try:
-                    email_tools.validate_email(company.admin_email)
-                except email_tools.EmailNotValidError:
-                    raise ValidationError(gettext(
-                            'telco_base.msg_operator_email_invalid',
-                            email=company.admin_email,
-                            operator=company.rec_name))
+            if company.admin_email and not EMAIL.match(company.admin_email):
+                raise ValidationError(gettext(
+                        'telco_base.msg_operator_email_invalid',
+                        email=company.admin_email,
+                        operator=company.rec_name))
 
     @classmethod
     def on_modification(cls, mode, companies, field_names=None):

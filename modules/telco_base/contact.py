@@ -141,9 +141,4 @@ class ContactAdmin(Wizard):
             body=self.start.body)
         request.save()
         Request.send([request])
-        self.model = Request
-        self.record = request
         return 'end'
-
-    def end(self):
-        return 'reload'

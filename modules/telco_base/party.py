@@ -22,9 +22,10 @@ class Party(metaclass=PoolMeta):
         cls.categories.domain = [
             ('company', '=', Eval('company', -1)),
             ]
-        # contact mechanisms hold company multi-values
-        cls.contact_mechanisms.context['company'] = Eval('company', -1)
-        cls.contact_mechanisms.depends.add('company')
+        # targets holding company multi-values
+        for field in [cls.contact_mechanisms, cls.replaced_by]:
+            field.context['company'] = Eval('company', -1)
+            field.depends.add('company')
 
     @classmethod
     def default_company(cls):

@@ -1,12 +1,273 @@
 # This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+from trytond import config
+from trytond.model.exceptions import (
+    AccessButtonError, AccessError, ValidationError)
 from trytond.modules.company.tests import CompanyTestMixin
-from trytond.tests.test_tryton import ModuleTestCase
+from trytond.pool import Pool
+from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.transaction import Transaction
+
+from .smtp import SMTPServer
+from .tools import as_user, create_operator, create_staff, savepoint
+
+
+def run_queue():
+    "Run the tasks queued by the transaction, as the worker would"
+    pool = Pool()
+    Queue = pool.get('ir.queue')
+    transaction = Transaction()
+    while transaction.tasks:
+        Queue(transaction.tasks.pop(0)).run()
 
 
 class TelcoBaseTestCase(CompanyTestMixin, ModuleTestCase):
     "Test Telco Base module"
     module = 'telco_base'
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.smtp = SMTPServer()
+        cls.smtp.start()
+        cls._email_config = {
+            k: config.get('email', k) for k in ['uri', 'from', 'retry']}
+        if not config.has_section('email'):
+            config.add_section('email')
+        config.set('email', 'uri', cls.smtp.uri)
+        config.set('email', 'from', 'crm@telco.example.com')
+        config.set('email', 'retry', '0')
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.smtp.stop()
+        for key, value in cls._email_config.items():
+            if value is not None:
+                config.set('email', key, value)
+        super().tearDownClass()
+
+    def setUp(self):
+        super().setUp()
+        self.smtp.messages.clear()
+        if not self.smtp.controller:
+            self.smtp.start()
+
+    @with_transaction()
+    def test_operator_branding_validation(self):
+        "Operator code, colours and e-mail are checked"
+        pool = Pool()
+        Company = pool.get('company.company')
+        company = create_operator("Orange Tunisie", 'orange')
+        self.assertEqual(company.code, 'ORANGE')
+        self.assertEqual(company.party.company, company)
+        for values in [
+                {'primary_color': 'red'},
+                {'secondary_color': '#12345'},
+                {'admin_email': 'not an e-mail'},
+                {'code': 'OR ANGE'},
+                ]:
+            with self.subTest(values=values):
+                with self.assertRaises(ValidationError), savepoint():
+                    Company.write([Company(company.id)], values)
+        Company.write([company], {
+                'primary_color': '#FF7900', 'admin_email': 'it@orange.tn'})
+        self.assertEqual(company.display_name, "Orange Tunisie")
+
+    @with_transaction()
+    def test_operator_code_unique(self):
+        "Two operators cannot share a code"
+        create_operator("Ooredoo", 'OOREDOO')
+        with self.assertRaises(Exception) as cm:
+            create_operator("Ooredoo bis", 'OOREDOO')
+        self.assertIn('code', str(cm.exception))
+
+    @with_transaction()
+    def test_platform_admin_gets_new_operators(self):
+        "A new operator is added to every platform administrator"
+        pool = Pool()
+        User = pool.get('res.user')
+        company = create_operator("Lycamobile", 'LYCA')
+        admin = User(1)
+        self.assertIn(company, admin.companies)
+
+    @with_transaction()
+    def test_enabled_features(self):
+        "The running subscriptions give the enabled features"
+        company = create_operator(
+            "Ooredoo", 'OOREDOO', features=['clients', 'claims'])
+        self.assertEqual(company.enabled_features(), {'clients', 'claims'})
+
+    @with_transaction()
+    def test_notification_email(self):
+        "A notification appears in the client and is e-mailed by the queue"
+        pool = Pool()
+        Notification = pool.get('telco.notification')
+        company = create_operator("Ooredoo Tunisie", 'OOREDOO')
+        user = create_staff(
+            'agent', company, email='agent@ooredoo.example.com')
+        transaction = Transaction()
+
+        notification, = Notification.notify(
+            [user], "Claim assigned", "Claim 42 is yours.", company=company)
+
+        client_notification, = [
+            n for n in transaction.user_notifications if int(n.user) == user.id]
+        self.assertEqual(client_notification.label, "Claim assigned")
+        self.assertEqual(notification.email_state, 'pending')
+        self.assertEqual(self.smtp.messages, [])
+
+        run_queue()
+        self.assertEqual(notification.email_state, 'sent')
+        self.assertEqual(notification.attempts, 1)
+        (to, message), = self.smtp.messages
+        self.assertEqual(to, ['agent@ooredoo.example.com'])
+        self.assertEqual(message['Subject'], "Claim assigned")
+        self.assertIn("Ooredoo Tunisie", message['From'])
+        self.assertIn("Claim 42 is yours.", message.get_content())
+
+    @with_transaction()
+    def test_notification_email_retried(self):
+        "An e-mail is kept pending while SMTP is down and sent by the cron"
+        pool = Pool()
+        Notification = pool.get('telco.notification')
+        Cron = pool.get('ir.cron')
+        ModelData = pool.get('ir.model.data')
+        company = create_operator("Tunisie Telecom", 'TT')
+        user = create_staff('agent', company, email='agent@tt.example.com')
+
+        self.smtp.stop()
+        notification, = Notification.notify(
+            [user], "Claim about to breach", company=company)
+        run_queue()
+        self.assertEqual(notification.email_state, 'pending')
+        self.assertEqual(notification.attempts, 1)
+        self.assertTrue(notification.last_error)
+
+        Notification.retry_emails()
+        self.assertEqual(notification.attempts, 2)
+        self.assertEqual(notification.email_state, 'pending')
+
+        self.smtp.start()
+        cron = Cron(ModelData.get_id('telco_base', 'cron_retry_emails'))
+        self.assertEqual(cron.method, 'telco.notification|retry_emails')
+        Notification.retry_emails()
+        self.assertEqual(notification.email_state, 'sent')
+        self.assertEqual(notification.attempts, 3)
+        self.assertIsNone(notification.last_error)
+        self.assertEqual(len(self.smtp.messages), 1)
+
+    @with_transaction()
+    def test_notification_without_email(self):
+        "A user without e-mail still gets the in-client notification"
+        pool = Pool()
+        Notification = pool.get('telco.notification')
+        company = create_operator("Ooredoo", 'OOREDOO')
+        user = create_staff('agent', company)
+        notification, = Notification.notify([user], "Hello", company=company)
+        self.assertEqual(notification.email_state, 'no_address')
+        self.assertFalse(Transaction().tasks)
+
+    @with_transaction()
+    def test_notifications_private(self):
+        "Staff see their own notifications, never another operator's"
+        pool = Pool()
+        Notification = pool.get('telco.notification')
+        ooredoo = create_operator("Ooredoo", 'OOREDOO')
+        tt = create_operator("Tunisie Telecom", 'TT')
+        agent1 = create_staff('agent1', ooredoo, groups=[
+                'telco_base.group_agent'])
+        agent2 = create_staff('agent2', ooredoo, groups=[
+                'telco_base.group_agent'])
+        manager = create_staff('manager', ooredoo)
+        tt_agent = create_staff('tt_agent', tt)
+        for user, company in [
+                (agent1, ooredoo), (agent2, ooredoo), (tt_agent, tt)]:
+            Notification.notify([user], f"For {user.login}", company=company)
+        with as_user(agent1):
+            self.assertEqual(
+                [n.subject for n in Notification.search([])],
+                ["For agent1"])
+        with as_user(manager):
+            self.assertEqual(
+                sorted(n.subject for n in Notification.search([])),
+                ["For agent1", "For agent2"])
+
+    @with_transaction()
+    def test_contact_admin(self):
+        "Any user can write to the platform administrator, who answers"
+        pool = Pool()
+        User = pool.get('res.user')
+        Request = pool.get('telco.admin.request')
+        Notification = pool.get('telco.notification')
+        ContactAdmin = pool.get('telco.admin.contact', type='wizard')
+        admin = User(1)
+        User.write([admin], {'email': 'platform@telco.example.com'})
+        company = create_operator("Ooredoo Tunisie", 'OOREDOO')
+        agent = create_staff(
+            'agent', company, groups=['telco_base.group_agent'],
+            email='agent@ooredoo.example.com')
+
+        with as_user(agent):
+            session_id, _, _ = ContactAdmin.create()
+            wizard = ContactAdmin(session_id)
+            wizard.start.kind = 'bug'
+            wizard.start.subject = "Search is slow"
+            wizard.start.body = "Searching a phone number takes 5 s."
+            wizard.transition_send()
+            request, = Request.search([])
+            self.assertEqual(request.user, agent)
+            self.assertEqual(request.company, company)
+            self.assertEqual(request.state, 'open')
+            with self.assertRaises(AccessButtonError):
+                Request.answer_([request])
+
+        to_admin, = Notification.search([('user', '=', admin.id)])
+        self.assertIn("Search is slow", to_admin.subject)
+        self.assertIn("Ooredoo Tunisie", to_admin.subject)
+        self.assertEqual(to_admin.resource, request)
+        run_queue()
+        (to, message), = self.smtp.messages
+        self.assertEqual(to, ['platform@telco.example.com'])
+        self.assertIn("Searching a phone number", message.get_content())
+
+        with self.assertRaises(ValidationError):
+            Request.answer_([request])
+        Request.write([request], {'answer': "Fixed in 8.0.1, thanks."})
+        Request.answer_([request])
+        self.assertEqual(request.state, 'answered')
+        self.assertEqual(request.answered_by, admin)
+        to_agent, = Notification.search([('user', '=', agent.id)])
+        self.assertEqual(to_agent.body, "Fixed in 8.0.1, thanks.")
+
+    @with_transaction()
+    def test_contact_admin_requests_private(self):
+        "A user sees only the requests he sent"
+        pool = Pool()
+        Request = pool.get('telco.admin.request')
+        company = create_operator("Ooredoo", 'OOREDOO')
+        agent1 = create_staff(
+            'agent1', company, groups=['telco_base.group_agent'])
+        agent2 = create_staff(
+            'agent2', company, groups=['telco_base.group_agent'])
+        for agent in [agent1, agent2]:
+            with as_user(agent):
+                Request.create([{
+                            'kind': 'question', 'subject': agent.login,
+                            'body': "?"}])
+        with as_user(agent1):
+            self.assertEqual(
+                [r.subject for r in Request.search([])], ['agent1'])
+
+    @with_transaction()
+    def test_party_per_operator(self):
+        "Parties carry the operator of the user who creates them"
+        pool = Pool()
+        Party = pool.get('party.party')
+        company = create_operator("Ooredoo", 'OOREDOO')
+        agent = create_staff('agent', company)
+        with as_user(agent):
+            party, = Party.create([{'name': "Mohamed Ben Ali"}])
+            self.assertEqual(party.company, company)
 
 
 del ModuleTestCase

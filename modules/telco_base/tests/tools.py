@@ -2,6 +2,7 @@
 # this repository contains the full copyright notices and license terms.
 "Helpers for tests that need operators and their staff (server side)"
 import datetime as dt
+from contextlib import contextmanager
 from decimal import Decimal
 
 from trytond.pool import Pool
@@ -72,24 +73,24 @@ def create_staff(login, company, groups=STAFF_GROUPS, email=None):
     return user
 
 
+@contextmanager
 def as_user(user, company=None):
-    "Context manager to act as the user the way the client does"
+    "Act as the user the way the client's RPC calls do"
     transaction = Transaction()
     company = company or user.company
-    return _Chain(
-        transaction.set_user(user.id),
-        transaction.set_context(company=company.id, _check_access=True))
+    with transaction.set_user(user.id), transaction.set_context(
+            company=company.id, _check_access=True):
+        yield
 
 
-class _Chain:
-    def __init__(self, *managers):
-        self.managers = managers
-
-    def __enter__(self):
-        for manager in self.managers:
-            manager.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        for manager in reversed(self.managers):
-            manager.__exit__(*exc)
+@contextmanager
+def savepoint():
+    "Undo what the block wrote, even when it raised"
+    transaction = Transaction()
+    cursor = transaction.connection.cursor()
+    cursor.execute('SAVEPOINT telco_test')
+    try:
+        yield
+    finally:
+        cursor.execute('ROLLBACK TO SAVEPOINT telco_test')
+        transaction.cache.clear()
