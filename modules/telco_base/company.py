@@ -125,6 +125,13 @@ class Company(metaclass=PoolMeta):
                             'companies': [
                                 ('add', [c.id for c in companies])],
                             })
+                # an administrator without operator yet sees them all
+                bootstrap = [a for a in admins if not a.company]
+                if bootstrap:
+                    User.write(bootstrap, {
+                            'company': companies[0].id,
+                            'company_filter': 'all',
+                            })
 
 
 class Employee(metaclass=PoolMeta):
