@@ -17,6 +17,7 @@ KINDS = [
 class AdminRequest(Workflow, ModelSQL, ModelView):
     "Message to the platform administrator"
     __name__ = 'telco.admin.request'
+    __string__ = "Request to the Administrator"
 
     company = fields.Many2One(
         'company.company', "Operator", required=True, readonly=True,
@@ -24,6 +25,7 @@ class AdminRequest(Workflow, ModelSQL, ModelView):
     user = fields.Many2One(
         'res.user', "From", required=True, readonly=True, ondelete='RESTRICT')
     kind = fields.Selection(KINDS, "Kind", required=True, readonly=True)
+    kind_string = kind.translated('kind')
     subject = fields.Char("Subject", required=True, readonly=True)
     body = fields.Text("Message", required=True, readonly=True)
     answer = fields.Text(
@@ -78,8 +80,10 @@ class AdminRequest(Workflow, ModelSQL, ModelView):
                         subject=request.subject))
         cls.write(requests, {'answered_by': Transaction().user})
         for request in requests:
-            with Transaction().set_context(language=request.user.language
-                    and request.user.language.code):
+            language = (
+                request.user.language.code if request.user.language
+                else None)
+            with Transaction().set_context(language=language):
                 subject = gettext(
                     'telco_base.msg_admin_request_answered',
                     subject=request.subject)
@@ -95,21 +99,26 @@ class AdminRequest(Workflow, ModelSQL, ModelView):
         User = pool.get('res.user')
         Notification = pool.get('telco.notification')
         admins = User.platform_admins()
-        kinds = dict(KINDS)
         for request in requests:
-            subject = gettext(
-                'telco_base.msg_admin_request_notification',
-                kind=kinds[request.kind], user=request.user.rec_name,
-                operator=request.company.rec_name, subject=request.subject)
-            with without_check_access():
-                Notification.notify(
-                    admins, subject, request.body, resource=request,
-                    company=request.company)
+            for admin in admins:
+                language = admin.language.code if admin.language else None
+                with Transaction().set_context(language=language):
+                    subject = gettext(
+                        'telco_base.msg_admin_request_notification',
+                        kind=cls(request.id).kind_string,
+                        user=request.user.rec_name,
+                        operator=request.company.rec_name,
+                        subject=request.subject)
+                with without_check_access():
+                    Notification.notify(
+                        [admin], subject, request.body, resource=request,
+                        company=request.company)
 
 
 class ContactAdminStart(ModelView):
     "Contact the Administrator"
     __name__ = 'telco.admin.contact.start'
+    __string__ = "Contact the Administrator"
 
     kind = fields.Selection(KINDS, "Kind", required=True)
     subject = fields.Char("Subject", required=True)

@@ -15,6 +15,7 @@ CATEGORY_KINDS = [
 class CustomerCategory(DeactivableMixin, ModelSQL, ModelView):
     "Customer category of an operator"
     __name__ = 'telco.customer.category'
+    __string__ = "Customer Category"
 
     company = fields.Many2One(
         'company.company', "Operator", required=True, ondelete='CASCADE')

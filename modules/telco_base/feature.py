@@ -18,6 +18,7 @@ from trytond.transaction import Transaction
 class Feature(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
     "CRM feature of the catalog that operators subscribe to"
     __name__ = 'telco.feature'
+    __string__ = "Feature"
 
     name = fields.Char("Name", required=True, translate=True)
     code = fields.Char("Code", required=True, strip=True)
@@ -131,6 +132,7 @@ class Feature(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
 class FeatureGroup(ModelSQL):
     "Feature - Group"
     __name__ = 'telco.feature-res.group'
+    __string__ = "Feature - Group"
     feature = fields.Many2One(
         'telco.feature', "Feature", required=True, ondelete='CASCADE')
     group = fields.Many2One(
@@ -147,6 +149,7 @@ class FeatureGroup(ModelSQL):
 class OperatorFeature(ModelSQL, ModelView):
     "Feature subscribed by an operator for a period"
     __name__ = 'telco.operator.feature'
+    __string__ = "Operator Subscription"
 
     company = fields.Many2One(
         'company.company', "Operator", required=True, ondelete='CASCADE')

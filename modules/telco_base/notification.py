@@ -21,6 +21,7 @@ class Notification(ModelSQL, ModelView):
     notification in the client at once and an e-mail sent by a queue task,
     kept pending and retried by a cron until the SMTP server accepts it."""
     __name__ = 'telco.notification'
+    __string__ = "Staff Notification"
 
     company = fields.Many2One(
         'company.company', "Operator", required=True, readonly=True,

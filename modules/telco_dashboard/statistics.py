@@ -11,6 +11,7 @@ from trytond.pool import Pool
 class PartyMonth(ModelSQL, ModelView):
     "Customers and prospects registered per month"
     __name__ = 'telco.statistics.party_month'
+    __string__ = "Registrations per Month"
 
     company = fields.Many2One('company.company', "Operator", readonly=True)
     year = fields.Integer("Year", readonly=True)
