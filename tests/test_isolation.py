@@ -290,6 +290,56 @@ class IsolationTestCase(unittest.TestCase):
         with self.assertRaises(Leak):
             check_model('telco.customer.category', a, b, a['res.user'])
 
+    @with_transaction()
+    def test_reports_and_wizards(self):
+        "Reports and wizards of a model refuse the records of B"
+        pool = Pool()
+        ActionReport = pool.get('ir.action.report')
+        ActionWizard = pool.get('ir.action.wizard')
+        Keyword = pool.get('ir.action.keyword')
+        a, b = self.fixtures('OPA'), self.fixtures('OPB')
+        models = crawled_models()
+        reports = ActionReport.search([('model', 'in', list(models))])
+        keywords = Keyword.search([
+                ('model', 'like', '%,-1'),
+                ('action.type', '=', 'ir.action.wizard'),
+                ])
+        wizards = [
+            (k.model.split(',')[0], ActionWizard.search([
+                        ('action', '=', k.action.id)])[0])
+            for k in keywords if k.model.split(',')[0] in models]
+        self.assertTrue(reports)
+        self.assertTrue(wizards)
+        transaction = Transaction()
+        for report in reports:
+            with self.subTest(report=report.report_name):
+                Report = pool.get(report.report_name, type='report')
+                record = b[report.model]
+                with transaction.set_user(a['res.user'].id), \
+                        transaction.set_context(
+                            company=a['company.company'].id,
+                            _check_access=True):
+                    with self.assertRaises(AccessError):
+                        Report.execute([record.id], {
+                                'model': report.model,
+                                'id': record.id, 'ids': [record.id],
+                                'action_id': report.action.id})
+        for model, wizard in wizards:
+            with self.subTest(wizard=wizard.wiz_name, model=model):
+                Wizard = pool.get(wizard.wiz_name, type='wizard')
+                record = b[model]
+                with transaction.set_user(a['res.user'].id), \
+                        transaction.set_context(
+                            company=a['company.company'].id,
+                            active_model=model, active_id=record.id,
+                            active_ids=[record.id],
+                            action_id=wizard.action.id,
+                            _check_access=True):
+                    with self.assertRaises(AccessError):
+                        Wizard.create()
+        print(f"\nreports: {len(reports)}, wizards: {len(wizards)}",
+            end=' ')
+
     # --- HTTP entry points ---------------------------------------------
 
     def _hostile_context(self, extra=None):
