@@ -1,0 +1,457 @@
+#!/usr/bin/env python3
+# This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Load the demo data of the Telco CRM into an activated database.
+
+Two Tunisian operators (Ooredoo Tunisie with the clients and dashboard
+features, Tunisie Telecom with clients only), their staff, a platform
+administrator, customer categories and a few customers each.
+
+Every record is looked up (by code, login or name) before it is created, so
+running the script again neither fails nor duplicates anything.
+
+    python scripts/demo_data.py -c var/demo.conf -d telco_demo
+
+The database must exist with telco_base and telco_dashboard activated
+(scripts/demo.sh does it all).  The script runs as the "admin" user, who is a
+platform administrator, through proteus: the same access rights and record
+rules as the web client apply.
+"""
+import argparse
+import datetime as dt
+import sys
+from contextlib import contextmanager
+from decimal import Decimal
+
+from proteus import Model, config
+
+TIMEZONE = 'Africa/Tunis'
+
+CURRENCIES = [
+    # code, name, symbol, numeric code, digits
+    ('TND', "Tunisian Dinar", 'DT', '788', 3),
+    ('EUR', "Euro", '€', '978', 2),
+    ]
+
+OPERATORS = [
+    {
+        'code': 'OOREDOO',
+        'name': "Ooredoo Tunisie",
+        'brand_name': "Ooredoo",
+        'primary_color': '#E30613',
+        'secondary_color': '#FFFFFF',
+        'website_host': 'ooredoo.demo.localhost',
+        'admin_email': 'ooredoo-admin@example.com',
+        'street': "Immeuble Zenith, Les Berges du Lac",
+        'postal_code': '1053',
+        'city': "Tunis",
+        'features': ['clients', 'dashboard'],
+        'login': 'ooredoo',
+        },
+    {
+        'code': 'TT',
+        'name': "Tunisie Telecom",
+        'brand_name': "Tunisie Telecom",
+        'primary_color': '#0055A4',
+        'secondary_color': '#FFFFFF',
+        'website_host': 'tt.demo.localhost',
+        'admin_email': 'tt-admin@example.com',
+        'street': "Jardins du Lac II",
+        'postal_code': '1053',
+        'city': "Tunis",
+        'features': ['clients'],
+        'login': 'tt',
+        },
+    ]
+
+ADMIN_GROUPS = [
+    'telco_base.group_operator_admin',
+    'telco_base.group_supervisor',
+    'telco_base.group_customer',
+    'telco_base.group_customer_admin',
+    # hidden by feature gating for operators without the dashboard feature
+    'telco_dashboard.group_dashboard',
+    'party.group_party_admin',
+    'company.group_employee_admin',
+    ]
+AGENT_GROUPS = [
+    'telco_base.group_agent',
+    'telco_base.group_customer',
+    ]
+PLATFORM_GROUPS = [
+    'telco_base.group_platform_admin',
+    'telco_base.group_customer',
+    'telco_base.group_customer_admin',
+    'telco_dashboard.group_dashboard',
+    'party.group_party_admin',
+    'company.group_company_admin',
+    'res.group_admin',
+    ]
+
+# kind, code, English name, French name
+CATEGORIES = [
+    ('commercial_1', 'RES', "Residential", "Résidentiel"),
+    ('commercial_1', 'PRO', "Professional", "Professionnel"),
+    ('commercial_1', 'ENT', "Enterprise", "Entreprise"),
+    ('commercial_2', 'PRE', "Prepaid", "Prépayé"),
+    ('commercial_2', 'POST', "Postpaid", "Postpayé"),
+    ('collection', 'STD', "Standard collection", "Recouvrement standard"),
+    ('collection', 'WATCH', "Under watch", "Sous surveillance"),
+    ('accounting', 'NAT', "Domestic customers", "Clients nationaux"),
+    ('accounting', 'GOV', "Public sector", "Secteur public"),
+    ('tax', 'VAT19', "VAT 19%", "TVA 19 %"),
+    ('tax', 'EXEMPT', "VAT exempt", "Exonéré de TVA"),
+    ]
+
+# name, street, postal code, city, mobile, email (None: no e-mail)
+CUSTOMERS = {
+    'OOREDOO': [
+        ("Mohamed Ben Ali", "12 rue de Marseille", '1000', "Tunis",
+            '+216 22 345 678', 'mohamed.benali@example.com'),
+        ("Amira Trabelsi", "5 avenue Habib Bourguiba", '2080', "Ariana",
+            '+216 23 456 789', 'amira.trabelsi@example.com'),
+        ("Youssef Jebali", "40 route de Tunis", '3000', "Sfax",
+            '+216 24 567 890', None),
+        ("Fatma Gharbi", "8 rue Ibn Khaldoun", '4000', "Sousse",
+            '+216 25 678 901', 'fatma.gharbi@example.com'),
+        ("Sami Hammami", "3 rue de la Corniche", '7000', "Bizerte",
+            '+216 26 789 012', None),
+        ("Leila Chaabane", "21 avenue Farhat Hached", '8000', "Nabeul",
+            '+216 27 890 123', 'leila.chaabane@example.com'),
+        ("Karim Mansouri", "17 rue Tahar Sfar", '5000', "Monastir",
+            '+216 28 901 234', 'karim.mansouri@example.com'),
+        ("Sfax Logistique SARL", "Zone industrielle Poudrière", '3002',
+            "Sfax", '+216 74 456 789', 'contact@sfax-logistique.example.com'),
+        ],
+    'TT': [
+        ("Hela Ben Salem", "9 rue d'Alger", '1000', "Tunis",
+            '+216 98 123 456', 'hela.bensalem@example.com'),
+        ("Walid Dridi", "14 avenue de la République", '6000', "Gabès",
+            '+216 97 234 567', None),
+        ("Nour Khelifi", "2 rue Okba Ibn Nafaa", '3100', "Kairouan",
+            '+216 96 345 678', 'nour.khelifi@example.com'),
+        ("Anis Zouari", "30 avenue Ali Belhouane", '4000', "Sousse",
+            '+216 95 456 789', 'anis.zouari@example.com'),
+        ("Ines Mejri", "6 rue de Palestine", '1002', "Tunis",
+            '+216 94 567 890', None),
+        ("Oussama Riahi", "11 rue Mongi Slim", '2080', "Ariana",
+            '+216 93 678 901', 'oussama.riahi@example.com'),
+        ("Rania Sassi", "25 avenue de l'Environnement", '5000', "Monastir",
+            '+216 92 789 012', 'rania.sassi@example.com'),
+        ("Atelier Djerba Artisanat SARL", "Route de Midoun", '4180',
+            "Houmt Souk", '+216 75 650 123',
+            'contact@djerba-artisanat.example.com'),
+        ],
+    }
+
+
+def log(message):
+    print(message, flush=True)
+
+
+def get_or_create(model_name, domain, values, label=None):
+    "Return the record matching domain, created with values when missing"
+    Model_ = Model.get(model_name)
+    records = Model_.find(domain)
+    if records:
+        return records[0], False
+    record = Model_(**values)
+    record.save()
+    log(f"  created {model_name} {label or record.rec_name}")
+    return record, True
+
+
+@contextmanager
+def as_user(login):
+    "Act as the user, with the user's preferences as context"
+    admin = config.get_config()
+    config.set_trytond(
+        database=admin.database_name, user=login,
+        config_file=admin.config_file)
+    try:
+        yield config.get_config()
+    finally:
+        config.set_trytond(
+            database=admin.database_name, user=admin._user,
+            config_file=admin.config_file)
+
+
+def xml_id(module_id):
+    ModelData = Model.get('ir.model.data')
+    module, fs_id = module_id.split('.', 1)
+    return ModelData.get_id(module, fs_id, config.get_config().context)
+
+
+def groups(module_ids):
+    Group = Model.get('res.group')
+    return Group.find([('id', 'in', [xml_id(g) for g in module_ids])])
+
+
+def setup_currencies():
+    currencies = {}
+    for code, name, symbol, numeric_code, digits in CURRENCIES:
+        currencies[code], _ = get_or_create(
+            'currency.currency', [('code', '=', code)], {
+                'name': name,
+                'code': code,
+                'symbol': symbol,
+                'numeric_code': numeric_code,
+                'digits': digits,
+                'rounding': Decimal(1).scaleb(-digits),
+                })
+    return currencies
+
+
+def setup_country():
+    country, _ = get_or_create(
+        'country.country', [('code', '=', 'TN')], {
+            'name': "Tunisia",
+            'code': 'TN',
+            'code3': 'TUN',
+            'code_numeric': '788',
+            })
+    return country
+
+
+def setup_french():
+    Lang = Model.get('ir.lang')
+    fr, = Lang.find([('code', '=', 'fr')])
+    if not fr.translatable:
+        # trytond-admin -l fr does it, and loads every module's fr.po
+        Lang.click([fr], 'load_translations')
+        log("  French made translatable")
+    return fr
+
+
+def operator_party(values, country):
+    """Return the party of the new operator, without operator yet.
+
+    Creating the company makes the party its own.  Such a party is visible
+    to platform administrators only; where the record rules of the installed
+    telco_base give it to nobody, it is created as the root user, the way a
+    platform's set-up script would."""
+    from trytond.model.exceptions import AccessError
+
+    Party = Model.get('party.party')
+    # left over by an interrupted run
+    parties = Party.find([
+            ('name', '=', values['name']),
+            ('company', '=', None),
+            ])
+    if parties:
+        return parties[0]
+    party = Party(name=values['name'])
+    # not the operator of the context
+    party.company = None
+    if party.addresses:
+        address = party.addresses[0]
+    else:
+        address = party.addresses.new()
+    address.street = values['street']
+    address.postal_code = values['postal_code']
+    address.city = values['city']
+    address.country = country
+    try:
+        party.save()
+    except AccessError:
+        log("  (operator party made as root: the record rules of this "
+            "telco_base give it to no user)")
+        return Party(_root_party(values, country))
+    return party
+
+
+def _root_party(values, country):
+    "Find or create the party of the operator as the root user"
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+
+    with Transaction().start(config.get_config().database_name, 0) as tx:
+        Party = Pool().get('party.party')
+        parties = Party.search([
+                ('name', '=', values['name']),
+                ('company', '=', None),
+                ])
+        if parties:
+            party, = parties[:1]
+        else:
+            party, = Party.create([{
+                        'name': values['name'],
+                        'addresses': [('create', [{
+                                        'street': values['street'],
+                                        'postal_code': values['postal_code'],
+                                        'city': values['city'],
+                                        'country': country.id,
+                                        }])],
+                        }])
+        tx.commit()
+        return party.id
+
+
+def setup_operator(values, currency, country):
+    Company = Model.get('company.company')
+    companies = Company.find([('code', '=', values['code'])])
+    if companies:
+        return companies[0], False
+    company = Company()
+    company.party = operator_party(values, country)
+    company.currency = currency
+    company.timezone = TIMEZONE
+    for name in ['code', 'brand_name', 'primary_color', 'secondary_color',
+            'website_host', 'admin_email']:
+        setattr(company, name, values[name])
+    company.phone_country = country
+    company.save()
+    log(f"  created operator {values['name']}")
+    return company, True
+
+
+def setup_features(company, codes, start_date):
+    Feature = Model.get('telco.feature')
+    Subscription = Model.get('telco.operator.feature')
+    for code in codes:
+        feature, = Feature.find([('code', '=', code)])
+        if Subscription.find([
+                    ('company', '=', company.id),
+                    ('feature', '=', feature.id),
+                    ]):
+            continue
+        subscription = Subscription(
+            company=company, feature=feature, start_date=start_date)
+        subscription.save()
+        log(f"  subscribed {company.code} to {code}")
+
+
+def setup_user(login, name, group_ids, companies, company, password,
+        lang, company_filter='one'):
+    User = Model.get('res.user')
+    with config.get_config().set_context(active_test=False):
+        users = User.find([('login', '=', login)])
+    if users:
+        return users[0], False
+    user = User()
+    user.login = login
+    user.name = name
+    user.email = f'{login}@example.com'
+    user.password = password
+    user.language = lang
+    user.groups.extend(groups(group_ids))
+    Company = Model.get('company.company')
+    user.companies.extend([Company(c.id) for c in companies])
+    user.company = Company(company.id)
+    user.company_filter = company_filter
+    user.save()
+    log(f"  created user {login}")
+    return user, True
+
+
+def setup_categories(company):
+    Category = Model.get('telco.customer.category')
+    for kind, code, name, name_fr in CATEGORIES:
+        with config.get_config().set_context(language='en'):
+            category, created = get_or_create(
+                'telco.customer.category', [
+                    ('company', '=', company.id),
+                    ('kind', '=', kind),
+                    ('code', '=', code),
+                    ], {
+                    'company': company,
+                    'kind': kind,
+                    'code': code,
+                    'name': name,
+                    }, label=f'{company.code} {kind} {code}')
+        if created:
+            with config.get_config().set_context(language='fr'):
+                category = Category(category.id)
+                category.name = name_fr
+                category.save()
+
+
+def setup_customers(company, country):
+    Party = Model.get('party.party')
+    for name, street, postal_code, city, mobile, email in CUSTOMERS[
+            company.code]:
+        if Party.find([
+                    ('name', '=', name),
+                    ('company', '=', company.id),
+                    ]):
+            continue
+        party = Party(name=name, company=company)
+        if party.addresses:
+            address = party.addresses[0]
+        else:
+            address = party.addresses.new()
+        address.street = street
+        address.postal_code = postal_code
+        address.city = city
+        address.country = country
+        mechanism = party.contact_mechanisms.new(type='mobile')
+        mechanism.value = mobile
+        if email:
+            mechanism = party.contact_mechanisms.new(type='email')
+            mechanism.value = email
+        party.save()
+        log(f"  created customer {company.code} {name}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('-c', '--config', dest='config_file',
+        help="the trytond configuration file")
+    parser.add_argument('-d', '--database', required=True,
+        help="the database name")
+    parser.add_argument('--password', default='demo',
+        help="the password of the demo users (default: %(default)s)")
+    options = parser.parse_args(argv)
+
+    config.set_trytond(
+        database=options.database, config_file=options.config_file)
+
+    today = dt.date.today()
+    start_date = today.replace(day=1)
+
+    log("currencies, country, language")
+    currencies = setup_currencies()
+    country = setup_country()
+    lang = setup_french()
+
+    operators = []
+    for values in OPERATORS:
+        log(f"operator {values['name']}")
+        company, _ = setup_operator(values, currencies['TND'], country)
+        operators.append(company)
+        # the rules give the admin the operator of the context
+        with config.get_config().set_context(company=company.id):
+            setup_features(company, values['features'], start_date)
+            prefix = values['login']
+            setup_user(
+                f'{prefix}_admin', f"{values['brand_name']} Administrator",
+                ADMIN_GROUPS, [company], company, options.password, lang)
+            setup_user(
+                f'{prefix}_agent', f"{values['brand_name']} Agent",
+                AGENT_GROUPS, [company], company, options.password, lang)
+        # the operator's administrator fills in the operator's records:
+        # the same rights and rules as in the web client
+        with as_user(f'{prefix}_admin'):
+            operator = Model.get('company.company')(company.id)
+            setup_categories(operator)
+            setup_customers(
+                operator, Model.get('country.country')(country.id))
+
+    log("platform administrator")
+    platform, created = setup_user(
+        'platform', "Platform Administrator", PLATFORM_GROUPS, operators,
+        operators[0], options.password, lang, company_filter='all')
+    if not created:
+        # operators added since are granted to platform administrators by
+        # telco_base; make sure of it for the demo's
+        missing = {c.id for c in operators} - {c.id for c in platform.companies}
+        if missing:
+            Company = Model.get('company.company')
+            platform.companies.extend([Company(i) for i in sorted(missing)])
+            platform.save()
+    log("demo data loaded")
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
