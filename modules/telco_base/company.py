@@ -1,5 +1,6 @@
 # This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+import base64
 import re
 
 from trytond.i18n import gettext
@@ -7,6 +8,7 @@ from trytond.model import Unique, fields
 from trytond.model.exceptions import ValidationError
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
+from trytond.rpc import RPC
 from trytond.transaction import Transaction, without_check_access
 
 CODE = re.compile(r'^[A-Z0-9_-]+$')
@@ -54,6 +56,39 @@ class Company(metaclass=PoolMeta):
             ('telco_host_unique', Unique(t, t.website_host),
                 'telco_base.msg_operator_host_unique'),
             ]
+
+    @classmethod
+    def __post_setup__(cls):
+        super().__post_setup__()
+        cls.__rpc__['get_branding'] = RPC()
+
+    @classmethod
+    def get_branding(cls):
+        "Return the branding of the user's current operator for the client"
+        pool = Pool()
+        User = pool.get('res.user')
+        company_id = User._current_company()
+        if company_id is None:
+            return None
+        # read through the rules: only an operator of the user is returned
+        company, = cls.search([('id', '=', company_id)])
+        logo = None
+        if company.logo:
+            try:
+                image, mimetype, _, _ = company.get_logo(160, 48)
+            except ValueError:
+                pass
+            else:
+                logo = 'data:%s;base64,%s' % (
+                    mimetype, base64.b64encode(image).decode())
+        return {
+            'id': company.id,
+            'code': company.code,
+            'name': company.display_name,
+            'primary_color': company.primary_color,
+            'secondary_color': company.secondary_color,
+            'logo': logo,
+            }
 
     @classmethod
     def default_primary_color(cls):

@@ -74,6 +74,24 @@ class TelcoBaseTestCase(CompanyTestMixin, ModuleTestCase):
         self.assertEqual(company.display_name, "Orange Tunisie")
 
     @with_transaction()
+    def test_branding(self):
+        "The client gets the branding of the user's operator only"
+        pool = Pool()
+        Company = pool.get('company.company')
+        ooredoo = create_operator("Ooredoo Tunisie", 'OOREDOO')
+        Company.write([ooredoo], {'primary_color': '#E30613'})
+        tt = create_operator("Tunisie Telecom", 'TT')
+        agent = create_staff('agent', ooredoo)
+        with as_user(agent):
+            branding = Company.get_branding()
+        self.assertEqual(branding['code'], 'OOREDOO')
+        self.assertEqual(branding['name'], "Ooredoo Tunisie")
+        self.assertEqual(branding['primary_color'], '#E30613')
+        # a foreign company in the context is ignored
+        with as_user(agent, company=tt):
+            self.assertEqual(Company.get_branding()['code'], 'OOREDOO')
+
+    @with_transaction()
     def test_operator_code_unique(self):
         "Two operators cannot share a code"
         create_operator("Ooredoo", 'OOREDOO')
