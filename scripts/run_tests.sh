@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# Run the whole test suite of the Telco CRM on PostgreSQL (make test).
+#
+#  1. every module's tests:   python -m unittest discover -s modules -t modules
+#  2. cross-module tests:     python -m unittest discover -s tests -t .
+#
+# Environment (all optional):
+#   TRYTOND_DATABASE_URI  server to test on
+#                         (default postgresql://postgres@127.0.0.1:5432/)
+#   DB_CACHE              where activated databases are cached
+#                         (default .db_cache/<hash of modules/ and trytond>)
+#   VENV                  the virtualenv (default .venv)
+#
+# Each run uses a fresh database name (test_telco_<pid>) and drops it at the
+# end.  The last line reads "N passed, M failed", summed over both runs; the
+# exit status is non-zero when anything failed.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+VENV=${VENV:-$ROOT/.venv}
+PYTHON=$VENV/bin/python
+
+export TRYTOND_DATABASE_URI=${TRYTOND_DATABASE_URI:-postgresql://postgres@127.0.0.1:5432/}
+case "$TRYTOND_DATABASE_URI" in
+    sqlite:*) export DB_NAME=:memory: ;;
+    *) export DB_NAME=test_telco_$$ ;;
+esac
+
+# trytond keys its cache on module and set-up names only: key the directory
+# on the content of modules/ and on the trytond packages too, so that any
+# change builds the databases again.
+if [ -z "${DB_CACHE:-}" ]; then
+    key=$( {
+            find modules -type f ! -name '*.pyc' ! -path '*/__pycache__/*' \
+                -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
+            "$PYTHON" -m pip freeze 2>/dev/null | grep -i '^trytond\|^proteus'
+        } | sha256sum | cut -c1-16)
+    export DB_CACHE=$ROOT/.db_cache/$key
+    # caches of other versions of modules/ are of no more use
+    if [ -d "$ROOT/.db_cache" ]; then
+        find "$ROOT/.db_cache" -mindepth 1 -maxdepth 1 ! -name "$key" \
+            -exec rm -rf {} +
+    fi
+fi
+
+dropped=0
+drop_databases() {
+    [ "$dropped" = 0 ] || return 0
+    dropped=1
+    case "$TRYTOND_DATABASE_URI" in
+        postgresql:*) ;;
+        *) return 0 ;;
+    esac
+    "$PYTHON" - "$TRYTOND_DATABASE_URI" "$DB_NAME" <<'PY' || true
+import sys
+
+import psycopg
+from psycopg import sql
+
+uri, name = sys.argv[1:]
+try:
+    conn = psycopg.connect(uri.rstrip('/') + '/postgres', autocommit=True)
+except psycopg.Error as e:
+    sys.exit(f'could not drop the test databases: {e}'.splitlines()[0])
+with conn:
+    names = [n for n, in conn.execute(
+            "SELECT datname FROM pg_database "
+            "WHERE datname = %s OR datname LIKE %s",
+            (name, name.replace('_', r'\_') + r'\_%'))]
+    for n in names:
+        conn.execute(sql.SQL('DROP DATABASE IF EXISTS {} WITH (FORCE)').format(
+                sql.Identifier(n)))
+        print(f'dropped test database {n}')
+PY
+}
+
+LOG_DIR=$(mktemp -d)
+trap 'drop_databases; rm -rf "$LOG_DIR"' EXIT
+
+echo "database: $TRYTOND_DATABASE_URI$DB_NAME"
+echo "cache:    $DB_CACHE"
+
+status=0
+run() {
+    local name=$1
+    shift
+    echo
+    echo "== $name: $*"
+    "$PYTHON" -m unittest "$@" 2>&1 | tee "$LOG_DIR/$name.log"
+    local rc=${PIPESTATUS[0]}
+    [ "$rc" -eq 0 ] || status=1
+}
+
+run modules discover -s modules -t modules -v
+if [ -f tests/__init__.py ]; then
+    run tests discover -s tests -t . -v
+else
+    echo
+    echo "== tests: no tests/__init__.py, skipped"
+fi
+
+# unittest closes with "Ran N tests in …" then "OK (skipped=K)" or
+# "FAILED (failures=F, errors=E, skipped=K, …)"
+summary=$("$PYTHON" - "$LOG_DIR"/*.log <<'PY'
+import re
+import sys
+
+passed = failed = skipped = 0
+for path in sys.argv[1:]:
+    text = open(path, encoding='utf-8', errors='replace').read()
+    ran = list(re.finditer(r'^Ran (\d+) tests? in ', text, re.M))
+    if not ran:
+        # the runner itself broke: count it as one failure
+        failed += 1
+        continue
+    total = int(ran[-1].group(1))
+    tail = text[ran[-1].start():]
+    tail = tail.replace('unexpected successes', 'unexpected_successes')
+    tail = tail.replace('expected failures', 'expected_failures')
+    counts = {k: int(v) for k, v in re.findall(r'(\w+)=(\d+)', tail)}
+    bad = (counts.get('failures', 0) + counts.get('errors', 0)
+        + counts.get('unexpected_successes', 0))
+    skip = counts.get('skipped', 0)
+    # errors of set-up/tear-down of classes and modules are not in "Ran"
+    fixtures = len(re.findall(
+            r'^ERROR: (setUpClass|tearDownClass|setUpModule|tearDownModule)'
+            r' \(', text, re.M))
+    failed += bad
+    skipped += skip
+    passed += max(0, total - (bad - fixtures) - skip)
+print(passed, failed, skipped)
+PY
+)
+read -r passed failed skipped <<<"$summary"
+drop_databases
+if [ "$failed" -gt 0 ]; then
+    status=1
+fi
+echo
+echo "skipped: $skipped"
+echo "$passed passed, $failed failed"
+exit $status
