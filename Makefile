@@ -15,7 +15,6 @@ SAO_DIR ?= $(VENV)/sao
 SAO_VERSION ?= ~8.0
 
 VENV_STAMP := $(VENV)/.stamp-venv
-SAO_STAMP := $(SAO_DIR)/.stamp-sao-$(SAO_VERSION)
 
 export VENV := $(abspath $(VENV))
 export SAO_ROOT ?= $(abspath $(SAO_DIR))/www
@@ -37,11 +36,10 @@ $(VENV_STAMP): pyproject.toml
 	$(VENV)/bin/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-sao: $(SAO_STAMP)
-
-$(SAO_STAMP):
-	scripts/install_sao.sh '$(SAO_DIR)' '$(SAO_VERSION)'
-	touch '$@'
+# npm runs once per SAO_VERSION; the web root (sao + web/custom.*) is
+# assembled again each time.
+sao:
+	scripts/install_sao.sh '$(abspath $(SAO_DIR))' '$(SAO_VERSION)'
 
 demo: venv sao
 	scripts/demo.sh

@@ -1,31 +1,40 @@
 #!/usr/bin/env bash
 # Install sao, Tryton's web client, from the npm registry (make sao).
 #
-#   scripts/install_sao.sh DIR [VERSION]     (default DIR .venv/sao, ~8.0)
+#   scripts/install_sao.sh [DIR [VERSION]]     (default .venv/sao, ~8.0)
 #
 # npm puts the package in DIR/node_modules/tryton-sao and its dependencies
 # beside it in DIR/node_modules, while sao's index.html loads them from
 # "node_modules/..." next to itself.  DIR/www is the web root that gathers
-# both (relative symbolic links): point trytond's [web] root at it.
+# both (relative symbolic links) with the project's customisation of the
+# client (web/custom.js, web/custom.css): point trytond's [web] root at it.
+#
+# npm runs once per VERSION (a stamp file in DIR); the web root is assembled
+# again on every call.
 set -euo pipefail
 
-DIR=${1:-.venv/sao}
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+DIR=${1:-$ROOT/.venv/sao}
 VERSION=${2:-~8.0}
+stamp=$DIR/.stamp-sao-$VERSION
+pkg=$DIR/node_modules/tryton-sao
 
-if ! command -v npm >/dev/null 2>&1; then
-    cat >&2 <<'TXT'
+if [ ! -f "$stamp" ] || [ ! -f "$pkg/index.html" ]; then
+    if ! command -v npm >/dev/null 2>&1; then
+        cat >&2 <<'TXT'
 npm is missing: sao, the Tryton web client, is installed from the npm
 registry.  On Debian:   sudo apt-get install nodejs npm
 TXT
-    exit 1
+        exit 1
+    fi
+    mkdir -p "$DIR"
+    echo "installing tryton-sao@$VERSION into $DIR"
+    npm install --prefix "$DIR" --no-audit --no-fund --loglevel=error \
+        "tryton-sao@$VERSION"
+    rm -f "$DIR"/.stamp-sao-*
+    touch "$stamp"
 fi
 
-mkdir -p "$DIR"
-echo "installing tryton-sao@$VERSION into $DIR"
-npm install --prefix "$DIR" --no-audit --no-fund --loglevel=error \
-    "tryton-sao@$VERSION"
-
-pkg=$DIR/node_modules/tryton-sao
 www=$DIR/www
 rm -rf "$www"
 mkdir -p "$www"
@@ -36,8 +45,13 @@ for entry in index.html dist images locale sounds; do
 done
 ln -s ../node_modules "$www/node_modules"
 # index.html loads custom.js and custom.css for site customisation
-: > "$www/custom.js"
-: > "$www/custom.css"
+for custom in custom.js custom.css; do
+    if [ -f "$ROOT/web/$custom" ]; then
+        ln -s "$ROOT/web/$custom" "$www/$custom"
+    else
+        : > "$www/$custom"
+    fi
+done
 
 # every file index.html refers to must be there
 missing=0
