@@ -52,7 +52,6 @@ def _build(company, staff):
     "Create one record of every per-operator model for the operator"
     pool = Pool()
     Party = pool.get('party.party')
-    Address = pool.get('party.address')
     Mechanism = pool.get('party.contact_mechanism')
     Identifier = pool.get('party.identifier')
     Category = pool.get('party.category')
@@ -60,7 +59,6 @@ def _build(company, staff):
     Attachment = pool.get('ir.attachment')
     Note = pool.get('ir.note')
     CustomerCategory = pool.get('telco.customer.category')
-    Subscription = pool.get('telco.operator.feature')
     Notification = pool.get('telco.notification')
     Request = pool.get('telco.admin.request')
     PartyMonth = pool.get('telco.statistics.party_month')

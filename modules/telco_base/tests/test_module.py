@@ -2,7 +2,7 @@
 # this repository contains the full copyright notices and license terms.
 from trytond import config
 from trytond.model.exceptions import (
-    AccessButtonError, AccessError, ValidationError)
+    AccessButtonError, ValidationError)
 from trytond.modules.company.tests import CompanyTestMixin
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction

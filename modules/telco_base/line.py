@@ -1,0 +1,477 @@
+# This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+import datetime as dt
+
+from trytond.i18n import gettext
+from trytond.model import (
+    DeactivableMixin, Index, ModelSQL, ModelView, Unique, Workflow, fields)
+from trytond.pool import Pool
+from trytond.pyson import Eval, If
+from trytond.transaction import Transaction, without_check_access
+from trytond.wizard import Button, StateTransition, StateView, Wizard
+
+from . import phone
+from .exceptions import LineValidationError, SimValidationError
+
+LINE_KINDS = [
+    ('mobile_prepaid', "Mobile Prepaid"),
+    ('mobile_postpaid', "Mobile Postpaid"),
+    ('fixed', "Fixed"),
+    ('adsl', "ADSL"),
+    ('fibre', "Fibre"),
+    ('4g_key', "4G Key"),
+    ]
+LINE_STATES = [
+    ('draft', "Draft"),
+    ('active', "Active"),
+    ('suspended', "Suspended"),
+    ('terminated', "Terminated"),
+    ]
+
+
+def luhn_valid(digits):
+    "Whether the digits pass the Luhn check"
+    if not digits or not digits.isdigit():
+        return False
+    total = 0
+    for i, digit in enumerate(reversed(digits)):
+        n = int(digit)
+        if i % 2:
+            n *= 2
+            if n > 9:
+                n -= 9
+        total += n
+    return total % 10 == 0
+
+
+class PayerAccount(DeactivableMixin, ModelSQL, ModelView):
+    "Payer account: who receives and pays the bills of lines"
+    __name__ = 'telco.payer_account'
+    __string__ = "Payer Account"
+
+    company = fields.Many2One(
+        'company.company', "Operator", required=True, ondelete='CASCADE')
+    customer = fields.Many2One(
+        'party.party', "Customer", required=True, ondelete='CASCADE',
+        domain=[('company', '=', Eval('company', -1))],
+        context={'company': Eval('company', -1)}, depends={'company'})
+    payer = fields.Many2One(
+        'party.party', "Payer", required=True, ondelete='RESTRICT',
+        domain=[
+            ('company', '=', Eval('company', -1)),
+            ['OR',
+                ('id', '=', Eval('customer', -1)),
+                ('parent', '=', Eval('customer', -1)),
+                ],
+            ],
+        context={'company': Eval('company', -1)}, depends={'company'},
+        help="The customer itself or one of its branches.")
+    name = fields.Char("Name", required=True)
+    invoice_address = fields.Many2One(
+        'party.address', "Invoice Address",
+        domain=[('party', '=', Eval('payer', -1))])
+    lines = fields.One2Many(
+        'telco.line', 'payer_account', "Lines",
+        domain=[
+            ('company', '=', Eval('company', -1)),
+            ('customer', '=', Eval('customer', -1)),
+            ])
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+    @fields.depends('customer', 'payer', 'name', '_parent_customer.name')
+    def on_change_customer(self):
+        if self.customer and not self.payer:
+            self.payer = self.customer
+        if self.customer and not self.name:
+            self.name = self.customer.name
+
+
+class Line(Workflow, ModelSQL, ModelView):
+    "Line subscribed to the network"
+    __name__ = 'telco.line'
+    __string__ = "Line"
+    _rec_name = 'number'
+
+    _states = {
+        'readonly': Eval('state') != 'draft',
+        }
+
+    company = fields.Many2One(
+        'company.company', "Operator", required=True, ondelete='CASCADE',
+        states=_states)
+    number = fields.Char(
+        "Number", required=True, states=_states,
+        help="Written in any form, stored in E.164.")
+    kind = fields.Selection(
+        LINE_KINDS, "Kind", required=True, sort=False, states=_states)
+    customer = fields.Many2One(
+        'party.party', "Customer", required=True, ondelete='RESTRICT',
+        domain=[('company', '=', Eval('company', -1))],
+        context={'company': Eval('company', -1)}, depends={'company'},
+        states=_states)
+    payer_account = fields.Many2One(
+        'telco.payer_account', "Payer Account", ondelete='RESTRICT',
+        domain=[
+            ('company', '=', Eval('company', -1)),
+            ('customer', '=', Eval('customer', -1)),
+            ])
+    user = fields.Many2One(
+        'party.party', "User", ondelete='RESTRICT',
+        domain=[('company', '=', Eval('company', -1))],
+        context={'company': Eval('company', -1)}, depends={'company'},
+        help="The person who uses the line.")
+    sim = fields.Many2One(
+        'telco.sim', "SIM", ondelete='RESTRICT',
+        domain=[
+            ('company', '=', Eval('company', -1)),
+            If(Eval('state') == 'draft',
+                ('state', '=', 'available'),
+                ()),
+            ],
+        states={
+            'required': Eval('kind').in_(
+                ['mobile_prepaid', 'mobile_postpaid', '4g_key'])
+            & (Eval('state') == 'active'),
+            'readonly': Eval('state') == 'terminated',
+            })
+    activation_date = fields.Date("Activation Date", readonly=True)
+    termination_date = fields.Date("Termination Date", readonly=True)
+    state = fields.Selection(
+        LINE_STATES, "State", readonly=True, required=True, sort=False)
+    history = fields.One2Many(
+        'telco.line.state', 'line', "History", readonly=True)
+
+    del _states
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.number.search_unaccented = False
+        t = cls.__table__()
+        cls._sql_indexes.update({
+                Index(t, (t.number, Index.Equality(cardinality='high'))),
+                Index(t, (t.customer, Index.Range())),
+                Index(t, (t.user, Index.Range())),
+                Index(t, (t.state, Index.Equality(cardinality='low')),
+                    where=t.state.in_(['draft', 'suspended'])),
+                })
+        cls._order.insert(0, ('number', 'ASC'))
+        cls._transitions |= {
+            ('draft', 'active'),
+            ('active', 'suspended'),
+            ('suspended', 'active'),
+            ('active', 'terminated'),
+            ('suspended', 'terminated'),
+            }
+        cls._buttons.update({
+                'activate': {
+                    'invisible': ~Eval('state').in_(['draft', 'suspended']),
+                    'depends': ['state'],
+                    },
+                'suspend': {
+                    'invisible': Eval('state') != 'active',
+                    'depends': ['state'],
+                    },
+                'terminate': {
+                    'invisible': ~Eval('state').in_(['active', 'suspended']),
+                    'depends': ['state'],
+                    },
+                })
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+    @classmethod
+    def default_state(cls):
+        return 'draft'
+
+    @classmethod
+    def default_kind(cls):
+        return 'mobile_prepaid'
+
+    def _region(self):
+        if self.company and self.company.phone_country:
+            return self.company.phone_country.code
+
+    @fields.depends('number', 'company')
+    def on_change_number(self):
+        if self.number:
+            self.number = phone.to_e164(self.number, self._region()) or (
+                self.number)
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        pool = Pool()
+        Company = pool.get('company.company')
+        values = super().preprocess_values(mode, values)
+        if values.get('number'):
+            company_id = values.get('company') or (
+                Transaction().context.get('company'))
+            region = None
+            if company_id is not None and company_id >= 0:
+                company = Company(company_id)
+                if company.phone_country:
+                    region = company.phone_country.code
+            number = phone.to_e164(values['number'], region)
+            if number is None:
+                raise LineValidationError(gettext(
+                        'telco_base.msg_invalid_line_number',
+                        number=values['number']))
+            values['number'] = number
+        return values
+
+    def get_rec_name(self, name):
+        region = self._region()
+        return phone.to_international(self.number, region)
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        _, operator, value = clause[:3]
+        if isinstance(value, str) and operator in {'ilike', 'like', '='}:
+            number = phone.to_e164(value.strip('%'))
+            if number:
+                return [('number', '=', number)]
+        return [('number',) + tuple(clause[1:])]
+
+    @classmethod
+    def validate_fields(cls, lines, field_names):
+        super().validate_fields(lines, field_names)
+        if field_names is None or {'number', 'state', 'company'} & field_names:
+            cls.check_number_unique(lines)
+
+    @classmethod
+    def check_number_unique(cls, lines):
+        active = [line for line in lines if line.state == 'active']
+        if not active:
+            return
+        others = cls.search([
+                ('number', 'in', [line.number for line in active]),
+                ('state', '=', 'active'),
+                ('id', 'not in', [line.id for line in active]),
+                ])
+        seen = {}
+        for line in active + others:
+            key = (line.company.id, line.number)
+            if key in seen and seen[key] != line:
+                raise LineValidationError(gettext(
+                        'telco_base.msg_line_number_unique',
+                        number=line.rec_name))
+            seen[key] = line
+
+    @classmethod
+    def _log_state(cls, lines, state):
+        pool = Pool()
+        History = pool.get('telco.line.state')
+        History.create([{
+                    'line': line.id,
+                    'from_state': line.state,
+                    'to_state': state,
+                    'date': dt.datetime.now(),
+                    'user': Transaction().user,
+                    } for line in lines if line.state != state])
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('active')
+    def activate(cls, lines):
+        pool = Pool()
+        Date = pool.get('ir.date')
+        Sim = pool.get('telco.sim')
+        for line in lines:
+            if line.kind in {'mobile_prepaid', 'mobile_postpaid', '4g_key'} \
+                    and not line.sim:
+                raise LineValidationError(gettext(
+                        'telco_base.msg_line_sim_required',
+                        line=line.rec_name))
+        cls._log_state(lines, 'active')
+        cls.write([line for line in lines if not line.activation_date], {
+                'activation_date': Date.today(),
+                })
+        Sim.write([line.sim for line in lines if line.sim], {'state': 'in_use'})
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('suspended')
+    def suspend(cls, lines):
+        cls._log_state(lines, 'suspended')
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('terminated')
+    def terminate(cls, lines):
+        pool = Pool()
+        Date = pool.get('ir.date')
+        cls._log_state(lines, 'terminated')
+        cls.write(lines, {'termination_date': Date.today()})
+
+
+class LineState(ModelSQL, ModelView):
+    "Line state change"
+    __name__ = 'telco.line.state'
+    __string__ = "Line State Change"
+
+    line = fields.Many2One(
+        'telco.line', "Line", required=True, ondelete='CASCADE')
+    from_state = fields.Selection(LINE_STATES, "From", readonly=True)
+    to_state = fields.Selection(LINE_STATES, "To", readonly=True)
+    date = fields.DateTime("Date", readonly=True)
+    user = fields.Many2One('res.user', "User", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('line')
+        cls._order = [('date', 'DESC'), ('id', 'DESC')]
+
+
+class Sim(ModelSQL, ModelView):
+    "SIM card"
+    __name__ = 'telco.sim'
+    __string__ = "SIM Card"
+    _rec_name = 'iccid'
+
+    company = fields.Many2One(
+        'company.company', "Operator", required=True, ondelete='CASCADE')
+    iccid = fields.Char(
+        "ICCID", required=True, strip=True, size=22,
+        help="The 19 or 20 digits printed on the card.")
+    imsi = fields.Char("IMSI", size=15, strip=True)
+    pin = fields.Char("PIN", size=8, strip=True)
+    puk = fields.Char(
+        "PUK", size=8, strip=True,
+        help="Shown to agents only through the audited action.")
+    state = fields.Selection([
+            ('available', "Available"),
+            ('in_use', "In Use"),
+            ('blocked', "Blocked"),
+            ('lost', "Lost"),
+            ], "State", required=True, sort=False)
+    lines = fields.One2Many('telco.line', 'sim', "Lines", readonly=True)
+    puk_reveals = fields.One2Many(
+        'telco.sim.puk_reveal', 'sim', "PUK Reveals", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.iccid.search_unaccented = False
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('iccid_unique', Unique(t, t.company, t.iccid),
+                'telco_base.msg_sim_iccid_unique'),
+            ]
+        cls._buttons.update({
+                'reveal_puk': {},
+                })
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+    @classmethod
+    def default_state(cls):
+        return 'available'
+
+    @classmethod
+    def validate_fields(cls, sims, field_names):
+        super().validate_fields(sims, field_names)
+        for sim in sims:
+            iccid = sim.iccid or ''
+            if not (len(iccid) in {19, 20} and luhn_valid(iccid)):
+                raise SimValidationError(gettext(
+                        'telco_base.msg_invalid_iccid', iccid=iccid))
+            if sim.imsi and not (
+                    sim.imsi.isdigit() and len(sim.imsi) == 15):
+                raise SimValidationError(gettext(
+                        'telco_base.msg_invalid_imsi', imsi=sim.imsi))
+            for code, size in [(sim.pin, (4, 8)), (sim.puk, (8, 8))]:
+                if code and not (
+                        code.isdigit() and size[0] <= len(code) <= size[1]):
+                    raise SimValidationError(gettext(
+                            'telco_base.msg_invalid_sim_code',
+                            iccid=iccid))
+
+    @classmethod
+    @ModelView.button_action('telco_base.wizard_sim_reveal_puk')
+    def reveal_puk(cls, sims):
+        pass
+
+
+class SimPukReveal(ModelSQL, ModelView):
+    "Audit of a PUK shown to an agent"
+    __name__ = 'telco.sim.puk_reveal'
+    __string__ = "PUK Reveal"
+
+    sim = fields.Many2One(
+        'telco.sim', "SIM", required=True, readonly=True, ondelete='CASCADE')
+    user = fields.Many2One('res.user', "User", required=True, readonly=True)
+    date = fields.DateTime("Date", required=True, readonly=True)
+    reason = fields.Char("Reason", required=True, readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('sim')
+        cls._order = [('date', 'DESC'), ('id', 'DESC')]
+
+
+class SimRevealPukStart(ModelView):
+    "Reveal PUK"
+    __name__ = 'telco.sim.reveal_puk.start'
+    __string__ = "Reveal PUK"
+
+    reason = fields.Char(
+        "Reason", required=True,
+        help="Why the customer needs the PUK (kept in the audit).")
+
+
+class SimRevealPukShow(ModelView):
+    "PUK"
+    __name__ = 'telco.sim.reveal_puk.show'
+    __string__ = "PUK"
+
+    iccid = fields.Char("ICCID", readonly=True)
+    puk = fields.Char("PUK", readonly=True)
+
+
+class SimRevealPuk(Wizard):
+    "Reveal PUK"
+    __name__ = 'telco.sim.reveal_puk'
+
+    start = StateView(
+        'telco.sim.reveal_puk.start',
+        'telco_base.sim_reveal_puk_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Reveal", 'reveal', 'tryton-ok', default=True),
+            ])
+    reveal = StateTransition()
+    show = StateView(
+        'telco.sim.reveal_puk.show',
+        'telco_base.sim_reveal_puk_show_view_form', [
+            Button("Close", 'end', 'tryton-close', default=True),
+            ])
+
+    def transition_reveal(self):
+        pool = Pool()
+        Reveal = pool.get('telco.sim.puk_reveal')
+        Reveal.create([{
+                    'sim': self.record.id,
+                    'user': Transaction().user,
+                    'date': dt.datetime.now(),
+                    'reason': self.start.reason,
+                    }])
+        return 'show'
+
+    def default_show(self, fields):
+        pool = Pool()
+        Sim = pool.get('telco.sim')
+        # the PUK field is hidden from every group: read it here, once the
+        # access to the SIM itself has been checked and the reveal logged
+        sim = Sim(self.record.id)
+        Sim.read([sim.id], ['id'])
+        with without_check_access():
+            puk = Sim(sim.id).puk
+        return {'iccid': sim.iccid, 'puk': puk}
