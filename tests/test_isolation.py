@@ -9,6 +9,7 @@ client's RPC calls run it, through JSON-RPC as the web client speaks it,
 through the REST API of user applications and through the module routes,
 whatever context the caller sends."""
 import base64
+import datetime as dt
 import json
 import secrets
 import unittest
@@ -18,6 +19,7 @@ from werkzeug.test import Client
 
 from trytond.model import ModelSQL, ModelStorage
 from trytond.model.exceptions import AccessError, DomainValidationError
+from trytond.modules.telco_base.line import luhn_complete
 from trytond.modules.telco_base.tests.tools import (
     create_operator, create_staff)
 from trytond.pool import Pool, isregisteredby
@@ -39,6 +41,8 @@ SHARED = {
     'ir.rule': "platform configuration, administrators only",
     'ir.model.access': "platform configuration, administrators only",
     'ir.cron': "platform configuration, administrators only",
+    'party.configuration': "singleton; its per-operator values are "
+    "company multi-values",
     }
 # Standard models the suite makes per operator, beside the telco ones.
 STANDARD = [
@@ -62,8 +66,14 @@ def _build(company, staff):
     Notification = pool.get('telco.notification')
     Request = pool.get('telco.admin.request')
     PartyMonth = pool.get('telco.statistics.party_month')
+    PayerAccount = pool.get('telco.payer_account')
+    Line = pool.get('telco.line')
+    Sim = pool.get('telco.sim')
+    PukReveal = pool.get('telco.sim.puk_reveal')
+    CreditRule = pool.get('telco.credit.rule')
 
     code = company.code
+    number = {'OPA': '+21698000001', 'OPB': '+21622000001'}[code]
     with Transaction().set_context(company=company.id):
         category, = Category.create([{
                     'name': f'VIP {code}', 'company': company.id}])
@@ -98,6 +108,24 @@ def _build(company, staff):
                     'body': 'How?'}])
         subscription = company.features[0]
         party_month, = PartyMonth.search([('company', '=', company.id)])
+        Party.convert([party])
+        payer_account, = PayerAccount.create([{
+                    'company': company.id, 'customer': party.id,
+                    'payer': party.id, 'name': f'Account {code}'}])
+        sim, = Sim.create([{
+                    'company': company.id,
+                    'iccid': luhn_complete('893120100000000%04d' % company.id),
+                    'puk': '12345678'}])
+        line, = Line.create([{
+                    'company': company.id, 'customer': party.id,
+                    'payer_account': payer_account.id, 'user': party.id,
+                    'number': number, 'sim': sim.id}])
+        Line.activate([line])
+        reveal, = PukReveal.create([{
+                    'sim': sim.id, 'user': staff.id,
+                    'date': dt.datetime.now(), 'reason': 'Blocked SIM'}])
+        credit_rule, = CreditRule.create([{
+                    'company': company.id, 'credit_class': 'B'}])
     return {
         'company.company': company,
         'res.user': staff,
@@ -114,6 +142,13 @@ def _build(company, staff):
         'telco.notification': notification,
         'telco.admin.request': request,
         'telco.statistics.party_month': party_month,
+        'telco.payer_account': payer_account,
+        'telco.line': line,
+        'telco.line.state': line.history[0],
+        'telco.sim': sim,
+        'telco.sim.puk_reveal': reveal,
+        'telco.party.state': party.state_history[0],
+        'telco.credit.rule': credit_rule,
         }
 
 
@@ -302,10 +337,13 @@ class IsolationTestCase(unittest.TestCase):
                 ('model', 'like', '%,-1'),
                 ('action.type', '=', 'ir.action.wizard'),
                 ])
-        wizards = [
+        wizards = {
             (k.model.split(',')[0], ActionWizard.search([
                         ('action', '=', k.action.id)])[0])
-            for k in keywords if k.model.split(',')[0] in models]
+            for k in keywords if k.model.split(',')[0] in models}
+        wizards |= {
+            (w.model, w) for w in ActionWizard.search([
+                    ('model', 'in', list(models))])}
         self.assertTrue(reports)
         self.assertTrue(wizards)
         transaction = Transaction()

@@ -44,6 +44,13 @@ def luhn_valid(digits):
     return total % 10 == 0
 
 
+def luhn_complete(digits):
+    "Return the digits followed by their Luhn check digit"
+    for check in '0123456789':
+        if luhn_valid(digits + check):
+            return digits + check
+
+
 class PayerAccount(DeactivableMixin, ModelSQL, ModelView):
     "Payer account: who receives and pays the bills of lines"
     __name__ = 'telco.payer_account'
