@@ -83,8 +83,8 @@ with psycopg.connect(uri.rstrip('/') + '/postgres', autocommit=True) as conn:
     if not conn.execute(
             'SELECT 1 FROM pg_database WHERE datname = %s', (name,)
             ).fetchone():
-        conn.execute(sql.SQL('CREATE DATABASE {} ENCODING %s').format(
-                sql.Identifier(name)), ('UTF8',))
+        conn.execute(sql.SQL("CREATE DATABASE {} ENCODING 'UTF8'").format(
+                sql.Identifier(name)))
         print(f'created database {name}')
 PY
         ;;
