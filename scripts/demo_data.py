@@ -366,6 +366,29 @@ def setup_categories(company):
                 category.save()
 
 
+# the categories of the five kinds given to the demo's customers, by type
+CUSTOMER_CATEGORIES = {
+    'person': [
+        ('commercial_category_1', 'RES'),
+        ('commercial_category_2', 'PRE'),
+        ('collection_category', 'STD'),
+        ('accounting_category', 'NAT'),
+        ('tax_category', 'VAT19'),
+        ],
+    'organization': [
+        ('commercial_category_1', 'PRO'),
+        ('commercial_category_2', 'POST'),
+        ('collection_category', 'STD'),
+        ('accounting_category', 'NAT'),
+        ('tax_category', 'VAT19'),
+        ],
+    }
+
+
+def customer_type(name):
+    return 'organization' if name.endswith(' SARL') else 'person'
+
+
 def setup_customers(company, country):
     Party = Model.get('party.party')
     for name, street, postal_code, city, mobile, email in CUSTOMERS[
@@ -376,6 +399,12 @@ def setup_customers(company, country):
                     ]):
             continue
         party = Party(name=name, company=company)
+        if 'customer_type' in Party._fields:
+            party.customer_type = customer_type(name)
+            if party.customer_type == 'person':
+                party.first_name, party.last_name = name.split(' ', 1)
+            else:
+                party.legal_form = 'sarl'
         if party.addresses:
             address = party.addresses[0]
         else:
@@ -391,6 +420,45 @@ def setup_customers(company, country):
             mechanism.value = email
         party.save()
         log(f"  created customer {company.code} {name}")
+    setup_customer_categories(company)
+
+
+def setup_customer_categories(company):
+    "Give the customers without categories those of their type"
+    Party = Model.get('party.party')
+    Category = Model.get('telco.customer.category')
+    if 'customer_type' not in Party._fields:
+        return
+    names = [c[0] for c in CUSTOMERS[company.code]]
+    for party in Party.find([
+                ('name', 'in', names),
+                ('company', '=', company.id),
+                ]):
+        changed = False
+        for field, code in CUSTOMER_CATEGORIES[customer_type(party.name)]:
+            if field not in Party._fields or getattr(party, field):
+                continue
+            categories = Category.find([
+                    ('company', '=', company.id),
+                    ('code', '=', code),
+                    ('kind', '=', _category_kind(field)),
+                    ])
+            if categories:
+                setattr(party, field, categories[0])
+                changed = True
+        if changed:
+            party.save()
+            log(f"  categories of {company.code} {party.name}")
+
+
+def _category_kind(field):
+    return {
+        'commercial_category_1': 'commercial_1',
+        'commercial_category_2': 'commercial_2',
+        'collection_category': 'collection',
+        'accounting_category': 'accounting',
+        'tax_category': 'tax',
+        }[field]
 
 
 def main(argv=None):
