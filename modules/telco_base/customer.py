@@ -374,6 +374,12 @@ class Party(Workflow, metaclass=PoolMeta):
                     parent = parent.parent
 
     @classmethod
+    def create(cls, vlist):
+        parties = super().create(vlist)
+        cls.check_duplicates(parties)
+        return parties
+
+    @classmethod
     def check_duplicates(cls, parties):
         "Warn the user about existing customers that look the same"
         pool = Pool()

@@ -8,6 +8,7 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
 
+from .customer import CustomerTestMixin
 from .smtp import SMTPServer
 from .tools import as_user, create_operator, create_staff, savepoint
 
@@ -21,7 +22,8 @@ def run_queue():
         Queue(transaction.tasks.pop(0)).run()
 
 
-class TelcoBaseTestCase(CompanyTestMixin, ModuleTestCase):
+class TelcoBaseTestCase(
+        CustomerTestMixin, CompanyTestMixin, ModuleTestCase):
     "Test Telco Base module"
     module = 'telco_base'
 

@@ -1,0 +1,370 @@
+# This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+import datetime as dt
+
+from trytond.exceptions import UserWarning
+from trytond.model.exceptions import (
+    AccessError, DomainValidationError, ValidationError)
+from trytond.modules.telco_base.line import luhn_complete, luhn_valid
+from trytond.pool import Pool
+from trytond.tests.test_tryton import with_transaction
+from trytond.transaction import Transaction
+
+from .tools import as_user, create_operator, create_staff, savepoint
+
+GROUPS = [
+    'telco_base.group_agent',
+    'telco_base.group_customer',
+    'party.group_party_admin',
+    ]
+
+
+class CustomerTestMixin:
+    "Test customers, prospects, lines and SIM cards"
+
+    def _operator(self, name="Ooredoo Tunisie", code='OOREDOO'):
+        pool = Pool()
+        Country = pool.get('country.country')
+        Company = pool.get('company.company')
+        tunisia, = Country.search([('code', '=', 'TN')]) or Country.create(
+            [{'name': "Tunisia", 'code': 'TN'}])
+        company = create_operator(name, code)
+        Company.write([company], {'phone_country': tunisia.id})
+        return company
+
+    def _customer(self, company, **values):
+        pool = Pool()
+        Party = pool.get('party.party')
+        values.setdefault('first_name', "Sami")
+        values.setdefault('last_name', "Trabelsi")
+        with Transaction().set_context(company=company.id):
+            party, = Party.create([dict(company=company.id, **values)])
+        return party
+
+    def _sim(self, company, serial):
+        pool = Pool()
+        Sim = pool.get('telco.sim')
+        sim, = Sim.create([{
+                    'company': company.id,
+                    'iccid': luhn_complete('8921601%011d' % serial),
+                    'puk': '12345678', 'pin': '0000'}])
+        return sim
+
+    @with_transaction()
+    def test_person_name_and_identity(self):
+        "A natural person has first and last names and a CIN"
+        company = self._operator()
+        party = self._customer(
+            company, birth_date=dt.date(1990, 5, 17),
+            identity_number='01234567')
+        self.assertEqual(party.name, "Sami Trabelsi")
+        self.assertEqual(party.identity_number, '01234567')
+        self.assertEqual(party.customer_state, 'prospect')
+        self.assertEqual(party.prospect_date, dt.date.today())
+
+    @with_transaction()
+    def test_invalid_input(self):
+        "Bad CIN, phone, e-mail, ICCID and line number are refused"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Mechanism = pool.get('party.contact_mechanism')
+        Sim = pool.get('telco.sim')
+        Line = pool.get('telco.line')
+        company = self._operator()
+        party = self._customer(company)
+        cases = [
+            ('msg_invalid_cin', lambda: Party.write(
+                    [party], {'identity_number': '1234567'})),
+            ('msg_invalid_phone', lambda: Mechanism.create([{
+                            'party': party.id, 'type': 'mobile',
+                            'value': '12'}])),
+            ('msg_invalid_email', lambda: Mechanism.create([{
+                            'party': party.id, 'type': 'email',
+                            'value': 'sami.trabelsi'}])),
+            ('msg_invalid_iccid', lambda: Sim.create([{
+                            'company': company.id,
+                            'iccid': '8921601000000000001'}])),
+            ('msg_invalid_imsi', lambda: Sim.create([{
+                            'company': company.id,
+                            'iccid': luhn_complete('892160100000000000'),
+                            'imsi': '60501'}])),
+            ('msg_invalid_line_number', lambda: Line.create([{
+                            'company': company.id, 'customer': party.id,
+                            'number': '123'}])),
+            ]
+        for message, func in cases:
+            with self.subTest(message=message), savepoint():
+                with self.assertRaises(ValidationError) as cm:
+                    func()
+                self.assertTrue(cm.exception.message)
+        # nothing half-written
+        self.assertEqual(Sim.search([]), [])
+        self.assertEqual(Line.search([]), [])
+        self.assertIsNone(Party(party.id).identity_number)
+
+    @with_transaction()
+    def test_phone_numbers_e164(self):
+        "Phone and line numbers are stored in E.164 with the operator's region"
+        pool = Pool()
+        Mechanism = pool.get('party.contact_mechanism')
+        Line = pool.get('telco.line')
+        company = self._operator()
+        party = self._customer(company)
+        mechanism, = Mechanism.create([{
+                    'party': party.id, 'type': 'mobile',
+                    'value': '98 123 456'}])
+        self.assertEqual(mechanism.value_compact, '+21698123456')
+        line, = Line.create([{
+                    'company': company.id, 'customer': party.id,
+                    'number': '0021622 333 444'}])
+        self.assertEqual(line.number, '+21622333444')
+        self.assertEqual(line.rec_name, '+216 22 333 444')
+
+    @with_transaction()
+    def test_life_cycle(self):
+        "Prospect, customer, suspended, terminated, with dates and history"
+        pool = Pool()
+        Party = pool.get('party.party')
+        company = self._operator()
+        party = self._customer(company)
+        Party.convert([party])
+        self.assertEqual(party.customer_state, 'active')
+        self.assertEqual(party.customer_date, dt.date.today())
+        Party.suspend([party])
+        Party.reactivate([party])
+        Party.terminate([party])
+        self.assertEqual(party.customer_state, 'terminated')
+        self.assertEqual(party.termination_date, dt.date.today())
+        self.assertEqual(
+            [(h.from_state, h.to_state) for h in reversed(
+                    party.state_history)],
+            [('prospect', 'active'), ('active', 'suspended'),
+                ('suspended', 'active'), ('active', 'terminated')])
+        # a prospect cannot be suspended: the transition is not allowed
+        prospect = self._customer(company, first_name="Amel")
+        Party.suspend([prospect])
+        self.assertEqual(prospect.customer_state, 'prospect')
+
+    @with_transaction()
+    def test_hierarchy(self):
+        "Company, branches, payer accounts and line users"
+        pool = Pool()
+        Party = pool.get('party.party')
+        PayerAccount = pool.get('telco.payer_account')
+        Line = pool.get('telco.line')
+        company = self._operator()
+        with Transaction().set_context(company=company.id):
+            head, = Party.create([{
+                        'name': "Poulina Group", 'company': company.id,
+                        'customer_type': 'organization',
+                        'legal_form': 'sa', 'trade_register': 'B123'}])
+            branch, = Party.create([{
+                        'name': "Poulina Sfax", 'company': company.id,
+                        'customer_type': 'organization',
+                        'parent': head.id}])
+        employee = self._customer(company, first_name="Nour")
+        self.assertEqual(head.branches, (branch,))
+        with self.assertRaises(ValidationError), savepoint():
+            Party.write([head], {'parent': branch.id})
+
+        account, = PayerAccount.create([{
+                    'company': company.id, 'customer': head.id,
+                    'payer': branch.id, 'name': "Sfax fleet"}])
+        line, = Line.create([{
+                    'company': company.id, 'customer': head.id,
+                    'payer_account': account.id, 'user': employee.id,
+                    'kind': 'mobile_postpaid', 'number': '98111222'}])
+        self.assertEqual(account.lines, (line,))
+        self.assertEqual(head.lines, (line,))
+        # the payer is the customer or one of its branches
+        other = self._customer(company, first_name="Other")
+        with self.assertRaises(DomainValidationError), savepoint():
+            PayerAccount.create([{
+                        'company': company.id, 'customer': head.id,
+                        'payer': other.id, 'name': "Wrong"}])
+
+    @with_transaction()
+    def test_line_states_and_sim(self):
+        "A mobile line needs a SIM to become active; numbers are unique"
+        pool = Pool()
+        Line = pool.get('telco.line')
+        company = self._operator()
+        party = self._customer(company)
+        line, = Line.create([{
+                    'company': company.id, 'customer': party.id,
+                    'number': '98 765 432'}])
+        with self.assertRaises(ValidationError), savepoint():
+            Line.activate([line])
+        sim = self._sim(company, 1)
+        Line.write([line], {'sim': sim.id})
+        line = Line(line.id)
+        Line.activate([line])
+        self.assertEqual(line.state, 'active')
+        self.assertEqual(line.activation_date, dt.date.today())
+        self.assertEqual(sim.state, 'in_use')
+        self.assertEqual(
+            [(h.from_state, h.to_state) for h in line.history],
+            [('draft', 'active')])
+
+        twin, = Line.create([{
+                    'company': company.id, 'customer': party.id,
+                    'number': '+216 98765432', 'sim': self._sim(
+                        company, 2).id}])
+        with self.assertRaises(ValidationError) as cm, savepoint():
+            Line.activate([twin])
+        self.assertIn('already used', cm.exception.message)
+        Line.terminate([line])
+        twin = Line(twin.id)
+        Line.activate([twin])
+        self.assertEqual(twin.state, 'active')
+
+    @with_transaction()
+    def test_iccid_unique_per_operator(self):
+        "An ICCID is unique per operator, not across operators"
+        ooredoo = self._operator()
+        tt = self._operator("Tunisie Telecom", 'TT')
+        self._sim(ooredoo, 7)
+        self._sim(tt, 7)
+        with self.assertRaises(Exception) as cm, savepoint():
+            self._sim(ooredoo, 7)
+        self.assertIn('ICCID', str(cm.exception))
+        self.assertTrue(luhn_valid(luhn_complete('8921601000000000007')))
+
+    @with_transaction()
+    def test_puk_audited(self):
+        "Agents see the PUK only through the audited action"
+        pool = Pool()
+        Sim = pool.get('telco.sim')
+        Reveal = pool.get('telco.sim.reveal_puk', type='wizard')
+        company = self._operator()
+        agent = create_staff('agent', company, GROUPS)
+        sim = self._sim(company, 3)
+        with as_user(agent):
+            with self.assertRaises(AccessError):
+                Sim.read([sim.id], ['puk'])
+            self.assertNotIn('puk', Sim.read([sim.id], ['iccid'])[0])
+            with Transaction().set_context(
+                    active_model='telco.sim', active_id=sim.id,
+                    active_ids=[sim.id]):
+                session_id, _, _ = Reveal.create()
+                wizard = Reveal(session_id)
+                wizard.start.reason = "Customer blocked his SIM"
+                self.assertEqual(wizard.transition_reveal(), 'show')
+                shown = wizard.default_show(['iccid', 'puk'])
+        self.assertEqual(shown['puk'], '12345678')
+        reveal, = sim.puk_reveals
+        self.assertEqual(reveal.user, agent)
+        self.assertEqual(reveal.reason, "Customer blocked his SIM")
+
+    @with_transaction()
+    def test_credit_class(self):
+        "A configurable rule proposes the class, a user decides it"
+        pool = Pool()
+        Party = pool.get('party.party')
+        CreditRule = pool.get('telco.credit.rule')
+        company = self._operator()
+        CreditRule.create([
+                {'company': company.id, 'sequence': 10, 'max_age': 20,
+                    'credit_class': 'D'},
+                {'company': company.id, 'sequence': 20,
+                    'with_identity': True, 'credit_class': 'A'},
+                {'company': company.id, 'sequence': 30,
+                    'credit_class': 'C'},
+                ])
+        young = self._customer(
+            company, first_name="Yassine", birth_date=dt.date(
+                dt.date.today().year - 18, 1, 1), identity_number='11111111')
+        adult = self._customer(
+            company, first_name="Leila", birth_date=dt.date(1980, 1, 1),
+            identity_number='22222222')
+        unknown = self._customer(company, first_name="Anis")
+        self.assertEqual(
+            [p.proposed_credit_class for p in [young, adult, unknown]],
+            ['D', 'A', 'C'])
+        Party.decide_credit([adult])
+        self.assertEqual(adult.credit_class, 'A')
+        self.assertEqual(adult.credit_decided_by.id, Transaction().user)
+        self.assertTrue(adult.credit_decided_at)
+
+    @with_transaction()
+    def test_duplicates(self):
+        "Sign-up warns about the same identity, phone or name and birth"
+        pool = Pool()
+        Party = pool.get('party.party')
+        company = self._operator()
+        agent = create_staff('agent', company, GROUPS)
+        birth = dt.date(1985, 3, 2)
+        self._customer(
+            company, birth_date=birth, identity_number='12345678',
+            contact_mechanisms=[('create', [{
+                            'type': 'mobile', 'value': '98123456'}])])
+        other_operator = self._operator("Tunisie Telecom", 'TT')
+        self._customer(other_operator, identity_number='87654321')
+        cases = [
+            {'first_name': "S.", 'last_name': "Trab",
+                'identity_number': '12345678'},
+            {'first_name': "Sami", 'last_name': "T",
+                'contact_mechanisms': [('create', [{
+                                'type': 'phone',
+                                'value': '+216 98 123 456'}])]},
+            {'first_name': "sami", 'last_name': "trabelsi",
+                'birth_date': birth},
+            ]
+        for values in cases:
+            with self.subTest(values=values), savepoint():
+                with as_user(agent):
+                    with self.assertRaises(UserWarning) as cm:
+                        Party.create([values])
+                self.assertIn("Sami Trabelsi", cm.exception.message)
+        with as_user(agent):
+            # another operator's customer is not a duplicate
+            party, = Party.create([{
+                        'first_name': "Mouna", 'last_name': "Ayari",
+                        'identity_number': '87654321'}])
+            self.assertEqual(party.company, company)
+
+    @with_transaction()
+    def test_search_box(self):
+        "One search box finds a customer by any criterion"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Address = pool.get('party.address')
+        Line = pool.get('telco.line')
+        company = self._operator()
+        other = self._operator("Tunisie Telecom", 'TT')
+        agent = create_staff('agent', company, GROUPS)
+        sami = self._customer(
+            company, identity_number='12345678',
+            contact_mechanisms=[('create', [
+                        {'type': 'mobile', 'value': '98123456'},
+                        {'type': 'email', 'value': 'sami@example.tn'},
+                        ])])
+        Address.create([{'party': sami.id, 'city': 'Sousse'}])
+        user = self._customer(company, first_name="Rim", last_name="Gharbi")
+        Line.create([{
+                    'company': company.id, 'customer': sami.id,
+                    'user': user.id, 'number': '22 333 444'}])
+        # a homonym of another operator must never be found
+        self._customer(other, identity_number='12345678')
+        queries = {
+            'part of name': ('trabel', [sami]),
+            'phone, local form': ('98 123 456', [sami]),
+            'phone, international': ('+21698123456', [sami]),
+            'phone, 00 prefix': ('0021698123456', [sami]),
+            'identity number': ('12345678', [sami]),
+            'e-mail': ('sami@example.tn', [sami]),
+            'city': ('sousse', [sami]),
+            'line number': ('22333444', [sami, user]),
+            'code': (sami.code, [sami]),
+            }
+        with as_user(agent):
+            for criterion, (text, expected) in queries.items():
+                with self.subTest(criterion=criterion):
+                    found = Party.search(
+                        [('rec_name', 'ilike', f'%{text}%')])
+                    self.assertEqual(
+                        sorted(found), sorted(expected),
+                        msg=f'{criterion}: {text}')
+            self.assertEqual(
+                Party.search([('rec_name', 'ilike', '%nobody%')]), [])
+
