@@ -3,6 +3,7 @@
 import base64
 import re
 
+from trytond.cache import Cache
 from trytond.i18n import gettext
 from trytond.model import Unique, fields
 from trytond.model.exceptions import ValidationError
@@ -45,6 +46,8 @@ class Company(metaclass=PoolMeta):
     users = fields.Many2Many(
         'res.user-company.company', 'company', 'user', "Users",
         readonly=True)
+    _phone_region_cache = Cache(
+        'company.company.phone_region', context=False)
 
     @classmethod
     def __setup__(cls):
@@ -98,6 +101,22 @@ class Company(metaclass=PoolMeta):
     def default_secondary_color(cls):
         return '#FFFFFF'
 
+    @classmethod
+    def phone_region(cls, company_id):
+        "Return the country code for phone numbers of the company"
+        if company_id is None or company_id < 0:
+            return None
+        key = company_id
+        region = cls._phone_region_cache.get(key, -1)
+        if region == -1:
+            with without_check_access():
+                company = cls(company_id)
+                region = (
+                    company.phone_country.code if company.phone_country
+                    else None)
+            cls._phone_region_cache.set(key, region)
+        return region
+
     @property
     def display_name(self):
         return self.brand_name or self.rec_name
@@ -147,6 +166,7 @@ class Company(metaclass=PoolMeta):
         Party = pool.get('party.party')
         User = pool.get('res.user')
         super().on_modification(mode, companies, field_names=field_names)
+        cls._phone_region_cache.clear()
         if mode == 'create':
             # The operator's own party and the platform administrators
             # belong to the new operator.

@@ -460,23 +460,19 @@ class Party(Workflow, metaclass=PoolMeta):
 
         value = text.strip().strip('%').strip()
         pattern = '%' + value.replace('%', r'\%').replace('_', r'\_') + '%'
-        region = None
-        company_id = User._current_company()
-        if company_id is not None:
-            company = Company(company_id)
-            region = company.phone_country.code if (
-                company.phone_country) else None
+        region = Company.phone_region(User._current_company())
         queries = [
             party.select(party.id, where=party.name.ilike(pattern)),
             party.select(party.id, where=party.code == value),
             identifier.select(identifier.party,
-                where=(identifier.code == value)
-                | (identifier.code_compact == value.replace(' ', ''))),
+                where=identifier.code == value),
+            identifier.select(identifier.party,
+                where=identifier.code_compact == value.replace(' ', '')),
             ]
         if '@' in value:
             queries.append(mechanism.select(mechanism.party,
-                    where=(mechanism.type == 'email')
-                    & (mechanism.value == value.lower())))
+                    where=mechanism.value_compact.in_(
+                        [value, value.lower()])))
         number = phone.to_e164(value, region)
         if number:
             queries.append(mechanism.select(mechanism.party,
@@ -574,8 +570,10 @@ class Identifier(metaclass=PoolMeta):
         super().__setup__()
         cls.code.search_unaccented = False
         t = cls.__table__()
-        cls._sql_indexes.add(
-            Index(t, (t.code, Index.Equality(cardinality='high'))))
+        cls._sql_indexes.update({
+                Index(t, (t.code, Index.Equality(cardinality='high'))),
+                Index(t, (t.code_compact, Index.Equality(cardinality='high'))),
+                })
 
     @fields.depends('type', 'code')
     def check_code(self):
@@ -589,6 +587,17 @@ class Identifier(metaclass=PoolMeta):
         super().validate_fields(identifiers, field_names)
         for identifier in identifiers:
             identifier.check_code()
+
+
+class Address(metaclass=PoolMeta):
+    __name__ = 'party.address'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.add(
+            Index(t, (t.city, Index.Similarity(cardinality='high'))))
 
 
 class PartyConfiguration(metaclass=PoolMeta):

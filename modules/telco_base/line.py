@@ -201,8 +201,10 @@ class Line(Workflow, ModelSQL, ModelView):
         return 'mobile_prepaid'
 
     def _region(self):
-        if self.company and self.company.phone_country:
-            return self.company.phone_country.code
+        pool = Pool()
+        Company = pool.get('company.company')
+        if self.company:
+            return Company.phone_region(self.company.id)
 
     @fields.depends('number', 'company')
     def on_change_number(self):
@@ -218,12 +220,8 @@ class Line(Workflow, ModelSQL, ModelView):
         if values.get('number'):
             company_id = values.get('company') or (
                 Transaction().context.get('company'))
-            region = None
-            if company_id is not None and company_id >= 0:
-                company = Company(company_id)
-                if company.phone_country:
-                    region = company.phone_country.code
-            number = phone.to_e164(values['number'], region)
+            number = phone.to_e164(
+                values['number'], Company.phone_region(company_id))
             if number is None:
                 raise LineValidationError(gettext(
                         'telco_base.msg_invalid_line_number',
@@ -239,7 +237,12 @@ class Line(Workflow, ModelSQL, ModelView):
     def search_rec_name(cls, name, clause):
         _, operator, value = clause[:3]
         if isinstance(value, str) and operator in {'ilike', 'like', '='}:
-            number = phone.to_e164(value.strip('%'))
+            pool = Pool()
+            Company = pool.get('company.company')
+            User = pool.get('res.user')
+            number = phone.to_e164(
+                value.strip('%'),
+                Company.phone_region(User._current_company()))
             if number:
                 return [('number', '=', number)]
         return [('number',) + tuple(clause[1:])]

@@ -14,11 +14,18 @@ class User(metaclass=PoolMeta):
         "Companies the user is member of, read without access checks"
         pool = Pool()
         UserCompany = pool.get('res.user-company.company')
+        # the cache of get_companies is cleared when users change
+        key = ('granted', user_id)
+        granted = cls._get_companies_cache.get(key)
+        if granted is not None:
+            return set(granted)
         table = UserCompany.__table__()
         cursor = Transaction().connection.cursor()
         cursor.execute(*table.select(
                 table.company, where=table.user == user_id))
-        return {c for c, in cursor}
+        granted = sorted(c for c, in cursor)
+        cls._get_companies_cache.set(key, granted)
+        return set(granted)
 
     @classmethod
     def get_companies(cls):
@@ -61,16 +68,23 @@ class User(metaclass=PoolMeta):
         "Company used to gate features, read without access checks"
         transaction = Transaction()
         user_id = transaction.user
-        granted = cls._granted_companies(user_id)
         company = transaction.context.get('company')
+        key = ('current', user_id, company)
+        current = cls._get_companies_cache.get(key, -1)
+        if current != -1:
+            return current
+        granted = cls._granted_companies(user_id)
         if isinstance(company, int) and company in granted:
-            return company
-        table = cls.__table__()
-        cursor = transaction.connection.cursor()
-        cursor.execute(*table.select(
-                table.company, where=table.id == user_id))
-        row = cursor.fetchone()
-        return row[0] if row else None
+            current = company
+        else:
+            table = cls.__table__()
+            cursor = transaction.connection.cursor()
+            cursor.execute(*table.select(
+                    table.company, where=table.id == user_id))
+            row = cursor.fetchone()
+            current = row[0] if row else None
+        cls._get_companies_cache.set(key, current)
+        return current
 
     @classmethod
     def get_groups(cls):
