@@ -140,7 +140,7 @@ SQL_BATCH = """
 WITH numbers AS (
     SELECT n,
         (%(firsts)s::text[])[1 + n %% cardinality(%(firsts)s::text[])] AS first,
-        (%(lasts)s::text[])[1 + (n * 7919) %% cardinality(%(lasts)s::text[])]
+        (%(lasts)s::text[])[1 + (n::bigint * 7919) %% cardinality(%(lasts)s::text[])]
             AS last,
         (%(operators)s::int[])[1 + n %% 2] AS company
     FROM generate_series(%(start)s::int, %(stop)s::int) AS n

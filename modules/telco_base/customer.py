@@ -3,7 +3,7 @@
 import datetime as dt
 import re
 
-from sql import Null, Union
+from sql import Literal, Null, Union
 
 from trytond.i18n import gettext
 from trytond.model import (
@@ -201,6 +201,9 @@ class Party(Workflow, metaclass=PoolMeta):
         t = cls.__table__()
         cls._sql_indexes.update({
                 Index(t, (t.name, Index.Similarity(cardinality='high'))),
+                Index(t,
+                    (t.company, Index.Range(cardinality='low')),
+                    (t.name, Index.Range(cardinality='high'))),
                 Index(t, (t.company, Index.Equality(cardinality='low')),
                     (t.customer_state, Index.Equality(cardinality='low'))),
                 })
@@ -432,16 +435,45 @@ class Party(Workflow, metaclass=PoolMeta):
                 ])
 
     @classmethod
+    def search(
+            cls, domain, offset=0, limit=None, order=None, count=False,
+            query=False):
+        # The search box needs only the first names in name order when a
+        # page is asked in that order: tell it how deep to look.
+        window = None
+        if limit is not None and not count and (
+                order is None
+                or (order[0][0] == 'name'
+                    and (order[0][1] or 'ASC').upper().startswith('ASC'))):
+            window = (offset or 0) + limit
+        with Transaction().set_context(_telco_search_window=window):
+            return super().search(
+                domain, offset=offset, limit=limit, order=order, count=count,
+                query=query)
+
+    @classmethod
     def search_rec_name(cls, name, clause):
         _, operator, operand, *extra = clause
         if (operator in {'ilike', 'like'} and isinstance(operand, str)
                 and operand.strip('%').strip()):
-            return [('id', 'in', cls._telco_search_query(operand))]
+            return cls._telco_search_query(operand)
         return super().search_rec_name(name, clause)
 
     @classmethod
+    def _telco_search_by_name(cls, party, where, window):
+        """Return the query of the parties whose name matches: only the
+        first of the window in name order when a window is asked, so that a
+        common name does not read every matching row."""
+        query = party.select(party.id, where=where)
+        if window:
+            query.order_by = [party.name.asc, party.id.asc]
+            query.limit = window
+            query = query.select(query.id)
+        return query
+
+    @classmethod
     def _telco_search_query(cls, text):
-        """Return the SQL query of the parties found by the search box: any
+        """Return the domain of the parties found by the search box: any
         part of the name, any written form of a phone or line number, the
         identity number, the e-mail, the city or the code.
         One indexed query per criterion, united."""
@@ -461,8 +493,20 @@ class Party(Workflow, metaclass=PoolMeta):
         value = text.strip().strip('%').strip()
         pattern = '%' + value.replace('%', r'\%').replace('_', r'\_') + '%'
         region = Company.phone_region(User._current_company())
+        # the access rules still apply to the result: these filters only
+        # let the database read the user's operators first
+        companies = User.get_companies()
+        if len(companies) == 1:
+            in_companies = party.company == companies[0]
+        else:
+            in_companies = party.company.in_(list(companies) or [-1])
+        where = party.name.ilike(pattern) & in_companies
+        if Transaction().context.get('active_test', True):
+            where &= party.active == Literal(True)
         queries = [
-            party.select(party.id, where=party.name.ilike(pattern)),
+            cls._telco_search_by_name(
+                party, where,
+                Transaction().context.get('_telco_search_window')),
             party.select(party.id, where=party.code == value),
             identifier.select(identifier.party,
                 where=identifier.code == value),
@@ -484,7 +528,7 @@ class Party(Workflow, metaclass=PoolMeta):
         elif not any(c.isdigit() for c in value):
             queries.append(address.select(address.party,
                     where=address.city.ilike(value)))
-        return Union(*queries)
+        return [('id', 'in', Union(*queries))]
 
 
 class PartyState(ModelSQL, ModelView):

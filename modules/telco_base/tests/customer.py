@@ -367,4 +367,12 @@ class CustomerTestMixin:
                         msg=f'{criterion}: {text}')
             self.assertEqual(
                 Party.search([('rec_name', 'ilike', '%nobody%')]), [])
+            # a page in name order reads only the first names
+            for i in range(3):
+                self._customer(company, first_name=f"A{i}")
+            page = Party.search([('rec_name', 'ilike', '%trabel%')], limit=2)
+            self.assertEqual(
+                [p.name for p in page], ["A0 Trabelsi", "A1 Trabelsi"])
+            self.assertEqual(
+                len(Party.search([('rec_name', 'ilike', '%trabel%')])), 4)
 
