@@ -5,7 +5,11 @@
 
 Two Tunisian operators (Ooredoo Tunisie with the clients and dashboard
 features, Tunisie Telecom with clients only), their staff, a platform
-administrator, customer categories and a few customers each.
+administrator, customer categories and a few customers each: persons with
+an identity card number (CIN) and a birth date, a company with a branch and
+employees; their life cycle (most customers active, one prospect, one
+suspended), a payer account each, lines of every kind with SIM cards, three
+credit rules and a few credit classes decided.
 
 Every record is looked up (by code, login or name) before it is created, so
 running the script again neither fails nor duplicates anything.
@@ -143,6 +147,176 @@ CUSTOMERS = {
             'contact@djerba-artisanat.example.com'),
         ],
     }
+
+
+# What the demo makes of each customer of CUSTOMERS, by operator and name.
+#   persons: identity card number (CIN, 8 digits) and birth date;
+#   companies: trade register, a branch that pays their bills, employees who
+#   use their lines;
+#   state: 'active', 'suspended' or 'prospect' (its lines: active,
+#   suspended or draft);
+#   lines: (kind, number, user) with user 'self', an employee's name or None;
+#   decide: the credit class of the rules is recorded as decided.
+# Every number and CIN is distinct across the demo (check_demo_data).
+PROFILES = {
+    'OOREDOO': {
+        "Mohamed Ben Ali": {
+            'cin': '08123456', 'birth_date': dt.date(1978, 4, 12),
+            'state': 'active', 'decide': True,
+            'lines': [
+                ('mobile_postpaid', '20 114 233', 'self'),
+                ('adsl', '71 842 310', 'self'),
+                ],
+            },
+        "Amira Trabelsi": {
+            'cin': '09234567', 'birth_date': dt.date(1990, 9, 3),
+            'state': 'active',
+            'lines': [
+                ('mobile_prepaid', '21 305 448', 'self'),
+                ('4g_key', '29 416 557', 'self'),
+                ],
+            },
+        "Youssef Jebali": {
+            # under 21: credit class D
+            'cin': '11345678', 'birth_date': dt.date(2007, 2, 18),
+            'state': 'active', 'decide': True,
+            'lines': [
+                ('mobile_prepaid', '20 527 661', 'self'),
+                ],
+            },
+        "Fatma Gharbi": {
+            'cin': '05456789', 'birth_date': dt.date(1965, 12, 21),
+            'state': 'active',
+            'lines': [
+                ('mobile_postpaid', '21 638 772', 'self'),
+                ('fixed', '73 224 905', 'self'),
+                ],
+            },
+        "Sami Hammami": {
+            'cin': '07567890', 'birth_date': dt.date(1983, 6, 30),
+            'state': 'suspended',
+            'lines': [
+                ('mobile_prepaid', '29 749 883', 'self'),
+                ],
+            },
+        "Leila Chaabane": {
+            'cin': '06678901', 'birth_date': dt.date(1972, 1, 9),
+            'state': 'active',
+            'lines': [
+                ('mobile_postpaid', '20 850 994', 'self'),
+                ('fibre', '72 310 446', 'self'),
+                ],
+            },
+        "Karim Mansouri": {
+            'cin': '10789012', 'birth_date': dt.date(1995, 10, 27),
+            'state': 'prospect',
+            'lines': [
+                ('mobile_prepaid', '21 961 105', 'self'),
+                ],
+            },
+        "Sfax Logistique SARL": {
+            'trade_register': 'B0911232015',
+            'state': 'active', 'decide': True,
+            'branch': ("Sfax Logistique - Agence Tunis",
+                "Rue du Lac Biwa, Les Berges du Lac", '1053', "Tunis",
+                '+216 71 960 214'),
+            # first name, last name, CIN, birth date
+            'employees': [
+                ("Hichem", "Ayari", '12890123', dt.date(1986, 5, 8)),
+                ("Sonia", "Bouaziz", '13901234', dt.date(1993, 11, 16)),
+                ],
+            'lines': [
+                ('mobile_postpaid', '20 172 839', "Hichem Ayari"),
+                ('mobile_postpaid', '21 283 940', "Sonia Bouaziz"),
+                ('fibre', '74 612 883', None),
+                ],
+            },
+        },
+    'TT': {
+        "Hela Ben Salem": {
+            'cin': '04812345', 'birth_date': dt.date(1988, 7, 15),
+            'state': 'active', 'decide': True,
+            'lines': [
+                ('mobile_postpaid', '90 123 874', 'self'),
+                ('fixed', '71 563 208', 'self'),
+                ],
+            },
+        "Walid Dridi": {
+            'cin': '03923456', 'birth_date': dt.date(1979, 3, 22),
+            'state': 'active',
+            'lines': [
+                ('mobile_prepaid', '91 234 985', 'self'),
+                ('adsl', '75 271 639', 'self'),
+                ],
+            },
+        "Nour Khelifi": {
+            # under 21: credit class D
+            'cin': '14034567', 'birth_date': dt.date(2006, 8, 5),
+            'state': 'active', 'decide': True,
+            'lines': [
+                ('mobile_prepaid', '99 345 096', 'self'),
+                ],
+            },
+        "Anis Zouari": {
+            'cin': '02145678', 'birth_date': dt.date(1985, 11, 11),
+            'state': 'active',
+            'lines': [
+                ('mobile_postpaid', '40 456 107', 'self'),
+                ('4g_key', '41 567 218', 'self'),
+                ],
+            },
+        "Ines Mejri": {
+            'cin': '15256789', 'birth_date': dt.date(1992, 2, 14),
+            'state': 'suspended',
+            'lines': [
+                ('mobile_prepaid', '90 678 329', 'self'),
+                ],
+            },
+        "Oussama Riahi": {
+            'cin': '01367890', 'birth_date': dt.date(1997, 5, 19),
+            'state': 'active',
+            'lines': [
+                ('mobile_prepaid', '91 789 430', 'self'),
+                ('fibre', '71 894 512', 'self'),
+                ],
+            },
+        "Rania Sassi": {
+            'cin': '16478901', 'birth_date': dt.date(1999, 9, 9),
+            'state': 'prospect',
+            'lines': [
+                ('mobile_prepaid', '99 890 541', 'self'),
+                ],
+            },
+        "Atelier Djerba Artisanat SARL": {
+            'trade_register': 'B2712342018',
+            'state': 'active', 'decide': True,
+            'branch': ("Atelier Djerba Artisanat - Boutique Midoun",
+                "Avenue Salah Ben Youssef", '4116', "Midoun",
+                '+216 75 657 489'),
+            'employees': [
+                ("Mourad", "Ferchichi", '17589012', dt.date(1981, 4, 2)),
+                ("Salma", "Jaziri", '18690123', dt.date(1994, 6, 25)),
+                ],
+            'lines': [
+                ('fixed', '75 731 842', None),
+                ('mobile_postpaid', '98 901 652', "Mourad Ferchichi"),
+                ('mobile_postpaid', '97 012 763', "Salma Jaziri"),
+                ],
+            },
+        },
+    }
+
+# Line kinds that need a SIM card to be activated
+SIM_KINDS = {'mobile_prepaid', 'mobile_postpaid', '4g_key'}
+# Mobile network codes of the operators (MCC 605, Tunisia): ICCID and IMSI
+MNC = {'OOREDOO': '03', 'TT': '02'}
+
+# sequence, criteria, credit class: the first rule that matches applies
+CREDIT_RULES = [
+    (10, {'max_age': 20}, 'D'),
+    (20, {'with_identity': True}, 'A'),
+    (30, {}, 'C'),
+    ]
 
 
 def log(message):
@@ -305,6 +479,20 @@ def setup_operator(values, currency, country):
     return company, True
 
 
+def setup_operator_party(company):
+    """The operator's own party is a legal person (telco_base makes it a
+    party of the operator, a natural person by default)"""
+    Party = Model.get('party.party')
+    if 'customer_type' not in Party._fields:
+        return
+    party = Party(company.party.id)
+    if party.company == company and party.customer_type != 'organization':
+        party.customer_type = 'organization'
+        party.legal_form = 'sa'
+        party.save()
+        log(f"  {party.name} made a legal person")
+
+
 def setup_features(company, codes, start_date):
     Feature = Model.get('telco.feature')
     Subscription = Model.get('telco.operator.feature')
@@ -389,6 +577,11 @@ def customer_type(name):
     return 'organization' if name.endswith(' SARL') else 'person'
 
 
+def phone_type(number):
+    "Tunisian fixed numbers start with 7 (+216 7x xxx xxx)"
+    return 'phone' if e164(number).startswith('+2167') else 'mobile'
+
+
 def setup_customers(company, country):
     Party = Model.get('party.party')
     for name, street, postal_code, city, mobile, email in CUSTOMERS[
@@ -413,7 +606,8 @@ def setup_customers(company, country):
         address.postal_code = postal_code
         address.city = city
         address.country = country
-        mechanism = party.contact_mechanisms.new(type='mobile')
+        mechanism = party.contact_mechanisms.new(
+            type=phone_type(mobile))
         mechanism.value = mobile
         if email:
             mechanism = party.contact_mechanisms.new(type='email')
@@ -461,6 +655,258 @@ def _category_kind(field):
         }[field]
 
 
+def e164(number):
+    from trytond.modules.telco_base.phone import to_e164
+    return to_e164(number, 'TN')
+
+
+def check_demo_data():
+    """Fail before touching the database when the tables above give two
+    records the same number or CIN, or a number that is not Tunisian"""
+    import phonenumbers
+    numbers, cins = {}, {}
+
+    def add(seen, key, what):
+        if key in seen:
+            raise SystemExit(f"demo data: {what} and {seen[key]} share {key}")
+        seen[key] = what
+
+    for code, customers in CUSTOMERS.items():
+        for name, *_, mobile, _email in customers:
+            add(numbers, e164(mobile), f'{code} {name} (contact)')
+    for code, profiles in PROFILES.items():
+        for name, profile in profiles.items():
+            if profile.get('cin'):
+                add(cins, profile['cin'], f'{code} {name}')
+            for first, last, cin, _ in profile.get('employees', []):
+                add(cins, cin, f'{code} {first} {last}')
+            if profile.get('branch'):
+                add(numbers, e164(profile['branch'][-1]),
+                    f'{code} {profile["branch"][0]}')
+            for kind, number, _ in profile['lines']:
+                parsed = phonenumbers.parse(number, 'TN')
+                fixed = kind in {'fixed', 'adsl', 'fibre'}
+                if not (phonenumbers.is_valid_number(parsed)
+                        and (number[0] == '7' if fixed
+                            else number[0] in '2459')
+                        and len(number.replace(' ', '')) == 8):
+                    raise SystemExit(
+                        f"demo data: {number} is no Tunisian {kind} number")
+                add(numbers, e164(number), f'{code} {name} ({kind})')
+    assert all(len(c) == 8 and c.isdigit() for c in cins)
+
+
+def find_customer(company, name):
+    Party = Model.get('party.party')
+    parties = Party.find([('name', '=', name), ('company', '=', company.id)])
+    return parties[0] if parties else None
+
+
+def setup_customer_details(company):
+    "Identity number and birth date of persons, trade register of companies"
+    for name, profile in PROFILES[company.code].items():
+        party = find_customer(company, name)
+        if party is None:
+            continue
+        changed = False
+        for field in ['birth_date', 'trade_register']:
+            if profile.get(field) and not getattr(party, field):
+                setattr(party, field, profile[field])
+                changed = True
+        if profile.get('cin') and not party.identity_number:
+            party.identity_number = profile['cin']
+            changed = True
+        for mechanism in party.contact_mechanisms:
+            # the demo's first companies had their fixed number as a mobile
+            if (mechanism.type == 'mobile'
+                    and phone_type(mechanism.value) == 'phone'):
+                mechanism.type = 'phone'
+                changed = True
+        if changed:
+            party.save()
+            log(f"  details of {company.code} {name}")
+
+
+def setup_branch(company, head, values):
+    "Return the branch of the head office, created when missing"
+    Party = Model.get('party.party')
+    name, street, postal_code, city, phone_number = values
+    branch = find_customer(company, name)
+    if branch:
+        return branch
+    branch = Party(name=name, company=company)
+    branch.customer_type = 'organization'
+    branch.legal_form = head.legal_form
+    branch.parent = head
+    address = branch.addresses[0] if branch.addresses else (
+        branch.addresses.new())
+    address.street = street
+    address.postal_code = postal_code
+    address.city = city
+    address.country = head.addresses[0].country if head.addresses else None
+    branch.contact_mechanisms.new(type='phone', value=phone_number)
+    for field, _ in CUSTOMER_CATEGORIES['organization']:
+        setattr(branch, field, getattr(head, field))
+    branch.save()
+    log(f"  created branch {company.code} {name}")
+    return branch
+
+
+def setup_employee(company, first_name, last_name, cin, birth_date):
+    "Return the person, created when missing, who uses a company's lines"
+    Party = Model.get('party.party')
+    name = f'{first_name} {last_name}'
+    person = find_customer(company, name)
+    if person:
+        return person
+    person = Party(company=company, customer_type='person')
+    person.first_name = first_name
+    person.last_name = last_name
+    person.name = name
+    person.birth_date = birth_date
+    person.identity_number = cin
+    person.save()
+    log(f"  created line user {company.code} {name}")
+    return person
+
+
+def set_customer_state(party, state):
+    "Take the party forward to state (prospect, active or suspended)"
+    Party = Model.get('party.party')
+    if state == 'prospect':
+        return
+    if party.customer_state == 'prospect':
+        Party.click([party], 'convert')
+        party.reload()
+        log(f"  converted {party.name}")
+    if state == 'suspended' and party.customer_state == 'active':
+        Party.click([party], 'suspend')
+        party.reload()
+        log(f"  suspended {party.name}")
+
+
+def setup_payer_account(company, customer, payer):
+    PayerAccount = Model.get('telco.payer_account')
+    accounts = PayerAccount.find([
+            ('company', '=', company.id),
+            ('customer', '=', customer.id),
+            ])
+    if accounts:
+        return accounts[0]
+    account = PayerAccount(company=company, customer=customer)
+    account.payer = payer
+    account.name = (customer.name if payer == customer
+        else f'{customer.name} ({payer.name})')
+    if payer.addresses:
+        account.invoice_address = payer.addresses[0]
+    account.save()
+    log(f"  created payer account {company.code} {account.name}")
+    return account
+
+
+def setup_sim(company, number):
+    "Return the SIM card of the line number, created when missing"
+    from trytond.modules.telco_base.line import luhn_complete
+    Sim = Model.get('telco.sim')
+    local = e164(number)[-8:]
+    # ICCID: 89 (telecom), 216 (Tunisia), network code, serial, Luhn digit
+    iccid = luhn_complete(f'89216{MNC[company.code]}000{local}')
+    sims = Sim.find([('company', '=', company.id), ('iccid', '=', iccid)])
+    if sims:
+        return sims[0]
+    sim = Sim(company=company, iccid=iccid)
+    sim.imsi = f'605{MNC[company.code]}00{local}'
+    sim.pin = local[-4:]
+    sim.puk = f'{int(local) * 7 % 10 ** 8:08d}'
+    sim.save()
+    log(f"  created SIM {company.code} {iccid}")
+    return sim
+
+
+def setup_line(company, customer, account, kind, number, user, state):
+    "Create the line when missing and take it forward to state"
+    Line = Model.get('telco.line')
+    lines = Line.find([
+            ('company', '=', company.id),
+            ('number', '=', e164(number)),
+            ])
+    if lines:
+        line, = lines
+    else:
+        line = Line(company=company, customer=customer, kind=kind)
+        line.number = number
+        line.payer_account = account
+        line.user = user
+        if kind in SIM_KINDS:
+            line.sim = setup_sim(company, number)
+        line.save()
+        log(f"  created line {company.code} {line.number} ({kind})")
+    if state in {'active', 'suspended'} and line.state == 'draft':
+        Line.click([line], 'activate')
+        line.reload()
+        log(f"  activated line {line.number}")
+    if state == 'suspended' and line.state == 'active':
+        Line.click([line], 'suspend')
+        line.reload()
+        log(f"  suspended line {line.number}")
+    return line
+
+
+def setup_customer_lines(company):
+    """Branches, employees, life cycle, payer accounts, SIM cards and lines
+    of the operator's customers"""
+    line_state = {
+        'prospect': 'draft',
+        'active': 'active',
+        'suspended': 'suspended',
+        }
+    for name, profile in PROFILES[company.code].items():
+        customer = find_customer(company, name)
+        if customer is None:
+            continue
+        payer = customer
+        if profile.get('branch'):
+            payer = setup_branch(company, customer, profile['branch'])
+            set_customer_state(payer, 'active')
+        users = {'self': customer, None: None}
+        for first, last, cin, birth_date in profile.get('employees', []):
+            users[f'{first} {last}'] = setup_employee(
+                company, first, last, cin, birth_date)
+        set_customer_state(customer, profile['state'])
+        account = setup_payer_account(company, customer, payer)
+        for kind, number, user in profile['lines']:
+            setup_line(company, customer, account, kind, number, users[user],
+                line_state[profile['state']])
+
+
+def setup_credit_rules(company):
+    Rule = Model.get('telco.credit.rule')
+    for sequence, criteria, credit_class in CREDIT_RULES:
+        if Rule.find([
+                    ('company', '=', company.id),
+                    ('sequence', '=', sequence),
+                    ]):
+            continue
+        rule = Rule(company=company, sequence=sequence,
+            credit_class=credit_class, **criteria)
+        rule.save()
+        log(f"  created credit rule {company.code} {sequence}: "
+            f"{criteria or 'otherwise'} -> {credit_class}")
+
+
+def decide_credit_classes(company):
+    Party = Model.get('party.party')
+    for name, profile in PROFILES[company.code].items():
+        if not profile.get('decide'):
+            continue
+        party = find_customer(company, name)
+        if party is None or party.credit_class:
+            continue
+        Party.click([party], 'decide_credit')
+        party.reload()
+        log(f"  credit class of {company.code} {name}: {party.credit_class}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('-c', '--config', dest='config_file',
@@ -473,6 +919,7 @@ def main(argv=None):
 
     config.set_trytond(
         database=options.database, config_file=options.config_file)
+    check_demo_data()
 
     today = dt.date.today()
     start_date = today.replace(day=1)
@@ -501,9 +948,14 @@ def main(argv=None):
         # the same rights and rules as in the web client
         with as_user(f'{prefix}_admin'):
             operator = Model.get('company.company')(company.id)
+            setup_operator_party(operator)
             setup_categories(operator)
             setup_customers(
                 operator, Model.get('country.country')(country.id))
+            setup_customer_details(operator)
+            setup_customer_lines(operator)
+            setup_credit_rules(operator)
+            decide_credit_classes(operator)
 
     log("platform administrator")
     platform, created = setup_user(
