@@ -197,14 +197,13 @@ def check(workdir, lang, modules):
 
         def wizard_buttons(wizard_name, state_name):
             Wizard = pool.get(wizard_name, type='wizard')
-            session_id, start, _ = Wizard.create()
+            session_id, _, _ = Wizard.create()
             try:
-                result = Wizard.execute(session_id, {}, start)
+                state = Wizard.states[state_name]
+                buttons = state.get_buttons(Wizard(session_id), state_name)
             finally:
                 Wizard.delete(session_id)
-            if start != state_name:
-                return set()
-            return {b['string'] for b in result['view']['buttons']}
+            return {b['string'] for b in buttons}
 
         checked = 0
         for module in modules:
