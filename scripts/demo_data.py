@@ -758,8 +758,13 @@ def setup_employee(company, first_name, last_name, cin, birth_date):
     name = f'{first_name} {last_name}'
     person = find_customer(company, name)
     if person:
+        if person.customer_base:
+            person.customer_base = False
+            person.save()
         return person
     person = Party(company=company, customer_type='person')
+    # they use the lines of their employer, they are not customers
+    person.customer_base = False
     person.first_name = first_name
     person.last_name = last_name
     person.name = name
@@ -872,11 +877,17 @@ def setup_customer_lines(company):
         for first, last, cin, birth_date in profile.get('employees', []):
             users[f'{first} {last}'] = setup_employee(
                 company, first, last, cin, birth_date)
-        set_customer_state(customer, profile['state'])
         account = setup_payer_account(company, customer, payer)
         for kind, number, user in profile['lines']:
+            # a suspended customer's lines are activated first: suspending
+            # the customer suspends them
             setup_line(company, customer, account, kind, number, users[user],
-                line_state[profile['state']])
+                'active' if customer.customer_state == 'active'
+                or profile['state'] == 'suspended'
+                and customer.customer_state == 'prospect'
+                else line_state[profile['state']])
+        customer.reload()
+        set_customer_state(customer, profile['state'])
 
 
 def setup_credit_rules(company):

@@ -173,7 +173,11 @@ class Company(metaclass=PoolMeta):
             with without_check_access():
                 for company in companies:
                     if not company.party.company:
-                        Party.write([company.party], {'company': company.id})
+                        Party.write([company.party], {
+                                'company': company.id,
+                                'customer_base': False,
+                                'customer_type': 'organization',
+                                })
                 admins = User.platform_admins()
                 if admins:
                     User.write(admins, {

@@ -104,6 +104,10 @@ class Party(Workflow, metaclass=PoolMeta):
     __name__ = 'party.party'
     _transition_state = 'customer_state'
 
+    customer_base = fields.Boolean(
+        "Customer or Prospect",
+        help="Uncheck for parties that are not customers nor prospects, "
+        "like the operator itself or a company's employees using its lines.")
     customer_type = fields.Selection([
             ('person', "Natural Person"),
             ('organization', "Legal Person"),
@@ -163,6 +167,7 @@ class Party(Workflow, metaclass=PoolMeta):
     customer_state = fields.Selection(
         CUSTOMER_STATES, "Customer State", readonly=True, required=True,
         sort=False)
+    customer_state_string = customer_state.translated('customer_state')
     prospect_date = fields.Date("Prospect since", readonly=True)
     customer_date = fields.Date(
         "Customer since", readonly=True,
@@ -240,6 +245,10 @@ class Party(Workflow, metaclass=PoolMeta):
                     'depends': ['proposed_credit_class'],
                     },
                 })
+
+    @classmethod
+    def default_customer_base(cls):
+        return True
 
     @classmethod
     def default_customer_type(cls):
@@ -338,7 +347,14 @@ class Party(Workflow, metaclass=PoolMeta):
     @ModelView.button
     @Workflow.transition('suspended')
     def suspend(cls, parties):
+        "Suspend customers and their active lines"
+        pool = Pool()
+        Line = pool.get('telco.line')
         cls._record_state(parties, 'suspended', 'suspension_date')
+        Line.suspend(Line.search([
+                    ('customer', 'in', [p.id for p in parties]),
+                    ('state', '=', 'active'),
+                    ]))
 
     @classmethod
     @ModelView.button
@@ -350,7 +366,14 @@ class Party(Workflow, metaclass=PoolMeta):
     @ModelView.button
     @Workflow.transition('terminated')
     def terminate(cls, parties):
+        "Terminate customers and their lines (churn)"
+        pool = Pool()
+        Line = pool.get('telco.line')
         cls._record_state(parties, 'terminated', 'termination_date')
+        Line.terminate(Line.search([
+                    ('customer', 'in', [p.id for p in parties]),
+                    ('state', 'in', ['active', 'suspended']),
+                    ]))
 
     @classmethod
     @ModelView.button

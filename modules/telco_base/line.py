@@ -288,9 +288,32 @@ class Line(Workflow, ModelSQL, ModelView):
     @ModelView.button
     @Workflow.transition('active')
     def activate(cls, lines):
+        "Activate lines: a prospect who gets a line becomes a customer"
         pool = Pool()
         Date = pool.get('ir.date')
         Sim = pool.get('telco.sim')
+        Party = pool.get('party.party')
+        for line in lines:
+            if line.customer.customer_state in {'suspended', 'terminated'}:
+                raise LineValidationError(gettext(
+                        'telco_base.msg_line_customer_inactive',
+                        line=line.rec_name,
+                        customer=line.customer.rec_name,
+                        state=line.customer.customer_state_string))
+            if line.sim:
+                others = cls.search([
+                        ('sim', '=', line.sim.id),
+                        ('id', '!=', line.id),
+                        ('state', 'in', ['active', 'suspended']),
+                        ], limit=1)
+                if others:
+                    raise SimValidationError(gettext(
+                            'telco_base.msg_sim_in_use',
+                            sim=line.sim.rec_name,
+                            line=others[0].rec_name))
+        Party.convert(list({
+                    line.customer for line in lines
+                    if line.customer.customer_state == 'prospect'}))
         for line in lines:
             if line.kind in {'mobile_prepaid', 'mobile_postpaid', '4g_key'} \
                     and not line.sim:

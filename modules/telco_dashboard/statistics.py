@@ -41,7 +41,8 @@ class PartyMonth(ModelSQL, ModelView):
             year.as_('year'),
             month.as_('month'),
             Count(party.id).as_('parties'),
-            where=party.company != Null,
+            where=(party.company != Null)
+            & (party.customer_base == Literal(True)),
             group_by=[party.company, year, month])
 
     def get_period(self, name):

@@ -219,6 +219,50 @@ class CustomerTestMixin:
         self.assertEqual(twin.state, 'active')
 
     @with_transaction()
+    def test_line_follows_customer(self):
+        "A first line makes a customer; suspension and churn reach lines"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Line = pool.get('telco.line')
+        company = self._operator()
+        party = self._customer(company)
+        line, = Line.create([{
+                    'company': company.id, 'customer': party.id,
+                    'kind': 'fixed', 'number': '71 234 567'}])
+        Line.activate([line])
+        self.assertEqual(party.customer_state, 'active')
+        Party.suspend([party])
+        self.assertEqual(Line(line.id).state, 'suspended')
+        with self.assertRaises(ValidationError) as cm, savepoint():
+            Line.activate([Line(line.id)])
+        self.assertIn("Suspended", cm.exception.message)
+        Party.terminate([Party(party.id)])
+        self.assertEqual(Line(line.id).state, 'terminated')
+
+    @with_transaction()
+    def test_sim_single_line(self):
+        "A SIM card serves one line at a time"
+        pool = Pool()
+        Line = pool.get('telco.line')
+        company = self._operator()
+        party = self._customer(company)
+        sim = self._sim(company, 9)
+        first, second = Line.create([{
+                    'company': company.id, 'customer': party.id,
+                    'number': number, 'sim': sim.id}
+                for number in ['98 111 111', '98 222 222']])
+        Line.activate([first])
+        with self.assertRaises(ValidationError), savepoint():
+            Line.activate([Line(second.id)])
+
+    @with_transaction()
+    def test_operator_party_not_customer(self):
+        "The operator's own party is not in its customer base"
+        company = self._operator()
+        self.assertFalse(company.party.customer_base)
+        self.assertTrue(self._customer(company).customer_base)
+
+    @with_transaction()
     def test_iccid_unique_per_operator(self):
         "An ICCID is unique per operator, not across operators"
         ooredoo = self._operator()
