@@ -360,7 +360,26 @@ class Party(Workflow, metaclass=PoolMeta):
     @ModelView.button
     @Workflow.transition('active')
     def reactivate(cls, parties):
+        "Reactivate customers and the lines suspended with them"
+        pool = Pool()
+        Line = pool.get('telco.line')
+        suspended = [p for p in parties if p.customer_state == 'suspended']
+        lines = []
+        for party in suspended:
+            since = dt.datetime.combine(
+                party.suspension_date or dt.date.min, dt.time())
+            lines.extend(Line.search([
+                        ('customer', '=', party.id),
+                        ('state', '=', 'suspended'),
+                        ('history', 'where', [
+                                ('to_state', '=', 'suspended'),
+                                ('date', '>=', since),
+                                ]),
+                        ]))
         cls._record_state(parties, 'active')
+        # the transition writes the state on return: the lines need it now
+        cls.write(suspended, {'customer_state': 'active'})
+        Line.activate(Line.browse(lines))
 
     @classmethod
     @ModelView.button

@@ -236,6 +236,9 @@ class CustomerTestMixin:
         with self.assertRaises(ValidationError) as cm, savepoint():
             Line.activate([Line(line.id)])
         self.assertIn("Suspended", cm.exception.message)
+        Party.reactivate([Party(party.id)])
+        self.assertEqual(Line(line.id).state, 'active')
+        Party.suspend([Party(party.id)])
         Party.terminate([Party(party.id)])
         self.assertEqual(Line(line.id).state, 'terminated')
 
