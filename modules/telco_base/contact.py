@@ -2,11 +2,13 @@
 # this repository contains the full copyright notices and license terms.
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Workflow, fields
-from trytond.model.exceptions import ValidationError
+from trytond.model.exceptions import AccessError, ValidationError
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
+
+from .model import ButtonFieldsMixin
 
 KINDS = [
     ('question', "Question"),
@@ -14,10 +16,14 @@ KINDS = [
     ]
 
 
-class AdminRequest(Workflow, ModelSQL, ModelView):
+class AdminRequest(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
     "Message to the platform administrator"
     __name__ = 'telco.admin.request'
     __string__ = "Request to the Administrator"
+    _button_fields = {
+        'state': 'open',
+        'answered_by': None,
+        }
 
     company = fields.Many2One(
         'company.company', "Operator", required=True, readonly=True,
@@ -57,8 +63,24 @@ class AdminRequest(Workflow, ModelSQL, ModelView):
         return 'open'
 
     @classmethod
+    def check_modification(cls, mode, requests, values=None, external=False):
+        super().check_modification(
+            mode, requests, values=values, external=external)
+        if external and (
+                (mode == 'create' and any(
+                        r.user.id != Transaction().user for r in requests))
+                or (mode == 'write' and 'user' in (values or {}))):
+            raise AccessError(gettext(
+                    'telco_base.msg_field_by_button',
+                    field=cls.user.string,
+                    model=cls.__names__()['model']))
+
+    @classmethod
     def default_company(cls):
-        return Transaction().context.get('company')
+        pool = Pool()
+        User = pool.get('res.user')
+        # not the context's: it may name an operator the user is not in
+        return User._current_company()
 
     @classmethod
     def default_user(cls):
@@ -145,6 +167,8 @@ class ContactAdmin(Wizard):
         pool = Pool()
         Request = pool.get('telco.admin.request')
         request = Request(
+            company=Request.default_company(),
+            user=Transaction().user,
             kind=self.start.kind,
             subject=self.start.subject,
             body=self.start.body)

@@ -16,6 +16,7 @@ from trytond.transaction import Transaction
 
 from . import phone
 from .exceptions import DuplicateWarning
+from .model import ButtonFieldsMixin
 
 CATEGORY_KINDS = [
     ('commercial_1', "Commercial (1)"),
@@ -100,9 +101,18 @@ def _category(kind, string):
             ])
 
 
-class Party(Workflow, metaclass=PoolMeta):
+class Party(ButtonFieldsMixin, Workflow, metaclass=PoolMeta):
     __name__ = 'party.party'
     _transition_state = 'customer_state'
+    _button_fields = {
+        'customer_state': 'prospect',
+        'customer_date': None,
+        'suspension_date': None,
+        'termination_date': None,
+        'credit_class': None,
+        'credit_decided_by': None,
+        'credit_decided_at': None,
+        }
 
     customer_base = fields.Boolean(
         "Customer or Prospect",
@@ -433,7 +443,7 @@ class Party(Workflow, metaclass=PoolMeta):
             duplicates = party.find_duplicates()
             if duplicates:
                 names = ', '.join(d.rec_name for d in duplicates[:5])
-                key = Warning.format('telco_duplicate', [party])
+                key = Warning.format('telco_duplicate', duplicates)
                 if Warning.check(key):
                     raise DuplicateWarning(key, gettext(
                             'telco_base.msg_party_duplicate',
@@ -483,15 +493,27 @@ class Party(Workflow, metaclass=PoolMeta):
         # The search box needs only the first names in name order when a
         # page is asked in that order: tell it how deep to look.
         window = None
-        if limit is not None and not count and (
-                order is None
-                or (order[0][0] == 'name'
-                    and (order[0][1] or 'ASC').upper().startswith('ASC'))):
+        if (limit is not None and not count and cls._is_search_box(domain)
+                and (order is None
+                    or (order[0][0] == 'name'
+                        and (order[0][1] or 'ASC').upper().startswith(
+                            'ASC')))):
             window = (offset or 0) + limit
         with Transaction().set_context(_telco_search_window=window):
             return super().search(
                 domain, offset=offset, limit=limit, order=order, count=count,
                 query=query)
+
+    @staticmethod
+    def _is_search_box(domain):
+        "Whether the domain is the search box's clause alone"
+        while (isinstance(domain, (list, tuple)) and domain
+                and not isinstance(domain[0], str)):
+            if len(domain) != 1:
+                return False
+            domain = domain[0]
+        return (isinstance(domain, (list, tuple)) and len(domain) == 3
+            and domain[0] == 'rec_name' and domain[1] in {'ilike', 'like'})
 
     @classmethod
     def search_rec_name(cls, name, clause):

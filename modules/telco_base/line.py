@@ -7,11 +7,13 @@ from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, Workflow, fields)
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
-from trytond.transaction import Transaction, without_check_access
+from trytond.transaction import (
+    Transaction, check_access, without_check_access)
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import phone
 from .exceptions import LineValidationError, SimValidationError
+from .model import ButtonFieldsMixin
 
 LINE_KINDS = [
     ('mobile_prepaid', "Mobile Prepaid"),
@@ -96,11 +98,16 @@ class PayerAccount(DeactivableMixin, ModelSQL, ModelView):
             self.name = self.customer.name
 
 
-class Line(Workflow, ModelSQL, ModelView):
+class Line(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
     "Line subscribed to the network"
     __name__ = 'telco.line'
     __string__ = "Line"
     _rec_name = 'number'
+    _button_fields = {
+        'state': 'draft',
+        'activation_date': None,
+        'termination_date': None,
+        }
 
     _states = {
         'readonly': Eval('state') != 'draft',
@@ -488,25 +495,26 @@ class SimRevealPuk(Wizard):
             ])
 
     def transition_reveal(self):
-        pool = Pool()
-        Reveal = pool.get('telco.sim.puk_reveal')
-        # the audit is written by the system: agents may not write it
-        with without_check_access():
-            Reveal.create([{
-                        'sim': self.record.id,
-                        'user': Transaction().user,
-                        'date': dt.datetime.now(),
-                        'reason': self.start.reason,
-                        }])
         return 'show'
 
     def default_show(self, fields):
         pool = Pool()
         Sim = pool.get('telco.sim')
-        # the PUK field is hidden from every group: read it here, once the
-        # access to the SIM itself has been checked and the reveal logged
-        sim = Sim(self.record.id)
-        Sim.read([sim.id], ['id'])
+        Reveal = pool.get('telco.sim.puk_reveal')
+        # the PUK is hidden from every group: it is read here only, for a
+        # SIM the user may read, and never without its audit record
+        reason = getattr(self.start, 'reason', None)
+        if not reason:
+            raise SimValidationError(gettext(
+                    'telco_base.msg_puk_reason_required'))
+        with check_access():
+            Sim.read([self.record.id], ['id'])
         with without_check_access():
-            puk = Sim(sim.id).puk
-        return {'iccid': sim.iccid, 'puk': puk}
+            Reveal.create([{
+                        'sim': self.record.id,
+                        'user': Transaction().user,
+                        'date': dt.datetime.now(),
+                        'reason': reason,
+                        }])
+            sim = Sim(self.record.id)
+            return {'iccid': sim.iccid, 'puk': sim.puk}

@@ -423,3 +423,118 @@ class CustomerTestMixin:
             self.assertEqual(
                 len(Party.search([('rec_name', 'ilike', '%trabel%')])), 4)
 
+
+    @with_transaction()
+    def test_search_window_with_other_clauses(self):
+        "A page of the search box combined with filters misses nobody"
+        pool = Pool()
+        Party = pool.get('party.party')
+        company = self._operator()
+        agent = create_staff('agent', company, GROUPS)
+        for i in range(3):
+            self._customer(company, first_name=f"A{i}")
+        target = self._customer(
+            company, first_name="Z", identity_number='11111111')
+        with as_user(agent):
+            self.assertTrue(Party._is_search_box(
+                    [['rec_name', 'ilike', '%trabel%']]))
+            self.assertEqual(Party.search([
+                        ('rec_name', 'ilike', '%trabel%'),
+                        ('identifiers.code', '=', '11111111'),
+                        ], limit=1), [target])
+
+    @with_transaction()
+    def test_button_fields_refused(self):
+        "States, decisions and dates change only through their buttons"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Line = pool.get('telco.line')
+        company = self._operator()
+        agent = create_staff('agent', company, GROUPS)
+        party = self._customer(company)
+        line, = Line.create([{
+                    'company': company.id, 'customer': party.id,
+                    'kind': 'fixed', 'number': '71 000 001'}])
+        with as_user(agent):
+            for Model, record, values in [
+                    (Party, party, {'customer_state': 'suspended'}),
+                    (Party, party, {'credit_class': 'A'}),
+                    (Line, line, {'state': 'terminated'}),
+                    ]:
+                with self.subTest(values=values), savepoint():
+                    with self.assertRaises(AccessError):
+                        Model.write([Model(record.id)], values)
+            with self.assertRaises(AccessError), savepoint():
+                Party.create([{
+                            'name': "Forged", 'customer_state': 'active'}])
+            # the buttons still work
+            Party.convert([Party(party.id)])
+        self.assertEqual(Party(party.id).customer_state, 'active')
+
+    @with_transaction()
+    def test_replace_erase_other_operator(self):
+        "Replace and erase refuse the parties of another operator"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Replace = pool.get('party.replace', type='wizard')
+        Erase = pool.get('party.erase', type='wizard')
+        company = self._operator()
+        other = self._operator("Tunisie Telecom", 'TT')
+        admin = create_staff('admin_a', company, GROUPS)
+        mine = self._customer(company)
+        theirs = self._customer(other, first_name="Leila")
+        Party.write([theirs], {'active': False})
+        with as_user(admin):
+            with Transaction().set_context(
+                    active_model='party.party', active_id=mine.id,
+                    active_ids=[mine.id], _skip_warnings=True):
+                session_id, _, _ = Replace.create()
+                replace = Replace(session_id)
+                replace.ask.source = Party(theirs.id)
+                replace.ask.destination = Party(mine.id)
+                with self.assertRaises(AccessError), savepoint():
+                    replace.transition_replace()
+                session_id, _, _ = Erase.create()
+                erase = Erase(session_id)
+                erase.ask.party = Party(theirs.id)
+                with self.assertRaises(AccessError), savepoint():
+                    erase.transition_erase()
+        theirs = Party(theirs.id)
+        self.assertEqual(theirs.name, "Leila Trabelsi")
+        self.assertIsNone(theirs.replaced_by)
+
+    @with_transaction()
+    def test_puk_needs_reason(self):
+        "Jumping to the PUK without a reason shows nothing"
+        pool = Pool()
+        Reveal = pool.get('telco.sim.reveal_puk', type='wizard')
+        company = self._operator()
+        agent = create_staff('agent', company, GROUPS)
+        sim = self._sim(company, 4)
+        with as_user(agent), Transaction().set_context(
+                active_model='telco.sim', active_id=sim.id,
+                active_ids=[sim.id]):
+            session_id, _, _ = Reveal.create()
+            with self.assertRaises(ValidationError):
+                Reveal(session_id).default_show(['puk'])
+        self.assertEqual(sim.puk_reveals, ())
+
+    @with_transaction()
+    def test_duplicate_warning_confirmed(self):
+        "Once confirmed, the duplicate warning lets the customer be saved"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Warning = pool.get('res.user.warning')
+        company = self._operator()
+        agent = create_staff('agent', company, GROUPS)
+        self._customer(company, identity_number='12345678')
+        values = {'first_name': "Sami", 'last_name': "T",
+            'identity_number': '12345678'}
+        with as_user(agent):
+            with self.assertRaises(UserWarning) as cm, savepoint():
+                Party.create([values])
+            # what the client's "Yes" does: skip RPC, no access check
+            with Transaction().set_context(_check_access=False):
+                Warning.skip(cm.exception.name)
+            party, = Party.create([values])
+        self.assertEqual(party.identity_number, '12345678')
