@@ -307,17 +307,18 @@ class Line(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
                         line=line.rec_name,
                         customer=line.customer.rec_name,
                         state=line.customer.customer_state_string))
+        sims = [line.sim for line in lines if line.sim]
+        in_use = {}
+        for line in cls.search([
+                    ('sim', 'in', [s.id for s in sims]),
+                    ('state', 'in', ['active', 'suspended']),
+                    ]) + lines:
             if line.sim:
-                others = cls.search([
-                        ('sim', '=', line.sim.id),
-                        ('id', '!=', line.id),
-                        ('state', 'in', ['active', 'suspended']),
-                        ], limit=1)
-                if others:
+                other = in_use.setdefault(line.sim, line)
+                if other != line:
                     raise SimValidationError(gettext(
                             'telco_base.msg_sim_in_use',
-                            sim=line.sim.rec_name,
-                            line=others[0].rec_name))
+                            sim=line.sim.rec_name, line=other.rec_name))
         Party.convert(list({
                     line.customer for line in lines
                     if line.customer.customer_state == 'prospect'}))
