@@ -361,10 +361,7 @@ class Party(ButtonFieldsMixin, Workflow, metaclass=PoolMeta):
         pool = Pool()
         Line = pool.get('telco.line')
         cls._record_state(parties, 'suspended', 'suspension_date')
-        Line.suspend(Line.search([
-                    ('customer', 'in', [p.id for p in parties]),
-                    ('state', '=', 'active'),
-                    ]))
+        Line.suspend(cls._lines(parties, ['active']))
 
     @classmethod
     @ModelView.button
@@ -374,18 +371,16 @@ class Party(ButtonFieldsMixin, Workflow, metaclass=PoolMeta):
         pool = Pool()
         Line = pool.get('telco.line')
         suspended = [p for p in parties if p.customer_state == 'suspended']
-        lines = []
-        for party in suspended:
+
+        def suspended_with_customer(line):
             since = dt.datetime.combine(
-                party.suspension_date or dt.date.min, dt.time())
-            lines.extend(Line.search([
-                        ('customer', '=', party.id),
-                        ('state', '=', 'suspended'),
-                        ('history', 'where', [
-                                ('to_state', '=', 'suspended'),
-                                ('date', '>=', since),
-                                ]),
-                        ]))
+                line.customer.suspension_date or dt.date.min, dt.time())
+            return any(
+                h.to_state == 'suspended' and h.date >= since
+                for h in line.history)
+        lines = list(filter(
+                suspended_with_customer,
+                cls._lines(suspended, ['suspended'])))
         cls._record_state(parties, 'active')
         # the transition writes the state on return: the lines need it now
         cls.write(suspended, {'customer_state': 'active'})
@@ -399,10 +394,19 @@ class Party(ButtonFieldsMixin, Workflow, metaclass=PoolMeta):
         pool = Pool()
         Line = pool.get('telco.line')
         cls._record_state(parties, 'terminated', 'termination_date')
-        Line.terminate(Line.search([
-                    ('customer', 'in', [p.id for p in parties]),
-                    ('state', 'in', ['active', 'suspended']),
-                    ]))
+        Line.terminate(cls._lines(parties, ['active', 'suspended']))
+
+    @classmethod
+    def _lines(cls, parties, states):
+        "The lines of the customers in the states"
+        pool = Pool()
+        Line = pool.get('telco.line')
+        if not parties:
+            return []
+        return Line.search([
+                ('customer', 'in', [p.id for p in parties]),
+                ('state', 'in', states),
+                ])
 
     @classmethod
     @ModelView.button
