@@ -203,19 +203,21 @@ def make_queries(database, count, seed):
     with Transaction().start(database, 0, readonly=True) as transaction:
         cursor = transaction.connection.cursor()
         cursor.execute(
-            "SELECT p.id, p.last_name, i.code, l.number "
+            "SELECT p.id, p.name, p.last_name, i.code, l.number "
             "FROM party_party p "
             "JOIN company_company c ON c.id = p.company AND c.code = 'OOREDOO' "
             "JOIN party_identifier i ON i.party = p.id "
             "JOIN telco_line l ON l.customer = p.id "
             "WHERE p.code LIKE 'B%%' ORDER BY random() LIMIT %s", (count,))
         rows = cursor.fetchall()
-    queries = {'partial name': [], 'phone, other format': [],
+    queries = {'partial name': [], 'full name (rare)': [],
+        'phone, other format': [],
         'identity number': [], 'line number': []}
-    for party_id, last_name, cin, line_number in rows:
+    for party_id, name, last_name, cin, line_number in rows:
         start = rng.randrange(0, max(1, len(last_name) - 5))
         queries['partial name'].append(
             (None, last_name[start:start + 6].lower()))
+        queries['full name (rare)'].append((party_id, name.lower()))
         n = int(cin)
         mobile = '+2169' + f'{n:07d}'
         queries['phone, other format'].append(

@@ -219,6 +219,11 @@ class Party(ButtonFieldsMixin, Workflow, metaclass=PoolMeta):
                 Index(t,
                     (t.company, Index.Range(cardinality='low')),
                     (t.name, Index.Range(cardinality='high'))),
+                # the search box walks it without reading the table
+                Index(t,
+                    (t.company, Index.Range(cardinality='low')),
+                    (t.name, Index.Range(cardinality='high')),
+                    include=[t.id], where=t.active == Literal(True)),
                 Index(t, (t.company, Index.Equality(cardinality='low')),
                     (t.customer_state, Index.Equality(cardinality='low'))),
                 })
@@ -527,17 +532,53 @@ class Party(ButtonFieldsMixin, Workflow, metaclass=PoolMeta):
             return cls._telco_search_query(operand)
         return super().search_rec_name(name, clause)
 
+    # rows of the name index read, per result asked, before looking the
+    # name up in the trigram index instead
+    _telco_search_walk = 1000
+    # from this length on, a part of a name is most often rare
+    _telco_search_long = 12
+
     @classmethod
-    def _telco_search_by_name(cls, party, where, window):
-        """Return the query of the parties whose name matches: only the
-        first of the window in name order when a window is asked, so that a
-        common name does not read every matching row."""
-        query = party.select(party.id, where=where)
-        if window:
-            query.order_by = [party.name.asc, party.id.asc]
-            query.limit = window
-            query = query.select(query.id)
-        return query
+    def _telco_search_by_name(cls, party, scope, pattern, window, walk):
+        """Return the query of the parties in scope whose name matches.
+
+        When only the first of the window in name order are needed, walk
+        the name index of the operator: a common part of a name fills the
+        window within a few rows.  A rare part is found at once by the
+        trigram index, which reads all the matches of a common one.
+        PostgreSQL cannot tell these cases apart from its statistics, so
+        the walk is bounded and a long or numeric part, most often rare,
+        goes to the trigram index first.  The walk needs the name index of
+        one operator."""
+        where = scope & party.name.ilike(pattern)
+        if not window:
+            return party.select(party.id, where=where)
+        if not walk:
+            query = party.select(party.id, party.name, where=where,
+                order_by=[party.name.asc, party.id.asc], limit=window)
+            return query.select(query.id)
+        cursor = Transaction().connection.cursor()
+        rare = (len(pattern.strip('%')) >= cls._telco_search_long
+            or any(c.isdigit() for c in pattern))
+        if rare:
+            # more than the window: all of them when the part is rare
+            probe = window * 10
+            cursor.execute(*party.select(party.id, where=where, limit=probe))
+            ids = [i for i, in cursor]
+            if len(ids) < probe:
+                return party.select(party.id, where=party.id.in_(ids or [-1]))
+        walked = party.select(party.id, party.name, where=scope,
+            order_by=[party.name.asc, party.id.asc],
+            limit=window * cls._telco_search_walk)
+        first = walked.select(walked.id,
+            where=walked.name.ilike(pattern),
+            order_by=[walked.name.asc, walked.id.asc],
+            limit=window)
+        cursor.execute(*first)
+        ids = [i for i, in cursor]
+        if len(ids) == window:
+            return party.select(party.id, where=party.id.in_(ids))
+        return party.select(party.id, where=where)
 
     @classmethod
     def _telco_search_query(cls, text):
@@ -568,13 +609,13 @@ class Party(ButtonFieldsMixin, Workflow, metaclass=PoolMeta):
             in_companies = party.company == companies[0]
         else:
             in_companies = party.company.in_(list(companies) or [-1])
-        where = party.name.ilike(pattern) & in_companies
+        scope = in_companies
         if Transaction().context.get('active_test', True):
-            where &= party.active == Literal(True)
+            scope &= party.active == Literal(True)
         queries = [
-            cls._telco_search_by_name(
-                party, where,
-                Transaction().context.get('_telco_search_window')),
+            cls._telco_search_by_name(party, scope, pattern,
+                Transaction().context.get('_telco_search_window'),
+                walk=len(companies) == 1),
             party.select(party.id, where=party.code == value),
             identifier.select(identifier.party,
                 where=identifier.code == value),

@@ -1,6 +1,7 @@
 # This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 import datetime as dt
+from contextlib import contextmanager
 
 from trytond.exceptions import UserWarning
 from trytond.model.exceptions import (
@@ -11,6 +12,19 @@ from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
 
 from .tools import as_user, create_operator, create_staff, savepoint
+
+
+@contextmanager
+def tuned(cls, **values):
+    "Set class tuning values for the block"
+    saved = {name: getattr(cls, name) for name in values}
+    for name, value in values.items():
+        setattr(cls, name, value)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(cls, name, value)
 
 GROUPS = [
     'telco_base.group_agent',
@@ -423,6 +437,37 @@ class CustomerTestMixin:
             self.assertEqual(
                 len(Party.search([('rec_name', 'ilike', '%trabel%')])), 4)
 
+
+    @with_transaction()
+    def test_search_window_paths(self):
+        "Every way the search box reads names gives the same first page"
+        pool = Pool()
+        Party = pool.get('party.party')
+        company = self._operator()
+        agent = create_staff('agent', company, GROUPS)
+        for i in range(6):
+            self._customer(company, first_name=f"B{i}", last_name="Zaghouani")
+        for i in range(6):
+            self._customer(company, first_name=f"A{i}")
+        expected = {
+            'trabel': ["A0 Trabelsi", "A1 Trabelsi", "A2 Trabelsi"],
+            'zaghou': ["B0 Zaghouani", "B1 Zaghouani", "B2 Zaghouani"],
+            'b4 zaghouani': ["B4 Zaghouani"],
+            'i zaghouani': [],
+            'zaghouani': ["B0 Zaghouani", "B1 Zaghouani", "B2 Zaghouani"],
+            }
+        with as_user(agent):
+            # a walk of one row per result: rare-looking parts fall back
+            for walk, long_ in [(1000, 12), (1, 12), (1, 3), (1000, 3)]:
+                with tuned(Party, _telco_search_walk=walk,
+                        _telco_search_long=long_):
+                    for text, names in expected.items():
+                        with self.subTest(walk=walk, long=long_, text=text):
+                            page = Party.search(
+                                [('rec_name', 'ilike', f'%{text}%')],
+                                limit=3)
+                            self.assertEqual(
+                                [p.name for p in page], names)
 
     @with_transaction()
     def test_search_window_with_other_clauses(self):
