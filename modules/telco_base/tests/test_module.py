@@ -10,16 +10,8 @@ from trytond.transaction import Transaction
 
 from .customer import CustomerTestMixin
 from .smtp import SMTPServer
-from .tools import as_user, create_operator, create_staff, savepoint
-
-
-def run_queue():
-    "Run the tasks queued by the transaction, as the worker would"
-    pool = Pool()
-    Queue = pool.get('ir.queue')
-    transaction = Transaction()
-    while transaction.tasks:
-        Queue(transaction.tasks.pop(0)).run()
+from .tools import (
+    as_user, create_operator, create_staff, run_queue, savepoint)
 
 
 class TelcoBaseTestCase(

@@ -94,3 +94,12 @@ def savepoint():
     finally:
         cursor.execute('ROLLBACK TO SAVEPOINT telco_test')
         transaction.cache.clear()
+
+
+def run_queue():
+    "Run the tasks queued by the transaction, as the worker would"
+    pool = Pool()
+    Queue = pool.get('ir.queue')
+    transaction = Transaction()
+    while transaction.tasks:
+        Queue(transaction.tasks.pop(0)).run()

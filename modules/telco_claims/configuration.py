@@ -1,0 +1,299 @@
+# This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+import datetime as dt
+
+from trytond.cache import Cache
+from trytond.i18n import gettext
+from trytond.model import (
+    DeactivableMixin, ModelSQL, ModelView, Unique, fields)
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
+from trytond.tools import timezone as tz
+from trytond.transaction import Transaction, without_check_access
+
+from .calendar_ import add_business_hours
+from .exceptions import ServiceLevelError
+
+BRANCHES = [
+    ('technical', "Technical"),
+    ('financial', "Financial"),
+    ('relational', "Relational"),
+    ]
+PRIORITIES = [
+    ('low', "Low"),
+    ('normal', "Normal"),
+    ('high', "High"),
+    ('urgent', "Urgent"),
+    ]
+WEEKDAYS = [
+    ('0', "Monday"),
+    ('1', "Tuesday"),
+    ('2', "Wednesday"),
+    ('3', "Thursday"),
+    ('4', "Friday"),
+    ('5', "Saturday"),
+    ('6', "Sunday"),
+    ]
+
+
+class Company(metaclass=PoolMeta):
+    __name__ = 'company.company'
+
+    claim_reopen_days = fields.Integer(
+        "Claim Reopening Delay",
+        domain=['OR',
+            ('claim_reopen_days', '=', None),
+            ('claim_reopen_days', '>=', 0),
+            ],
+        help="Days after its resolution during which a claim can be "
+        "reopened.")
+    claim_sequence = fields.Many2One(
+        'ir.sequence', "Claim Sequence", readonly=True,
+        domain=[('company', '=', Eval('id', -1))])
+
+    @classmethod
+    def default_claim_reopen_days(cls):
+        return 15
+
+    _business_hours_cache = Cache(
+        'company.company.business_hours', context=False)
+
+    @classmethod
+    def next_claim_number(cls, company_id):
+        "Return the next claim number of the operator"
+        pool = Pool()
+        Sequence = pool.get('ir.sequence')
+        ModelData = pool.get('ir.model.data')
+        with Transaction().set_user(0), without_check_access():
+            company = cls(company_id)
+            if not company.claim_sequence:
+                cls.lock([company])
+                company = cls(company_id)
+            if not company.claim_sequence:
+                sequence = Sequence(
+                    name=f'{company.rec_name}: Claims',
+                    sequence_type=ModelData.get_id(
+                        'telco_claims', 'sequence_type_claim'),
+                    company=company,
+                    prefix='R${year}-',
+                    padding=6)
+                sequence.save()
+                cls.write([company], {'claim_sequence': sequence.id})
+                company = cls(company_id)
+            with Transaction().set_context(company=company_id):
+                return company.claim_sequence.get()
+
+    @classmethod
+    def add_business_hours(cls, company_id, start, hours):
+        "Return the moment hours business hours of the operator after start"
+        pool = Pool()
+        Period = pool.get('telco.claim.business_hour')
+        Holiday = pool.get('telco.claim.holiday')
+        key = company_id
+        calendar = cls._business_hours_cache.get(key)
+        if calendar is None:
+            periods = {}
+            for period in Period.search([('company', '=', company_id)]):
+                periods.setdefault(int(period.weekday), []).append(
+                    (period.start_time, period.end_time))
+            holidays = [h.date for h in Holiday.search([
+                        ('company', '=', company_id)])]
+            timezone = cls(company_id).timezone
+            calendar = (periods, holidays, timezone)
+            cls._business_hours_cache.set(key, calendar)
+        periods, holidays, timezone = calendar
+        return add_business_hours(
+            start, hours, periods, set(holidays),
+            tz.get_tzinfo(timezone) if timezone else None)
+
+
+class ClaimType(DeactivableMixin, ModelSQL, ModelView):
+    "Claim sub-type of a branch, per operator"
+    __name__ = 'telco.claim.type'
+    __string__ = "Claim Type"
+
+    company = fields.Many2One(
+        'company.company', "Operator", required=True, ondelete='CASCADE')
+    branch = fields.Selection(BRANCHES, "Branch", required=True, sort=False)
+    name = fields.Char("Name", required=True, translate=True)
+    code = fields.Char("Code")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints = [
+            ('code_unique', Unique(t, t.company, t.code),
+                'telco_claims.msg_claim_type_code_unique'),
+            ]
+        cls._order.insert(0, ('name', 'ASC'))
+        cls._order.insert(0, ('branch', 'ASC'))
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+
+class Team(DeactivableMixin, ModelSQL, ModelView):
+    "Team that handles claims"
+    __name__ = 'telco.claim.team'
+    __string__ = "Claim Team"
+
+    company = fields.Many2One(
+        'company.company', "Operator", required=True, ondelete='CASCADE')
+    name = fields.Char("Name", required=True)
+    supervisor = fields.Many2One(
+        'res.user', "Supervisor",
+        domain=[('companies', '=', Eval('company', -1))],
+        help="Told when a claim of the team is about to breach its service "
+        "level and when it breaches.")
+    members = fields.Many2Many(
+        'telco.claim.team-res.user', 'team', 'user', "Members",
+        domain=[('companies', '=', Eval('company', -1))])
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+
+class TeamMember(ModelSQL):
+    "Claim team member"
+    __name__ = 'telco.claim.team-res.user'
+    __string__ = "Claim Team Member"
+
+    team = fields.Many2One(
+        'telco.claim.team', "Team", required=True, ondelete='CASCADE')
+    user = fields.Many2One(
+        'res.user', "User", required=True, ondelete='CASCADE')
+    company = fields.Function(
+        fields.Many2One('company.company', "Operator"),
+        'get_company', searcher='search_company')
+
+    def get_company(self, name):
+        return self.team.company.id
+
+    @classmethod
+    def search_company(cls, name, clause):
+        return [('team.' + clause[0],) + tuple(clause[1:])]
+
+
+class ServiceLevel(ModelSQL, ModelView):
+    "Service level of claims by branch and priority"
+    __name__ = 'telco.claim.service_level'
+    __string__ = "Claim Service Level"
+
+    company = fields.Many2One(
+        'company.company', "Operator", required=True, ondelete='CASCADE')
+    branch = fields.Selection(BRANCHES, "Branch", required=True, sort=False)
+    priority = fields.Selection(
+        PRIORITIES, "Priority", required=True, sort=False)
+    resolution_hours = fields.Float(
+        "Resolution Time", required=True,
+        domain=[('resolution_hours', '>', 0)],
+        help="Business hours from the opening of the claim to its due date.")
+    warning_hours = fields.Float(
+        "Warning Before", required=True,
+        domain=[
+            ('warning_hours', '>=', 0),
+            ('warning_hours', '<=', Eval('resolution_hours', 0)),
+            ],
+        help="Business hours before the due date when the supervisor is "
+        "warned that the claim is about to breach.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints = [
+            ('branch_priority_unique',
+                Unique(t, t.company, t.branch, t.priority),
+                'telco_claims.msg_service_level_unique'),
+            ]
+        cls._order.insert(0, ('priority', 'ASC'))
+        cls._order.insert(0, ('branch', 'ASC'))
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+    @classmethod
+    def default_warning_hours(cls):
+        return 0
+
+    @classmethod
+    def find(cls, company, branch, priority):
+        levels = cls.search([
+                ('company', '=', company),
+                ('branch', '=', branch),
+                ('priority', '=', priority),
+                ], limit=1)
+        if levels:
+            return levels[0]
+
+
+class BusinessHour(ModelSQL, ModelView):
+    "Business hours of an operator for service levels"
+    __name__ = 'telco.claim.business_hour'
+    __string__ = "Business Hours"
+
+    company = fields.Many2One(
+        'company.company', "Operator", required=True, ondelete='CASCADE')
+    weekday = fields.Selection(WEEKDAYS, "Day", required=True, sort=False)
+    weekday_string = weekday.translated('weekday')
+    start_time = fields.Time("From", required=True)
+    end_time = fields.Time("To", required=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order.insert(0, ('start_time', 'ASC'))
+        cls._order.insert(0, ('weekday', 'ASC'))
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+    @classmethod
+    def validate_fields(cls, periods, field_names):
+        super().validate_fields(periods, field_names)
+        for period in periods:
+            if period.end_time <= period.start_time:
+                raise ServiceLevelError(gettext(
+                        'telco_claims.msg_business_hour_order',
+                        day=period.weekday_string,
+                        start=period.start_time.strftime('%H:%M'),
+                        end=period.end_time.strftime('%H:%M')))
+
+    @classmethod
+    def on_modification(cls, mode, records, field_names=None):
+        super().on_modification(mode, records, field_names=field_names)
+        Pool().get('company.company')._business_hours_cache.clear()
+
+
+class Holiday(ModelSQL, ModelView):
+    "Day without business hours"
+    __name__ = 'telco.claim.holiday'
+    __string__ = "Holiday"
+
+    company = fields.Many2One(
+        'company.company', "Operator", required=True, ondelete='CASCADE')
+    date = fields.Date("Date", required=True)
+    name = fields.Char("Name", required=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order.insert(0, ('date', 'DESC'))
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+    @classmethod
+    def default_date(cls):
+        return dt.date.today()
+
+    @classmethod
+    def on_modification(cls, mode, records, field_names=None):
+        super().on_modification(mode, records, field_names=field_names)
+        Pool().get('company.company')._business_hours_cache.clear()

@@ -1,0 +1,16 @@
+# This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+from trytond.model.exceptions import ValidationError
+from trytond.exceptions import UserError
+
+
+class ClaimValidationError(ValidationError):
+    pass
+
+
+class ClaimError(UserError):
+    pass
+
+
+class ServiceLevelError(ValidationError):
+    pass

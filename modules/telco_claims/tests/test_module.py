@@ -1,0 +1,475 @@
+# This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+import datetime as dt
+from decimal import Decimal
+
+from trytond import config
+from trytond.model.exceptions import (
+    AccessButtonError, AccessError, DomainValidationError, ValidationError)
+from trytond.exceptions import UserError
+from trytond.modules.company.tests import CompanyTestMixin
+from trytond.modules.telco_base.tests.smtp import SMTPServer
+from trytond.modules.telco_base.tests.tools import (
+    STAFF_GROUPS, as_user, create_operator, create_staff, run_queue,
+    savepoint)
+from trytond.modules.telco_claims.calendar_ import add_business_hours
+from trytond.modules.telco_claims import similarity
+from trytond.pool import Pool
+from trytond.tools import timezone as tz
+from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.transaction import Transaction
+
+AGENT = STAFF_GROUPS + ['telco_claims.group_claim']
+SUPERVISOR = AGENT + ['telco_claims.group_claim_supervisor']
+
+
+class TelcoClaimsTestCase(CompanyTestMixin, ModuleTestCase):
+    "Test Telco Claims module"
+    module = 'telco_claims'
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.smtp = SMTPServer()
+        cls.smtp.start()
+        cls._email_config = {
+            k: config.get('email', k) for k in ['uri', 'from', 'retry']}
+        if not config.has_section('email'):
+            config.add_section('email')
+        config.set('email', 'uri', cls.smtp.uri)
+        config.set('email', 'from', 'crm@telco.example.com')
+        config.set('email', 'retry', '0')
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.smtp.stop()
+        for key, value in cls._email_config.items():
+            if value is not None:
+                config.set('email', key, value)
+        super().tearDownClass()
+
+    def setUp(self):
+        super().setUp()
+        self.smtp.messages.clear()
+
+    def _setup(self, features=('clients', 'claims')):
+        pool = Pool()
+        Party = pool.get('party.party')
+        Mechanism = pool.get('party.contact_mechanism')
+        ServiceLevel = pool.get('telco.claim.service_level')
+        Country = pool.get('country.country')
+        Company = pool.get('company.company')
+        tunisia, = Country.create([{'name': "Tunisia", 'code': 'TN'}])
+        company = create_operator("Ooredoo Tunisie", 'OOREDOO', features)
+        Company.write([company], {'phone_country': tunisia.id})
+        agent = create_staff(
+            'agent', company, AGENT, email='agent@ooredoo.example.com')
+        supervisor = create_staff(
+            'supervisor', company, SUPERVISOR,
+            email='supervisor@ooredoo.example.com')
+        with Transaction().set_context(company=company.id):
+            customer, = Party.create([{
+                        'name': "Sami Trabelsi", 'company': company.id}])
+            Mechanism.create([{
+                        'party': customer.id, 'type': 'email',
+                        'value': 'sami@example.tn'}])
+            ServiceLevel.create([{
+                        'company': company.id, 'branch': 'technical',
+                        'priority': 'normal', 'resolution_hours': 8,
+                        'warning_hours': 2,
+                        }, {
+                        'company': company.id, 'branch': 'financial',
+                        'priority': 'normal', 'resolution_hours': 16,
+                        'warning_hours': 4,
+                        }])
+        return company, agent, supervisor, customer
+
+    def _claim(self, company, customer, **values):
+        pool = Pool()
+        Claim = pool.get('telco.claim')
+        values.setdefault('subject', "Coupure internet fibre à Sfax")
+        values.setdefault(
+            'description', "La connexion fibre est coupée depuis hier.")
+        claim, = Claim.create([dict(
+                    company=company.id,
+                    party=customer.id if customer else None, **values)])
+        return claim
+
+    def test_business_hours(self):
+        "Due dates count only the operator's business hours"
+        nine, five = dt.time(9), dt.time(17)
+        periods = {d: [(nine, five)] for d in range(5)}
+        friday = dt.datetime(2026, 11, 20, 15, 0)  # a Friday, UTC
+        self.assertEqual(
+            add_business_hours(friday, 4, periods),
+            dt.datetime(2026, 11, 23, 11, 0))
+        # before opening time, the clock starts at opening
+        self.assertEqual(
+            add_business_hours(dt.datetime(2026, 11, 23, 6, 0), 1, periods),
+            dt.datetime(2026, 11, 23, 10, 0))
+        # a holiday is skipped
+        self.assertEqual(
+            add_business_hours(
+                friday, 4, periods, holidays={dt.date(2026, 11, 23)}),
+            dt.datetime(2026, 11, 24, 11, 0))
+        # in the operator's timezone (Tunis is UTC+1)
+        late = dt.datetime(2026, 11, 20, 16, 30)
+        self.assertEqual(
+            add_business_hours(late, 4, periods),
+            dt.datetime(2026, 11, 23, 12, 30))
+        self.assertEqual(
+            add_business_hours(
+                late, 4, periods, timezone=tz.get_tzinfo('Africa/Tunis')),
+            dt.datetime(2026, 11, 23, 12, 0))
+        # without business hours every hour counts
+        self.assertEqual(
+            add_business_hours(friday, 4, {}),
+            dt.datetime(2026, 11, 20, 19, 0))
+
+    def test_keywords(self):
+        "Keywords ignore case, accents, stop words and plurals"
+        self.assertEqual(
+            similarity.keywords("Les Factures élevées", "de mon compte"),
+            ['compte', 'elevee', 'facture'])
+        a = similarity.keywords("Coupure fibre Sfax routeur rouge")
+        self.assertEqual(similarity.band_keys(a), similarity.band_keys(a))
+        b = similarity.keywords("Facture trop élevée ce mois")
+        self.assertEqual(similarity.jaccard(a, b), 0)
+        self.assertEqual(similarity.score(a, b, same_branch=True), 0)
+
+    @with_transaction()
+    def test_workflow_and_history(self):
+        "A claim walks the workflow by buttons with a full history"
+        pool = Pool()
+        Claim = pool.get('telco.claim')
+        company, agent, supervisor, customer = self._setup()
+        with as_user(agent):
+            claim = self._claim(company, customer)
+            self.assertTrue(claim.number.startswith('R'))
+            self.assertEqual(claim.state, 'draft')
+            self.assertTrue(claim.due_date > claim.opened_at)
+            Claim.open([claim])
+            Claim.start([claim])
+            with self.assertRaises(ValidationError) as cm:
+                Claim.resolve([claim])
+            self.assertIn("Write what was done", cm.exception.message)
+            Claim.write([claim], {'resolution': "Router replaced."})
+            Claim.resolve([claim])
+            claim = Claim(claim.id)
+            self.assertEqual(claim.state, 'resolved')
+            self.assertEqual(claim.resolved_by, agent)
+            Claim.reopen([claim])
+            claim = Claim(claim.id)
+            self.assertEqual(claim.state, 'in_progress')
+            self.assertIsNone(claim.resolved_at)
+            self.assertEqual(
+                [(h.from_state, h.to_state, h.user) for h in
+                    reversed(claim.history)],
+                [('draft', 'open', agent), ('open', 'in_progress', agent),
+                    ('in_progress', 'resolved', agent),
+                    ('resolved', 'in_progress', agent)])
+            # no free state edits, no forged dates
+            with self.assertRaises(AccessError):
+                Claim.write([claim], {'state': 'resolved'})
+            with self.assertRaises(AccessError):
+                Claim.write([claim], {'due_date': dt.datetime(2099, 1, 1)})
+            with self.assertRaises(AccessError):
+                self._claim(company, customer, breached=True)
+            # closing needs a reason, cancelling a supervisor
+            other = self._claim(company, customer)
+            Claim.open([other])
+            with self.assertRaises(ValidationError):
+                Claim.close([other])
+            with self.assertRaises(AccessButtonError):
+                Claim.cancel([other])
+            with self.assertRaises(AccessError):
+                Claim.delete([other])
+        with as_user(supervisor):
+            Claim.cancel([Claim(other.id)])
+            self.assertEqual(Claim(other.id).state, 'cancelled')
+
+    @with_transaction()
+    def test_reopen_delay(self):
+        "A resolved claim reopens only within the operator's delay"
+        pool = Pool()
+        Claim = pool.get('telco.claim')
+        Company = pool.get('company.company')
+        company, agent, _, customer = self._setup()
+        Company.write([company], {'claim_reopen_days': 3})
+        claim = self._claim(company, customer, resolution="Done.")
+        Claim.open([claim])
+        Claim.resolve([claim])
+        Claim.write([claim], {
+                'resolved_at': dt.datetime.now() - dt.timedelta(days=5)})
+        with as_user(agent):
+            with self.assertRaises(UserError) as cm:
+                Claim.reopen([Claim(claim.id)])
+            self.assertIn("3 days", cm.exception.message)
+
+    @with_transaction()
+    def test_financial_credit(self):
+        "A financial resolution keeps an amount to credit for billing"
+        pool = Pool()
+        Claim = pool.get('telco.claim')
+        company, agent, _, customer = self._setup()
+        with as_user(agent):
+            with self.assertRaises(ValidationError) as cm:
+                self._claim(company, customer, branch='technical',
+                    credit_amount=Decimal('5'))
+            self.assertIn("Only a financial claim", cm.exception.message)
+            with self.assertRaises(DomainValidationError):
+                self._claim(company, customer, branch='financial',
+                    credit_amount=Decimal('-5'))
+            claim = self._claim(
+                company, customer, branch='financial',
+                subject="Facture trop élevée", credit_amount=Decimal('12.5'),
+                resolution="Roaming charged twice: credit.")
+            Claim.open([claim])
+            Claim.resolve([claim])
+            self.assertEqual(Claim(claim.id).credit_state, 'to_credit')
+
+    @with_transaction()
+    def test_bad_input(self):
+        "Bad input gets clear errors and nothing is saved"
+        pool = Pool()
+        Claim = pool.get('telco.claim')
+        Line = pool.get('telco.line')
+        Party = pool.get('party.party')
+        company, agent, _, customer = self._setup()
+        other = create_operator("Tunisie Telecom", 'TT')
+        with Transaction().set_context(company=other.id):
+            other_customer, = Party.create([{
+                        'name': "Client TT", 'company': other.id}])
+            other_line, = Line.create([{
+                        'company': other.id, 'customer': other_customer.id,
+                        'number': '+21671000000', 'kind': 'fixed'}])
+        with as_user(agent):
+            with self.assertRaises(ValidationError) as cm, savepoint():
+                self._claim(company, None, caller_phone='12')
+            self.assertIn('"12" is not a valid phone number',
+                cm.exception.message)
+            # neither customer nor phone
+            with self.assertRaises(ValidationError), savepoint():
+                self._claim(company, None)
+            with self.assertRaises(ValidationError), savepoint():
+                self._claim(company, customer, line=other_line.id)
+            self.assertEqual(Claim.search([]), [])
+            unknown = self._claim(company, None, caller_phone='98 123 456')
+            self.assertEqual(unknown.caller_phone, '+21698123456')
+
+    @with_transaction()
+    def test_service_level_breach(self):
+        "Supervisors are warned before the breach and at the breach"
+        pool = Pool()
+        Claim = pool.get('telco.claim')
+        Notification = pool.get('telco.notification')
+        company, agent, supervisor, customer = self._setup()
+        claim = self._claim(company, customer, agent=agent.id)
+        Claim.open([claim])
+        # 8 hours, warned 2 hours before: around the clock (no hours set)
+        self.assertEqual(
+            claim.due_date - claim.opened_at, dt.timedelta(hours=8))
+        self.assertEqual(
+            claim.warning_date - claim.opened_at, dt.timedelta(hours=6))
+        assigned, = Notification.search([('user', '=', agent.id)])
+        self.assertIn(claim.number, assigned.subject)
+
+        Claim.check_service_levels()
+        self.assertFalse(Claim(claim.id).warned)
+        Claim.write([claim], {
+                'opened_at': claim.opened_at - dt.timedelta(hours=7),
+                'warning_date': claim.warning_date - dt.timedelta(hours=7),
+                'due_date': claim.due_date - dt.timedelta(hours=7)})
+        Claim.check_service_levels()
+        claim = Claim(claim.id)
+        self.assertTrue(claim.warned)
+        self.assertFalse(claim.breached)
+        warnings = Notification.search([
+                ('subject', 'like', '%about to breach%')])
+        self.assertEqual({n.user for n in warnings}, {supervisor, agent})
+        Claim.check_service_levels()
+        self.assertEqual(len(Notification.search([
+                        ('subject', 'like', '%about to breach%')])), 2)
+
+        Claim.write([claim], {'due_date': dt.datetime.now()
+                - dt.timedelta(minutes=1)})
+        Claim.check_service_levels()
+        claim = Claim(claim.id)
+        self.assertTrue(claim.breached)
+        breach, = Notification.search([('subject', 'like', '%breached%')])
+        self.assertEqual(breach.user, supervisor)
+        self.assertEqual(breach.resource, claim)
+        run_queue()
+        recipients = {tuple(to) for to, _ in self.smtp.messages}
+        self.assertIn(('supervisor@ooredoo.example.com',), recipients)
+
+    @with_transaction()
+    def test_business_hours_due_date(self):
+        "The due date follows the operator's business hours and timezone"
+        pool = Pool()
+        Claim = pool.get('telco.claim')
+        Hour = pool.get('telco.claim.business_hour')
+        Company = pool.get('company.company')
+        company, agent, _, customer = self._setup()
+        Company.write([company], {'timezone': 'Africa/Tunis'})
+        Hour.create([{
+                    'company': company.id, 'weekday': str(d),
+                    'start_time': dt.time(8), 'end_time': dt.time(17)}
+                for d in range(6)])
+        with self.assertRaises(ValidationError):
+            Hour.create([{'company': company.id, 'weekday': '6',
+                        'start_time': dt.time(17), 'end_time': dt.time(8)}])
+        claim = self._claim(company, customer)
+        expected = add_business_hours(
+            claim.opened_at, 8,
+            {d: [(dt.time(8), dt.time(17))] for d in range(6)},
+            timezone=tz.get_tzinfo('Africa/Tunis'))
+        self.assertNotEqual(
+            claim.due_date, claim.opened_at + dt.timedelta(hours=8))
+        self.assertEqual(claim.due_date, expected)
+        # a change of priority recomputes it
+        Claim.write([claim], {'priority': 'urgent'})
+        self.assertIsNone(Claim(claim.id).due_date)
+
+    @with_transaction()
+    def test_customer_emails(self):
+        "The customer is told by e-mail when the claim opens and resolves"
+        pool = Pool()
+        Claim = pool.get('telco.claim')
+        Email = pool.get('ir.email')
+        Party = pool.get('party.party')
+        Lang = pool.get('ir.lang')
+        company, agent, _, customer = self._setup()
+        french, = Lang.search([('code', '=', 'fr')])
+        Lang.write([french], {'translatable': True})
+        Party.write([customer], {'lang': french.id})
+        with as_user(agent):
+            claim = self._claim(company, customer)
+            Claim.open([claim])
+            run_queue()
+            Claim.write([claim], {'resolution': "Routeur remplacé."})
+            Claim.resolve([claim])
+            run_queue()
+        (to, opened), (_, resolved) = self.smtp.messages
+        self.assertEqual(to, ['sami@example.tn'])
+        self.assertIn(claim.number, opened['Subject'])
+        self.assertIn("Ooredoo Tunisie", opened['From'])
+        self.assertIn("Routeur remplacé.", resolved.get_content())
+        self.assertEqual(
+            len(Email.search([('resource', '=', str(claim))])), 2)
+
+    @with_transaction()
+    def test_similar_claims(self):
+        "Similar earlier claims rank by text, then line and branch"
+        pool = Pool()
+        Claim = pool.get('telco.claim')
+        Line = pool.get('telco.line')
+        company, agent, _, customer = self._setup()
+        with Transaction().set_context(company=company.id):
+            line, = Line.create([{
+                        'company': company.id, 'customer': customer.id,
+                        'number': '+21671000000', 'kind': 'fibre'}])
+        texts = [
+            ("Coupure fibre à Sfax", "Connexion fibre coupée, routeur rouge"),
+            ("Coupure fibre à Sousse", "Connexion fibre coupée depuis hier"),
+            ("Facture trop élevée", "Le montant de la facture est faux"),
+            ("Débit 4G lent", "Le débit internet mobile est très lent"),
+            ]
+        with as_user(agent):
+            earlier = [self._claim(company, customer, subject=s,
+                    description=d, resolution=f"Resolution {i}")
+                for i, (s, d) in enumerate(texts)]
+            same_line = self._claim(company, customer, line=line.id,
+                subject="Coupure fibre", description="Plus de connexion")
+            claim = self._claim(company, customer, line=line.id,
+                subject="Coupure de la fibre à Sfax",
+                description="La connexion fibre est coupée, routeur rouge")
+            similar = claim.find_similar()
+            self.assertEqual(
+                [c for c, _ in similar][:3],
+                [earlier[0], same_line, earlier[1]])
+            self.assertNotIn(earlier[2], [c for c, _ in similar])
+            # the candidates of the index match the exact ranking
+            self.assertEqual(similar, claim.find_similar(exact=True))
+            self.assertEqual(
+                list(claim.similar_claims), [c for c, _ in similar])
+            # only earlier claims
+            self.assertNotIn(claim, [c for c, _ in earlier[0].find_similar()])
+            # editing the text updates the index
+            Claim.write([earlier[3]], {
+                    'subject': "Coupure fibre à Sfax routeur rouge"})
+            self.assertIn(earlier[3], Claim(claim.id).similar_claims)
+
+    @with_transaction()
+    def test_reuse_resolution(self):
+        "The resolution of a similar claim is reused in one action"
+        pool = Pool()
+        Claim = pool.get('telco.claim')
+        Reuse = pool.get('telco.claim.reuse_resolution', type='wizard')
+        company, agent, _, customer = self._setup()
+        with as_user(agent):
+            source = self._claim(company, customer,
+                resolution="Router reset remotely.")
+            unrelated = self._claim(company, customer,
+                subject="Facture élevée", description="Montant faux",
+                resolution="Credit.")
+            claim = self._claim(company, customer)
+            Claim.open([claim])
+            session_id, _, _ = Reuse.create()
+            with Transaction().set_context(
+                    active_model='telco.claim', active_id=claim.id,
+                    active_ids=[claim.id]):
+                reuse = Reuse(session_id)
+                values = reuse.default_start(None)
+                self.assertEqual(values['candidates'], [source.id])
+                # a claim that is not similar is refused
+                reuse.start.source = unrelated
+                with self.assertRaises(UserError):
+                    reuse.transition_reuse()
+                reuse.start.source = source
+                reuse.transition_reuse()
+            claim = Claim(claim.id)
+            self.assertEqual(claim.resolution, "Router reset remotely.")
+            self.assertEqual(claim.reused_from, source)
+
+    @with_transaction()
+    def test_gating(self):
+        "Without the claims feature, claims are hidden and refused"
+        pool = Pool()
+        Claim = pool.get('telco.claim')
+        Menu = pool.get('ir.ui.menu')
+        ModelData = pool.get('ir.model.data')
+        company, agent, _, customer = self._setup()
+        tt = create_operator("Tunisie Telecom", 'TT', ['clients'])
+        tt_agent = create_staff('tt_agent', tt, AGENT)
+        menu = Menu(ModelData.get_id('telco_claims', 'menu_claims'))
+        with as_user(agent):
+            self.assertIn(menu, Menu.search([]))
+            self._claim(company, customer)
+            self.assertEqual(len(Claim.search([])), 1)
+        with as_user(tt_agent):
+            self.assertNotIn(menu, Menu.search([]))
+            with self.assertRaises(AccessError) as cm:
+                Claim.search([])
+            self.assertIn("Claims", cm.exception.message)
+
+    @with_transaction()
+    def test_statistics(self):
+        "Claims per month count each operator's claims by branch"
+        pool = Pool()
+        Claim = pool.get('telco.claim')
+        Month = pool.get('telco.claim.month')
+        company, agent, _, customer = self._setup()
+        self._claim(company, customer)
+        self._claim(company, customer, branch='financial')
+        claim = self._claim(company, customer, resolution="Done.")
+        Claim.open([claim])
+        Claim.resolve([claim])
+        with as_user(agent):
+            rows = Month.search([])
+            self.assertEqual(
+                {(r.branch, r.claims, r.resolved) for r in rows},
+                {('technical', 2, 1), ('financial', 1, 0)})
+
+
+del ModuleTestCase
