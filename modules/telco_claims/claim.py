@@ -438,7 +438,7 @@ class Claim(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
         cursor = Transaction().connection.cursor()
         in_ = fields.SQL_OPERATORS['in']
         for sub_claims in grouped_slice(
-                claims, Transaction().database.IN_MAX):
+                claims, backend.MAX_QUERY_PARAMS):
             sub_claims = list(sub_claims)
             cursor.execute(*band.delete(
                     where=in_(band.claim, [c.id for c in sub_claims])))

@@ -13,6 +13,7 @@ from trytond.transaction import Transaction, without_check_access
 
 from .calendar_ import add_business_hours
 from .exceptions import ServiceLevelError
+from trytond.model.exceptions import DomainValidationError
 
 BRANCHES = [
     ('technical', "Technical"),
@@ -171,6 +172,16 @@ class TeamMember(ModelSQL):
 
     def get_company(self, name):
         return self.team.company.id
+
+    @classmethod
+    def validate_fields(cls, members, field_names):
+        super().validate_fields(members, field_names)
+        for member in members:
+            if member.team.company not in member.user.companies:
+                raise DomainValidationError(gettext(
+                        'telco_claims.msg_team_member_company',
+                        user=member.user.rec_name,
+                        team=member.team.rec_name))
 
     @classmethod
     def search_company(cls, name, clause):
