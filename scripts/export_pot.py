@@ -35,7 +35,7 @@ import tempfile
 import polib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-MODULES = ['telco_base', 'telco_dashboard']
+MODULES = ['telco_base', 'telco_dashboard', 'telco_claims']
 PASSWORD = 'export-pot'
 EMAIL = 'admin@example.com'
 
