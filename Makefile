@@ -54,7 +54,7 @@ test: venv
 	scripts/run_tests.sh
 
 bench: venv
-	@shopt -s nullglob; files=(bench/*.py); \
+	@shopt -s nullglob; files=(bench/bench_*.py); \
 	if [ $${#files[@]} -eq 0 ]; then echo 'no benchmark yet'; exit 0; fi; \
 	for f in "$${files[@]}"; do \
 		echo "== $$f"; $(VENV)/bin/python "$$f" || exit $$?; \

@@ -15,21 +15,18 @@ claim of the operator (brute force), on a sample.
 """
 import argparse
 from contextlib import contextmanager
-import os
 import random
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 
 import psycopg
 
-sys.path.insert(0, os.path.join(
-        os.path.dirname(__file__), '..', 'modules', 'telco_claims'))
-import similarity  # noqa: E402
+import benchlib
 
-DEFAULT_URI = 'postgresql://postgres@127.0.0.1:5432/'
+from trytond.modules.telco_claims import similarity
+
+
 CITIES = (
     "Tunis Sfax Sousse Kairouan Bizerte Gabès Ariana Gafsa Monastir "
     "Nabeul Tataouine Béja Jendouba Mahdia Kasserine Médenine Tozeur "
@@ -126,29 +123,6 @@ LINE_KINDS = ['mobile_prepaid', 'mobile_postpaid', 'fixed', 'adsl', 'fibre',
     '4g_key']
 
 
-def parse_scale(value):
-    value = value.strip().lower()
-    factor = 1
-    if value.endswith('k'):
-        factor, value = 1_000, value[:-1]
-    elif value.endswith('m'):
-        factor, value = 1_000_000, value[:-1]
-    return int(float(value) * factor)
-
-
-def percentile(values, q):
-    values = sorted(values)
-    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
-
-
-def admin(config_file, database, *args):
-    env = dict(os.environ, TRYTONPASSFILE=config_file + '.pass')
-    subprocess.run(
-        [os.path.join(os.path.dirname(sys.executable), 'trytond-admin'),
-            '-c', config_file, '-d', database, *args],
-        check=True, env=env)
-
-
 def make_claim(rng):
     branch = rng.choices(
         ['technical', 'financial', 'relational'], [6, 3, 1])[0]
@@ -168,13 +142,9 @@ def cursor_copy(conn, statement):
 
 def build(uri, database, scale, config_file, lines_per_operator):
     print(f"building {database}: {scale:,} claims", flush=True)
-    with psycopg.connect(uri + 'postgres', autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{database}"')
-        conn.execute(f'CREATE DATABASE "{database}"')
-    with psycopg.connect(uri + database, autocommit=True) as conn:
-        conn.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
-    admin(config_file, database, '--all', '--email', 'admin@example.com')
-    admin(config_file, database, '-u', 'telco_claims',
+    benchlib.create_database(uri, database)
+    benchlib.admin(config_file, database, '--all', '--email', 'admin@example.com')
+    benchlib.admin(config_file, database, '-u', 'telco_claims',
         '--activate-dependencies')
 
     from trytond.pool import Pool
@@ -219,8 +189,7 @@ def build(uri, database, scale, config_file, lines_per_operator):
         conn.commit()
         start_id = conn.execute(
             "SELECT COALESCE(MAX(id), 0) + 1 FROM telco_claim").fetchone()[0]
-        with conn.cursor() as cursor:
-            bands = tempfile.TemporaryFile('w+')
+        bands = tempfile.TemporaryFile('w+')
         with cursor_copy(conn,
                 "COPY telco_claim (id, company, number, party, line, "
                 "branch, channel, priority, subject, description, state, "
@@ -342,30 +311,13 @@ def main():
         help="lines per operator the claims are spread on")
     parser.add_argument('--reuse', action='store_true')
     args = parser.parse_args()
-    scale = parse_scale(args.scale)
-    uri = os.environ.get('TRYTOND_DATABASE_URI', DEFAULT_URI)
-    if not uri.startswith('postgresql'):
-        parser.error("the benchmark runs on PostgreSQL")
-    if not uri.endswith('/'):
-        uri += '/'
-    os.environ['TRYTOND_DATABASE_URI'] = uri
+    scale = benchlib.parse_scale(args.scale)
     database = f'telco_bench_claims_{args.scale.lower()}'
     exact_count = args.exact
     if exact_count is None:
         exact_count = args.queries if scale <= 100_000 else 20
 
-    with tempfile.NamedTemporaryFile('w', suffix='.conf', delete=False) as f:
-        f.write(f"[database]\nuri = {uri}\n")
-        config_file = f.name
-    with open(config_file + '.pass', 'w') as f:
-        f.write('admin\n')
-    from trytond import config
-    config.update_etc(config_file)
-
-    with psycopg.connect(uri + 'postgres', autocommit=True) as conn:
-        exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s",
-            (database,)).fetchone()
+    uri, config_file, exists = benchlib.setup(parser, database)
     if not (args.reuse and exists):
         build(uri, database, scale, config_file, args.lines)
     ours, base, exact_times, recall_ours, recall_naive = run(
@@ -378,14 +330,14 @@ def main():
     print(header)
     print('-' * len(header))
     print(f"{'ours (text keys + rank)':<28}"
-        f"{statistics.median(ours):>8.2f}ms{percentile(ours, .95):>8.2f}ms"
+        f"{statistics.median(ours):>8.2f}ms{benchlib.percentile(ours, .95):>8.2f}ms"
         f"{statistics.mean(recall_ours):>11.3f}")
     print(f"{'naive ilike on the words':<28}"
-        f"{statistics.median(base):>8.2f}ms{percentile(base, .95):>8.2f}ms"
+        f"{statistics.median(base):>8.2f}ms{benchlib.percentile(base, .95):>8.2f}ms"
         f"{statistics.mean(recall_naive):>11.3f}")
     print(f"{'exact (every claim ranked)':<28}"
         f"{statistics.median(exact_times):>8.1f}ms"
-        f"{percentile(exact_times, .95):>8.1f}ms{1:>11.3f}")
+        f"{benchlib.percentile(exact_times, .95):>8.1f}ms{1:>11.3f}")
     print(f"ratio naive/ours (median): "
         f"{statistics.median(base) / statistics.median(ours):.0f}x; "
         f"exact/ours: "

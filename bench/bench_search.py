@@ -15,17 +15,14 @@ applied).  Prints median and p95 per kind of query and the ratio.
 The database is kept (telco_bench_<scale>) so that --reuse skips the build.
 """
 import argparse
-import os
 import random
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 
 import psycopg
 
-DEFAULT_URI = 'postgresql://postgres@127.0.0.1:5432/'
+import benchlib
+
 FIRST_NAMES = (
     "Mohamed Ahmed Ali Youssef Sami Karim Walid Anis Hichem Nizar Slim "
     "Mehdi Amine Bilel Aymen Fares Haythem Oussama Rami Zied Skander Wassim "
@@ -57,40 +54,12 @@ def last_names():
     return sorted(names)
 
 
-def parse_scale(value):
-    value = value.strip().lower()
-    factor = 1
-    if value.endswith('k'):
-        factor, value = 1_000, value[:-1]
-    elif value.endswith('m'):
-        factor, value = 1_000_000, value[:-1]
-    return int(float(value) * factor)
-
-
-def percentile(values, q):
-    values = sorted(values)
-    index = min(len(values) - 1, max(0, round(q * (len(values) - 1))))
-    return values[index]
-
-
-def admin(config_file, database, *args):
-    env = dict(os.environ, TRYTONPASSFILE=config_file + '.pass')
-    subprocess.run(
-        [os.path.join(os.path.dirname(sys.executable), 'trytond-admin'),
-            '-c', config_file, '-d', database, *args],
-        check=True, env=env)
-
-
 def build(uri, database, scale, config_file):
     print(f"building {database}: {scale:,} customers", flush=True)
-    with psycopg.connect(uri + 'postgres', autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{database}"')
-        conn.execute(f'CREATE DATABASE "{database}"')
-    with psycopg.connect(uri + database, autocommit=True) as conn:
-        conn.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
+    benchlib.create_database(uri, database)
     started = time.perf_counter()
-    admin(config_file, database, '--all', '--email', 'admin@example.com')
-    admin(config_file, database, '-u', 'telco_base',
+    benchlib.admin(config_file, database, '--all', '--email', 'admin@example.com')
+    benchlib.admin(config_file, database, '-u', 'telco_base',
         '--activate-dependencies')
     print(f"  modules activated in {time.perf_counter() - started:.0f} s",
         flush=True)
@@ -284,9 +253,9 @@ def report(scale, results):
     print(header)
     print('-' * len(header))
     for kind, ours, stock, found_ours, found_stock in results:
-        ours_med, ours_p95 = statistics.median(ours), percentile(ours, .95)
+        ours_med, ours_p95 = statistics.median(ours), benchlib.percentile(ours, .95)
         stock_med = statistics.median(stock)
-        stock_p95 = percentile(stock, .95)
+        stock_p95 = benchlib.percentile(stock, .95)
         print(f"{kind:<22}{ours_med:>8.2f}ms{ours_p95:>8.2f}ms"
             f"{stock_med:>9.1f}ms{stock_p95:>9.1f}ms"
             f"{stock_med / ours_med:>7.0f}x"
@@ -306,30 +275,13 @@ def main():
         help="reuse the database built by an earlier run")
     parser.add_argument('--seed', type=int, default=42)
     args = parser.parse_args()
-    scale = parse_scale(args.scale)
-    uri = os.environ.get('TRYTOND_DATABASE_URI', DEFAULT_URI)
-    if not uri.startswith('postgresql'):
-        parser.error("the benchmark runs on PostgreSQL")
-    if not uri.endswith('/'):
-        uri += '/'
-    os.environ['TRYTOND_DATABASE_URI'] = uri
+    scale = benchlib.parse_scale(args.scale)
     database = f'telco_bench_{args.scale.lower()}'
     stock_count = args.stock_queries
     if stock_count is None:
         stock_count = args.queries if scale <= 100_000 else 20
 
-    with tempfile.NamedTemporaryFile('w', suffix='.conf', delete=False) as f:
-        f.write(f"[database]\nuri = {uri}\n")
-        config_file = f.name
-    with open(config_file + '.pass', 'w') as f:
-        f.write('admin\n')
-    from trytond import config
-    config.update_etc(config_file)
-
-    with psycopg.connect(uri + 'postgres', autocommit=True) as conn:
-        exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s",
-            (database,)).fetchone()
+    uri, config_file, exists = benchlib.setup(parser, database)
     if not (args.reuse and exists):
         build(uri, database, scale, config_file)
     queries = make_queries(database, args.queries, args.seed)

@@ -679,8 +679,16 @@ class Claim(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
                 ('warning_date', '<=', now),
                 ('due_date', '>', now),
                 ])
+        supervisors = {}
+
+        def supervisors_of(claim):
+            key = (claim.company.id, claim.team.id if claim.team else None)
+            if key not in supervisors:
+                supervisors[key] = claim._supervisors()
+            return list(supervisors[key])
+
         for claim in to_warn:
-            users = claim._supervisors()
+            users = supervisors_of(claim)
             if claim.agent and claim.agent not in users:
                 users.append(claim.agent)
             cls._notify(
@@ -695,7 +703,7 @@ class Claim(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
                 ])
         for claim in breached:
             cls._notify(
-                claim._supervisors(), claim,
+                supervisors_of(claim), claim,
                 'telco_claims.msg_notify_breach_subject',
                 'telco_claims.msg_notify_breach_body')
         cls.write(breached, {'warned': True, 'breached': True})

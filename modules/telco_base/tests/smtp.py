@@ -48,3 +48,36 @@ class SMTPServer:
         if self.controller:
             self.controller.stop()
             self.controller = None
+
+
+class SMTPTestMixin:
+    "Send the e-mails of the test case to a real local SMTP server"
+
+    @classmethod
+    def setUpClass(cls):
+        from trytond import config
+        super().setUpClass()
+        cls.smtp = SMTPServer()
+        cls.smtp.start()
+        cls._email_config = {
+            k: config.get('email', k) for k in ['uri', 'from', 'retry']}
+        if not config.has_section('email'):
+            config.add_section('email')
+        config.set('email', 'uri', cls.smtp.uri)
+        config.set('email', 'from', 'crm@telco.example.com')
+        config.set('email', 'retry', '0')
+
+    @classmethod
+    def tearDownClass(cls):
+        from trytond import config
+        cls.smtp.stop()
+        for key, value in cls._email_config.items():
+            if value is not None:
+                config.set('email', key, value)
+        super().tearDownClass()
+
+    def setUp(self):
+        super().setUp()
+        self.smtp.messages.clear()
+        if not self.smtp.controller:
+            self.smtp.start()

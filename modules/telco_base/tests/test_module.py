@@ -1,6 +1,5 @@
 # This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-from trytond import config
 from trytond.model.exceptions import (
     AccessButtonError, AccessError, ValidationError)
 from trytond.modules.company.tests import CompanyTestMixin
@@ -9,42 +8,15 @@ from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
 
 from .customer import CustomerTestMixin
-from .smtp import SMTPServer
+from .smtp import SMTPTestMixin
 from .tools import (
     as_user, create_operator, create_staff, run_queue, savepoint)
 
 
 class TelcoBaseTestCase(
-        CustomerTestMixin, CompanyTestMixin, ModuleTestCase):
+        SMTPTestMixin, CustomerTestMixin, CompanyTestMixin, ModuleTestCase):
     "Test Telco Base module"
     module = 'telco_base'
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.smtp = SMTPServer()
-        cls.smtp.start()
-        cls._email_config = {
-            k: config.get('email', k) for k in ['uri', 'from', 'retry']}
-        if not config.has_section('email'):
-            config.add_section('email')
-        config.set('email', 'uri', cls.smtp.uri)
-        config.set('email', 'from', 'crm@telco.example.com')
-        config.set('email', 'retry', '0')
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.smtp.stop()
-        for key, value in cls._email_config.items():
-            if value is not None:
-                config.set('email', key, value)
-        super().tearDownClass()
-
-    def setUp(self):
-        super().setUp()
-        self.smtp.messages.clear()
-        if not self.smtp.controller:
-            self.smtp.start()
 
     @with_transaction()
     def test_operator_branding_validation(self):

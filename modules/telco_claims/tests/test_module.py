@@ -3,12 +3,11 @@
 import datetime as dt
 from decimal import Decimal
 
-from trytond import config
 from trytond.model.exceptions import (
     AccessButtonError, AccessError, DomainValidationError, ValidationError)
 from trytond.exceptions import UserError
 from trytond.modules.company.tests import CompanyTestMixin
-from trytond.modules.telco_base.tests.smtp import SMTPServer
+from trytond.modules.telco_base.tests.smtp import SMTPTestMixin
 from trytond.modules.telco_base.tests.tools import (
     STAFF_GROUPS, as_user, create_operator, create_staff, run_queue,
     savepoint)
@@ -23,34 +22,9 @@ AGENT = STAFF_GROUPS + ['telco_claims.group_claim']
 SUPERVISOR = AGENT + ['telco_claims.group_claim_supervisor']
 
 
-class TelcoClaimsTestCase(CompanyTestMixin, ModuleTestCase):
+class TelcoClaimsTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
     "Test Telco Claims module"
     module = 'telco_claims'
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.smtp = SMTPServer()
-        cls.smtp.start()
-        cls._email_config = {
-            k: config.get('email', k) for k in ['uri', 'from', 'retry']}
-        if not config.has_section('email'):
-            config.add_section('email')
-        config.set('email', 'uri', cls.smtp.uri)
-        config.set('email', 'from', 'crm@telco.example.com')
-        config.set('email', 'retry', '0')
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.smtp.stop()
-        for key, value in cls._email_config.items():
-            if value is not None:
-                config.set('email', key, value)
-        super().tearDownClass()
-
-    def setUp(self):
-        super().setUp()
-        self.smtp.messages.clear()
 
     def _setup(self, features=('clients', 'claims')):
         pool = Pool()
