@@ -1,0 +1,668 @@
+# This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Monthly bill run: the recurring services of the subscriptions of payer
+accounts are invoiced on the operator's billing day, one invoice per payer
+account.
+
+The standard sale_subscription path creates one invoice per subscription
+through the ORM, record by record. Here each batch of payer accounts is
+billed with a few set-based statements: consumptions, invoices, their lines
+and taxes are inserted in bulk, the taxes computed by Tryton's own tax engine
+once per distinct set of lines. A batch runs in one transaction (a queue
+task): a crash undoes the whole batch and the next run bills what is still
+due, so nothing is invoiced twice."""
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+from itertools import groupby
+
+from sql import Literal, Null
+from sql.aggregate import Count
+from sql.operators import Concat
+
+from trytond.i18n import gettext
+from trytond.model import (
+    Index, ModelSQL, ModelView, Unique, Workflow, fields)
+from trytond.modules.account.tax import TaxableMixin
+from trytond.pool import Pool
+from trytond.pyson import Eval
+from trytond.tools import grouped_slice
+from trytond.transaction import Transaction
+
+from .exceptions import BillRunError
+
+BATCH_SIZE = 500
+
+
+class BillRun(Workflow, ModelSQL, ModelView):
+    "Bill run: the monthly invoicing of an operator's payer accounts"
+    __name__ = 'telco.bill_run'
+    __string__ = "Bill Run"
+
+    company = fields.Many2One(
+        'company.company', "Operator", required=True, ondelete='CASCADE',
+        states={'readonly': Eval('state') != 'draft'})
+    date = fields.Date(
+        "Billing Date", required=True,
+        states={'readonly': Eval('state') != 'draft'},
+        help="The services due until this date are invoiced, "
+        "with this invoice date.")
+    state = fields.Selection([
+            ('draft', "Draft"),
+            ('running', "Running"),
+            ('done', "Done"),
+            ], "State", readonly=True, required=True, sort=False)
+    accounts_total = fields.Integer("Payer Accounts", readonly=True)
+    accounts_done = fields.Integer("Payer Accounts Billed", readonly=True)
+    invoice_count = fields.Integer("Invoices", readonly=True)
+    progress = fields.Function(
+        fields.Float("Progress", digits=(1, 2)), 'get_progress')
+    started = fields.DateTime("Started", readonly=True)
+    finished = fields.DateTime("Finished", readonly=True)
+    invoices = fields.One2Many(
+        'account.invoice', 'bill_run', "Invoices", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('company_date_unique', Unique(t, t.company, t.date),
+                'telco_billing.msg_bill_run_unique'),
+            ]
+        cls._sql_indexes.add(Index(
+                t, (t.state, Index.Equality(cardinality='low')),
+                where=t.state == 'running'))
+        cls._order = [('date', 'DESC'), ('id', 'DESC')]
+        cls._transitions |= {
+            ('draft', 'running'),
+            ('running', 'running'),
+            ('done', 'running'),
+            }
+        cls._buttons.update({
+                'run': {
+                    'invisible': Eval('state') == 'running',
+                    'depends': ['state'],
+                    },
+                })
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+    @classmethod
+    def default_state(cls):
+        return 'draft'
+
+    @classmethod
+    def default_date(cls):
+        return Pool().get('ir.date').today()
+
+    @classmethod
+    def default_accounts_total(cls):
+        return 0
+
+    default_accounts_done = default_accounts_total
+    default_invoice_count = default_accounts_total
+
+    def get_rec_name(self, name):
+        return '%s %s' % (self.company.rec_name, self.date)
+
+    def get_progress(self, name):
+        if not self.accounts_total:
+            return 1.0 if self.state == 'done' else 0.0
+        return round(self.accounts_done / self.accounts_total, 2)
+
+    @classmethod
+    def copy(cls, runs, default=None):
+        default = default.copy() if default is not None else {}
+        for name in ['started', 'finished', 'invoices']:
+            default.setdefault(name, None)
+        for name in ['accounts_total', 'accounts_done', 'invoice_count']:
+            default.setdefault(name, 0)
+        return super().copy(runs, default=default)
+
+    @classmethod
+    def due_payer_accounts(cls, company_id, date):
+        "Ids of the payer accounts that have services due at the date"
+        pool = Pool()
+        Subscription = pool.get('sale.subscription')
+        Line = pool.get('sale.subscription.line')
+        Consumption = pool.get('sale.subscription.line.consumption')
+        subscription = Subscription.__table__()
+        line = Line.__table__()
+        consumption = Consumption.__table__()
+        cursor = Transaction().connection.cursor()
+        base = (subscription.company == company_id) & (
+            subscription.payer_account != Null)
+        due_lines = line.join(subscription,
+            condition=line.subscription == subscription.id
+            ).select(subscription.payer_account,
+                where=base & (subscription.state == 'running')
+                & (line.consumption_recurrence != Null)
+                & (line.next_consumption_date <= date))
+        pending = consumption.join(line,
+            condition=consumption.line == line.id
+            ).join(subscription,
+                condition=line.subscription == subscription.id
+            ).select(subscription.payer_account,
+                where=base & subscription.state.in_(['running', 'closed'])
+                & (consumption.invoice_line == Null)
+                & (consumption.date <= date))
+        cursor.execute(*(due_lines | pending))
+        return sorted({a for a, in cursor})
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('running')
+    def run(cls, runs):
+        "Queue the billing of the due payer accounts, by batches"
+        now = dt.datetime.now()
+        for run in runs:
+            accounts = cls.due_payer_accounts(run.company.id, run.date)
+            run.accounts_total = (run.accounts_done or 0) + len(accounts)
+            if not run.started:
+                run.started = now
+            run.finished = None
+            if not accounts:
+                run.state = 'done'
+                run.finished = now
+            for batch in grouped_slice(accounts, BATCH_SIZE):
+                with Transaction().set_context(
+                        company=run.company.id,
+                        queue_name='telco_bill_run'):
+                    cls.__queue__.bill_batch([run], list(batch))
+        cls.save(runs)
+
+    @classmethod
+    def bill_batch(cls, runs, account_ids):
+        "Invoice the services due for the payer accounts (one transaction)"
+        pool = Pool()
+        PayerAccount = pool.get('telco.payer_account')
+        run, = runs
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        # Two runs (or a task retried) wait here: the second finds nothing
+        # due for these accounts.
+        PayerAccount.lock(PayerAccount.browse(account_ids))
+        biller = Biller(run.company, run.date, run)
+        invoices = biller.bill(account_ids)
+        cursor.execute(*table.update(
+                [table.accounts_done, table.invoice_count],
+                [table.accounts_done + len(account_ids),
+                    table.invoice_count + len(invoices)],
+                where=table.id == run.id))
+        cursor.execute(*table.update(
+                [table.state, table.finished],
+                ['done', dt.datetime.now()],
+                where=(table.id == run.id)
+                & (table.accounts_done >= table.accounts_total)))
+        return invoices
+
+    @classmethod
+    def run_billing_day(cls, date=None):
+        "Start the bill run of the operators whose billing day is today"
+        pool = Pool()
+        Company = pool.get('company.company')
+        Date = pool.get('ir.date')
+        context = Transaction().context
+        domain = [('billing_day', '!=', None)]
+        if context.get('company'):
+            domain.append(('id', '=', context['company']))
+        runs = []
+        for company in Company.search(domain):
+            if 'billing' not in company.enabled_features():
+                continue
+            with Transaction().set_context(company=company.id):
+                today = date or Date.today()
+            if today.day != company.billing_day:
+                continue
+            existing = cls.search([
+                    ('company', '=', company.id),
+                    ('date', '=', today),
+                    ])
+            if existing:
+                run, = existing
+                if run.state == 'running':
+                    continue
+            else:
+                run = cls(company=company, date=today)
+                run.save()
+            runs.append(run)
+        if runs:
+            cls.run(runs)
+        return runs
+
+
+class _Taxes(TaxableMixin):
+    "The taxes of one invoice's lines, computed by Tryton's tax engine"
+
+    def __init__(self, company, currency, lines, date):
+        self.company = company
+        self.currency = currency
+        self._lines = lines
+        self._date = date
+
+    @property
+    def taxable_lines(self):
+        return self._lines
+
+    @property
+    def tax_date(self):
+        return self._date
+
+    def _get_tax_context(self):
+        return {'company': self.company.id}
+
+
+class Biller:
+    "Bills a batch of payer accounts of an operator with set-based SQL"
+
+    def __init__(self, company, date, run=None):
+        pool = Pool()
+        self.company = company
+        self.date = date
+        self.run = run
+        self.pool = pool
+        self.transaction = Transaction()
+        self.cursor = self.transaction.connection.cursor()
+        self.user = self.transaction.user
+        self.now = dt.datetime.now()
+        self._products = {}
+        self._taxes = {}
+        self._rulesets = {}
+
+    # --- consumptions -------------------------------------------------
+
+    def _next_date(self, recurrence_id, start_date, date):
+        pool = self.pool
+        RuleSet = pool.get('sale.subscription.recurrence.rule.set')
+        key = (recurrence_id, start_date)
+        rruleset = self._rulesets.get(key)
+        if rruleset is None:
+            rruleset = self._rulesets[key] = (
+                RuleSet(recurrence_id).rruleset(start_date))
+        next_ = rruleset.after(
+            dt.datetime.combine(date, dt.time()), inc=False)
+        return next_.date() if next_ else None
+
+    def consume(self, account_ids):
+        """Create the consumptions due for the lines of the accounts and move
+        the lines to their next consumption date"""
+        pool = self.pool
+        Subscription = pool.get('sale.subscription')
+        Line = pool.get('sale.subscription.line')
+        Consumption = pool.get('sale.subscription.line.consumption')
+        subscription = Subscription.__table__()
+        line = Line.__table__()
+        consumption = Consumption.__table__()
+        cursor = self.cursor
+        cursor.execute(*line.join(subscription,
+                condition=line.subscription == subscription.id
+                ).select(
+                line.id, line.subscription, line.quantity,
+                line.consumption_recurrence, line.start_date,
+                line.next_consumption_date, line.end_date,
+                subscription.end_date,
+                where=subscription.payer_account.in_(account_ids)
+                & (subscription.company == self.company.id)
+                & (subscription.state == 'running')
+                & (line.consumption_recurrence != Null)
+                & (line.next_consumption_date <= self.date),
+                order_by=[line.id]))
+        values = []
+        moves = defaultdict(list)
+        to_process = set()
+        for (line_id, subscription_id, quantity, recurrence, start,
+                next_date, end_date, sub_end_date) in cursor.fetchall():
+            end = min(filter(None, [end_date, sub_end_date]),
+                default=dt.date.max)
+            while next_date and next_date <= self.date:
+                if next_date < end:
+                    values.append([
+                            line_id, quantity, next_date,
+                            self.user, self.now])
+                next_date = self._next_date(recurrence, start, next_date)
+                if next_date and next_date > end:
+                    next_date = None
+            if next_date:
+                consumed_until = next_date - dt.timedelta(days=1)
+            else:
+                consumed_until = end_date or sub_end_date
+                to_process.add(subscription_id)
+            moves[(next_date, consumed_until)].append(line_id)
+        for sub_values in grouped_slice(values, 1000):
+            cursor.execute(*consumption.insert(
+                    [consumption.line, consumption.quantity,
+                        consumption.date, consumption.create_uid,
+                        consumption.create_date],
+                    list(sub_values)))
+        for (next_date, consumed_until), line_ids in moves.items():
+            for sub_ids in grouped_slice(line_ids):
+                cursor.execute(*line.update(
+                        [line.next_consumption_date, line.consumed_until,
+                            line.write_uid, line.write_date],
+                        [next_date, consumed_until, self.user, self.now],
+                        where=line.id.in_(list(sub_ids))))
+        if to_process:
+            Subscription.process(Subscription.browse(list(to_process)))
+        return len(values)
+
+    # --- invoices -----------------------------------------------------
+
+    def _product(self, product_id, party_rule):
+        "Revenue account and tax ids of the product for the party's rule"
+        key = (product_id, party_rule)
+        if key not in self._products:
+            pool = self.pool
+            Product = pool.get('product.product')
+            Rule = pool.get('account.tax.rule')
+            with Transaction().set_context(
+                    company=self.company.id, date=self.date):
+                product = Product(product_id)
+                account = product.account_revenue_used
+                if not account:
+                    raise BillRunError(gettext(
+                            'telco_billing.msg_bill_run_no_revenue_account',
+                            product=product.rec_name))
+                taxes = set()
+                rule = Rule(party_rule) if party_rule else None
+                pattern = {'date': self.date}
+                for tax in product.customer_taxes_used:
+                    if rule:
+                        taxes.update(rule.apply(tax, pattern) or [])
+                    else:
+                        taxes.add(tax.id)
+                if rule:
+                    taxes.update(rule.apply(None, pattern) or [])
+            self._products[key] = (account.id, tuple(sorted(taxes)))
+        return self._products[key]
+
+    def _compute_taxes(self, currency, lines):
+        """Return the tax lines of an invoice as (tax, base, amount, account),
+        the same as account.invoice would compute"""
+        pool = self.pool
+        Tax = pool.get('account.tax')
+        Currency = pool.get('currency.currency')
+        key = (currency, tuple(lines))
+        if key not in self._taxes:
+            taxable = _Taxes(
+                self.company, Currency(currency),
+                [(Tax.browse(t), price, qty, None) for t, price, qty in lines],
+                self.date)
+            self._taxes[key] = [
+                (tl.tax.id if tl.tax else None, tl.base, tl.amount,
+                    tl.account.id if tl.account else None)
+                for tl in taxable._get_taxes().values()]
+        return self._taxes[key]
+
+    def _parties(self, party_ids):
+        """Return for each party its receivable account, payment term, tax
+        rule, invoice address and tax identifier as the invoice would"""
+        pool = self.pool
+        Configuration = pool.get('account.configuration')
+        Party = pool.get('party.party')
+        PartyAccount = pool.get('party.party.account')
+        PartyPaymentTerm = pool.get('party.party.payment_term')
+        Address = pool.get('party.address')
+        Identifier = pool.get('party.identifier')
+        cursor = self.cursor
+        config = Configuration(1)
+        company_id = self.company.id
+        receivable = config.get_multivalue(
+            'default_account_receivable', company=company_id)
+        term = config.get_multivalue(
+            'default_customer_payment_term', company=company_id)
+        result = {p: {
+                'account': receivable.id if receivable else None,
+                'payment_term': term.id if term else None,
+                'tax_rule': None,
+                'address': None,
+                'tax_identifier': None,
+                } for p in party_ids}
+        party_account = PartyAccount.__table__()
+        party_term = PartyPaymentTerm.__table__()
+        address = Address.__table__()
+        identifier = Identifier.__table__()
+        for sub_ids in grouped_slice(party_ids):
+            sub_ids = list(sub_ids)
+            cursor.execute(*party_account.select(
+                    party_account.party, party_account.account_receivable,
+                    party_account.customer_tax_rule,
+                    where=party_account.party.in_(sub_ids)
+                    & (party_account.company == company_id)))
+            for party, account, rule in cursor:
+                if account:
+                    result[party]['account'] = account
+                result[party]['tax_rule'] = rule
+            where = party_term.party.in_(sub_ids) & (
+                party_term.customer_payment_term != Null)
+            if 'company' in PartyPaymentTerm._fields:
+                where &= party_term.company == company_id
+            cursor.execute(*party_term.select(
+                    party_term.party, party_term.customer_payment_term,
+                    where=where))
+            for party, term_id in cursor:
+                result[party]['payment_term'] = term_id
+            # as party.address_get('invoice'): the first invoice address,
+            # else the first address
+            cursor.execute(*address.select(
+                    address.party, address.id, address.invoice,
+                    where=address.party.in_(sub_ids)
+                    & (address.active == Literal(True)),
+                    order_by=[
+                        address.party, address.sequence.nulls_first,
+                        address.id]))
+            for party, rows in groupby(cursor, key=lambda r: r[0]):
+                rows = list(rows)
+                invoice = [r[1] for r in rows if r[2]]
+                result[party]['address'] = (invoice or [rows[0][1]])[0]
+            cursor.execute(*identifier.select(
+                    identifier.party, identifier.id,
+                    where=identifier.party.in_(sub_ids)
+                    & identifier.type.in_(
+                        list(Party.tax_identifier_types()) or [''])
+                    & (identifier.active == Literal(True)),
+                    order_by=[
+                        identifier.party, identifier.sequence.nulls_first,
+                        identifier.id]))
+            for party, rows in groupby(cursor, key=lambda r: r[0]):
+                result[party]['tax_identifier'] = next(rows)[1]
+        return result
+
+    def bill(self, account_ids):
+        """Bill the payer accounts: return the ids of the invoices created,
+        one per payer account and currency with services due"""
+        pool = self.pool
+        Journal = pool.get('account.journal')
+        PayerAccount = pool.get('telco.payer_account')
+        Subscription = pool.get('sale.subscription')
+        Line = pool.get('sale.subscription.line')
+        Service = pool.get('sale.subscription.service')
+        Consumption = pool.get('sale.subscription.line.consumption')
+        Invoice = pool.get('account.invoice')
+        InvoiceLine = pool.get('account.invoice.line')
+        InvoiceLineTax = pool.get('account.invoice.line-account.tax')
+        InvoiceTax = pool.get('account.invoice.tax')
+        Tax = pool.get('account.tax')
+        if not account_ids:
+            return []
+        self.consume(account_ids)
+
+        cursor = self.cursor
+        company_id = self.company.id
+        subscription = Subscription.__table__()
+        line = Line.__table__()
+        service = Service.__table__()
+        consumption = Consumption.__table__()
+        payer_account = PayerAccount.__table__()
+        cursor.execute(*consumption.join(line,
+                condition=consumption.line == line.id
+                ).join(subscription,
+                    condition=line.subscription == subscription.id
+                ).join(service, condition=line.service == service.id
+                ).join(payer_account,
+                    condition=subscription.payer_account == payer_account.id
+                ).select(
+                payer_account.id, payer_account.payer,
+                payer_account.invoice_address, subscription.currency,
+                line.id, service.product, line.unit, line.unit_price,
+                line.description, Count(consumption.id),
+                consumption.quantity,
+                where=subscription.payer_account.in_(account_ids)
+                & (subscription.company == company_id)
+                & subscription.state.in_(['running', 'closed'])
+                & (consumption.invoice_line == Null)
+                & (consumption.date <= self.date),
+                group_by=[
+                    payer_account.id, payer_account.payer,
+                    payer_account.invoice_address, subscription.currency,
+                    line.id, service.product, line.unit, line.unit_price,
+                    line.description, consumption.quantity],
+                order_by=[
+                    payer_account.id, subscription.currency, line.id]))
+        rows = cursor.fetchall()
+        if not rows:
+            return []
+        # one invoice line per subscription line, as the standard does
+        invoices = {}
+        for row in rows:
+            (account_id, payer, address, currency, line_id, product, unit,
+                unit_price, description, count, quantity) = row
+            key = (account_id, currency)
+            invoice = invoices.setdefault(key, {
+                    'payer': payer, 'address': address, 'lines': {}})
+            values = invoice['lines'].setdefault(line_id, [
+                    product, unit, unit_price, description, 0.0])
+            values[4] += count * quantity
+
+        parties = self._parties(sorted({i['payer'] for i in invoices.values()}))
+        with Transaction().set_context(company=company_id):
+            journal = Journal.find({'type': 'revenue'})
+        if not journal:
+            raise BillRunError(gettext(
+                    'telco_billing.msg_bill_run_no_journal',
+                    company=self.company.rec_name))
+        run_id = self.run.id if self.run else None
+        invoice_table = Invoice.__table__()
+        invoice_keys = list(invoices)
+        for key in invoice_keys:
+            if not parties[invoices[key]['payer']]['account']:
+                raise BillRunError(gettext(
+                        'telco_billing.msg_bill_run_no_receivable',
+                        payer=pool.get('party.party')(
+                            invoices[key]['payer']).rec_name))
+        description = gettext(
+            'telco_billing.msg_bill_run_description', date=self.date)
+        columns = [
+            invoice_table.company, invoice_table.type, invoice_table.party,
+            invoice_table.invoice_address, invoice_table.currency,
+            invoice_table.journal, invoice_table.account,
+            invoice_table.payment_term, invoice_table.invoice_date,
+            invoice_table.state, invoice_table.description,
+            invoice_table.party_tax_identifier,
+            invoice_table.payer_account, invoice_table.bill_run,
+            invoice_table.create_uid, invoice_table.create_date]
+        ids = {}
+        for sub_keys in grouped_slice(invoice_keys, 1000):
+            sub_keys = list(sub_keys)
+            values = []
+            for account_id, currency in sub_keys:
+                invoice = invoices[(account_id, currency)]
+                party = parties[invoice['payer']]
+                values.append([
+                        company_id, 'out', invoice['payer'],
+                        invoice['address'] or party['address'], currency,
+                        journal.id, party['account'], party['payment_term'],
+                        self.date, 'draft', description,
+                        party['tax_identifier'], account_id, run_id,
+                        self.user, self.now])
+            cursor.execute(*invoice_table.insert(
+                    columns, values,
+                    returning=[
+                        invoice_table.id, invoice_table.payer_account,
+                        invoice_table.currency]))
+            for invoice_id, account_id, currency in cursor:
+                ids[(account_id, currency)] = invoice_id
+
+        line_table = InvoiceLine.__table__()
+        line_tax = InvoiceLineTax.__table__()
+        tax_table = InvoiceTax.__table__()
+        line_values, line_taxes, tax_values = [], [], []
+        for key in invoice_keys:
+            invoice = invoices[key]
+            invoice_id = ids[key]
+            currency = key[1]
+            rule = parties[invoice['payer']]['tax_rule']
+            taxable = []
+            for sequence, (line_id, values) in enumerate(
+                    invoice['lines'].items(), 1):
+                product, unit, unit_price, description, quantity = values
+                account, taxes = self._product(product, rule)
+                line_values.append([
+                        invoice_id, company_id, currency, 'out',
+                        invoice['payer'], 'line', sequence, quantity, unit,
+                        product, unit_price, description, account,
+                        'sale.subscription.line,%s' % line_id,
+                        self.user, self.now])
+                line_taxes.append(taxes)
+                taxable.append((taxes, unit_price, quantity))
+            for tax_id, base, amount, account in self._compute_taxes(
+                    currency, taxable):
+                tax_values.append([
+                        invoice_id, tax_id, base, amount, account, False,
+                        self.user, self.now])
+        line_ids = []
+        for sub_values in grouped_slice(line_values, 1000):
+            cursor.execute(*line_table.insert(
+                    [line_table.invoice, line_table.company,
+                        line_table.currency, line_table.invoice_type,
+                        line_table.party, line_table.type,
+                        line_table.sequence, line_table.quantity,
+                        line_table.unit, line_table.product,
+                        line_table.unit_price, line_table.description,
+                        line_table.account, line_table.origin,
+                        line_table.create_uid, line_table.create_date],
+                    list(sub_values), returning=[line_table.id]))
+            line_ids.extend(r for r, in cursor)
+        relation = [
+            [line_id, tax_id, self.user, self.now]
+            for line_id, taxes in zip(line_ids, line_taxes)
+            for tax_id in taxes]
+        for sub_values in grouped_slice(relation, 1000):
+            cursor.execute(*line_tax.insert(
+                    [line_tax.line, line_tax.tax, line_tax.create_uid,
+                        line_tax.create_date], list(sub_values)))
+        if tax_values:
+            taxes = {t.id: t for t in Tax.browse(
+                    list({v[1] for v in tax_values if v[1]}))}
+            for values in tax_values:
+                tax = taxes.get(values[1])
+                values[6:6] = [
+                    tax.description if tax else '',
+                    tax.legal_notice if tax else None]
+            for sub_values in grouped_slice(tax_values, 1000):
+                cursor.execute(*tax_table.insert(
+                        [tax_table.invoice, tax_table.tax, tax_table.base,
+                            tax_table.amount, tax_table.account,
+                            tax_table.manual, tax_table.description,
+                            tax_table.legal_notice,
+                            tax_table.create_uid, tax_table.create_date],
+                        list(sub_values)))
+
+        invoice_ids = [ids[k] for k in invoice_keys]
+        # each consumption points to the invoice line of its subscription
+        # line: the next run finds nothing left to invoice
+        for sub_ids in grouped_slice(invoice_ids):
+            sub_ids = list(sub_ids)
+            cursor.execute(
+                'UPDATE "%s" AS c SET invoice_line = l.id, '
+                'write_uid = %%s, write_date = %%s '
+                'FROM "%s" AS l '
+                'WHERE l.invoice IN (%s) '
+                "AND c.line = CAST(SPLIT_PART(l.origin, ',', 2) AS INTEGER) "
+                'AND c.invoice_line IS NULL AND c.date <= %%s' % (
+                    Consumption._table, InvoiceLine._table,
+                    ', '.join(['%s'] * len(sub_ids))),
+                [self.user, self.now] + sub_ids + [self.date])
+        return invoice_ids

@@ -1,0 +1,536 @@
+# This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+import datetime as dt
+from decimal import Decimal
+
+from trytond.modules.company.tests import CompanyTestMixin
+from trytond.modules.telco_base.tests.smtp import SMTPTestMixin
+from trytond.modules.telco_base.tests.tools import (
+    as_user, create_operator, create_staff, run_queue)
+from trytond.modules.telco_billing.tests.tools import (
+    AGENT, BILLING, create_catalogue, setup_accounting)
+from trytond.pool import Pool
+from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.transaction import Transaction
+
+
+def pdf_text(data):
+    "The text of a PDF, as a reader would copy it"
+    import io
+
+    from pypdf import PdfReader
+    return '\n'.join(
+        page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def load_french():
+    "Load the French translation of the module, as activation does"
+    import os
+    pool = Pool()
+    Translation = pool.get('ir.translation')
+    path = os.path.join(
+        os.path.dirname(os.path.dirname(__file__)), 'locale', 'fr.po')
+    Translation.translation_import('fr', 'telco_billing', [path])
+
+
+class TelcoBillingTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
+    "Test Telco Billing module"
+    module = 'telco_billing'
+
+    def _setup(self, code='OOREDOO', name="Ooredoo Tunisie"):
+        pool = Pool()
+        Party = pool.get('party.party')
+        company = create_operator(name, code, ['clients', 'billing'])
+        accounting = setup_accounting(company)
+        products = create_catalogue(company, accounting)
+        agent = create_staff(
+            f'agent_{code.lower()}', company, AGENT,
+            email=f'agent@{code.lower()}.example.com')
+        with Transaction().set_context(company=company.id):
+            customer, = Party.create([{
+                        'name': "Sami Trabelsi", 'company': company.id,
+                        'addresses': [('create', [{'city': 'Tunis'}])],
+                        'contact_mechanisms': [('create', [{
+                                        'type': 'email',
+                                        'value': 'sami@example.tn'}])],
+                        }])
+        return company, accounting, products, agent, customer
+
+    def _payer_account(self, company, customer):
+        pool = Pool()
+        PayerAccount = pool.get('telco.payer_account')
+        with Transaction().set_context(company=company.id):
+            account, = PayerAccount.create([{
+                        'company': company.id, 'customer': customer.id,
+                        'payer': customer.id, 'name': customer.name}])
+        return account
+
+    def _quote(self, company, customer, lines, payer_account=None):
+        pool = Pool()
+        Quote = pool.get('telco.quote')
+        Line = pool.get('telco.quote.line')
+        quote = Quote(company=company, customer=customer)
+        quote.on_change_customer()
+        if payer_account:
+            quote.payer_account = payer_account
+        quote_lines = []
+        for product, quantity in lines:
+            line = Line(quote=quote, product=product, quantity=quantity)
+            line.on_change_product()
+            quote_lines.append(line)
+        quote.lines = quote_lines
+        quote.save()
+        return quote
+
+    @with_transaction()
+    def test_quote_request_to_quote(self):
+        "A request becomes a draft quote at the catalogue prices"
+        pool = Pool()
+        Request = pool.get('telco.quote.request')
+        company, accounting, products, agent, customer = self._setup()
+        with as_user(agent):
+            request, = Request.create([{
+                        'customer': customer.id, 'channel': 'phone',
+                        'description': "Un téléphone et un forfait",
+                        'lines': [('create', [
+                                    {'product': products['PHONE'].id},
+                                    {'product': products['MOBILE'].id,
+                                        'quantity': 2},
+                                    ])],
+                        }])
+            Request.create_quote([request])
+            self.assertEqual(request.state, 'quoted')
+            quote = request.quote
+            self.assertEqual(quote.state, 'draft')
+            self.assertEqual(quote.customer, customer)
+            self.assertEqual(
+                [(l.product, l.quantity, l.unit_price, l.recurring)
+                    for l in quote.lines], [
+                    (products['PHONE'], 1, Decimal('549.0000'), False),
+                    (products['MOBILE'], 2, Decimal('35.0000'), True),
+                    ])
+            # 549 + 70 = 619, VAT 19 % = 117.610
+            self.assertEqual(quote.untaxed_amount, Decimal('619.000'))
+            self.assertEqual(quote.tax_amount, Decimal('117.610'))
+            self.assertEqual(quote.total_amount, Decimal('736.610'))
+            self.assertEqual(quote.monthly_amount, Decimal('70.000'))
+
+    @with_transaction()
+    def test_quote_request_without_line(self):
+        "A request without product is refused a quote, and nothing is made"
+        pool = Pool()
+        Request = pool.get('telco.quote.request')
+        Quote = pool.get('telco.quote')
+        company, accounting, products, agent, customer = self._setup()
+        with as_user(agent):
+            request, = Request.create([{'customer': customer.id}])
+            with self.assertRaisesRegex(Exception, 'add at least one'):
+                Request.create_quote([request])
+            self.assertEqual(Quote.search([]), [])
+
+    @with_transaction()
+    def test_quote_revision(self):
+        "Revising a sent quote keeps the sent one read-only with its PDF"
+        pool = Pool()
+        Quote = pool.get('telco.quote')
+        company, accounting, products, agent, customer = self._setup()
+        with as_user(agent):
+            quote = self._quote(company, customer, [(products['PHONE'], 1)])
+            Quote.send([quote])
+            run_queue()
+            self.assertEqual(quote.state, 'sent')
+            self.assertRegex(quote.number, r'^D\d{4}-00001$')
+            self.assertEqual(quote.rec_name, quote.number + '/R1')
+            self.assertTrue(quote.document.startswith(b'%PDF'))
+            first_pdf = quote.document
+            action = Quote.revise([quote])
+            self.assertEqual(quote.state, 'revised')
+            revision, = Quote.search([('previous', '=', quote.id)])
+            self.assertEqual(revision.number, quote.number)
+            self.assertEqual(revision.revision, 2)
+            self.assertEqual(revision.state, 'draft')
+            self.assertIsNone(revision.document)
+            # the earlier revision can no longer change
+            with self.assertRaises(Exception):
+                Quote.write([quote], {'description': "changed"})
+            with self.assertRaises(Exception):
+                Quote.delete([quote])
+            revision.lines[0].quantity = 2
+            revision.lines[0].save()
+            Quote.send([revision])
+            self.assertEqual(revision.rec_name, quote.number + '/R2')
+            self.assertEqual(
+                [q.revision for q in revision.revisions], [1, 2])
+            self.assertEqual(quote.document, first_pdf)
+            self.assertNotEqual(revision.document, first_pdf)
+            self.assertEqual(
+                Quote.search([('rec_name', '=', quote.number + '/R2')]),
+                [revision])
+
+    @with_transaction()
+    def test_quote_accept_creates_sale_and_subscription(self):
+        "Accepting orders the products and subscribes the services"
+        pool = Pool()
+        Quote = pool.get('telco.quote')
+        company, accounting, products, agent, customer = self._setup()
+        with as_user(agent):
+            quote = self._quote(company, customer, [
+                    (products['PHONE'], 1), (products['FIBRE'], 1)])
+            Quote.send([quote])
+            with self.assertRaisesRegex(Exception, 'payer account'):
+                Quote.accept([quote])
+            self.assertEqual(Quote(quote.id).state, 'sent')
+        account = self._payer_account(company, customer)
+        with as_user(agent):
+            quote = self._quote(company, customer, [
+                    (products['PHONE'], 1), (products['FIBRE'], 1)])
+            self.assertEqual(quote.payer_account, account)
+            Quote.send([quote])
+            Quote.accept([quote])
+            self.assertEqual(quote.state, 'accepted')
+            sale = quote.sale
+            self.assertEqual(sale.state, 'confirmed')
+            self.assertEqual(sale.invoice_method, 'fulfillment')
+            self.assertEqual(
+                [l.product for l in sale.lines], [products['PHONE']])
+            subscription = quote.subscription
+            self.assertEqual(subscription.state, 'running')
+            self.assertEqual(subscription.payer_account, account)
+            self.assertEqual(
+                [(l.service.product, l.unit_price)
+                    for l in subscription.lines],
+                [(products['FIBRE'], Decimal('79.9000'))])
+
+    @with_transaction()
+    def test_quote_expire(self):
+        "Sent quotes past their validity expire and can no longer be accepted"
+        pool = Pool()
+        Quote = pool.get('telco.quote')
+        company, accounting, products, agent, customer = self._setup()
+        with as_user(agent):
+            quote = self._quote(company, customer, [(products['PHONE'], 1)])
+            Quote.send([quote])
+        Quote.expire(date=quote.validity_date + dt.timedelta(days=1))
+        self.assertEqual(Quote(quote.id).state, 'expired')
+
+    def _subscribe(self, company, customer, account, services, start):
+        "A running subscription of the payer account from start"
+        pool = Pool()
+        Subscription = pool.get('sale.subscription')
+        ModelData = pool.get('ir.model.data')
+        Service = pool.get('sale.subscription.service')
+        monthly = ModelData.get_id('telco_billing', 'recurrence_monthly')
+        with Transaction().set_context(company=company.id):
+            lines = []
+            for product, price in services:
+                service, = Service.search([('product', '=', product.id)])
+                lines.append({
+                        'service': service.id, 'quantity': 1,
+                        'unit': product.sale_uom.id, 'unit_price': price,
+                        'start_date': start,
+                        'consumption_recurrence': monthly})
+            subscription, = Subscription.create([{
+                        'company': company.id, 'party': customer.id,
+                        'payer_account': account.id if account else None,
+                        'invoice_party': account.payer.id if account
+                        else None,
+                        'invoice_address': customer.addresses[0].id,
+                        'currency': company.currency.id,
+                        'start_date': start, 'invoice_recurrence': monthly,
+                        'lines': [('create', lines)],
+                        }])
+            Subscription.quote([subscription])
+            Subscription.run([subscription])
+        return subscription
+
+    def _customers(self, company, count):
+        pool = Pool()
+        Party = pool.get('party.party')
+        with Transaction().set_context(company=company.id):
+            return Party.create([{
+                        'name': f"Client {i}", 'company': company.id,
+                        'addresses': [('create', [{'city': 'Sfax'}])],
+                        } for i in range(count)])
+
+    @with_transaction()
+    def test_bill_run(self):
+        "One invoice per payer account, the same as Tryton computes"
+        pool = Pool()
+        BillRun = pool.get('telco.bill_run')
+        Invoice = pool.get('account.invoice')
+        company, accounting, products, agent, customer = self._setup()
+        start = dt.date.today().replace(day=1) - dt.timedelta(days=40)
+        start = start.replace(day=1)
+        accounts = []
+        for i, party in enumerate(self._customers(company, 3)):
+            account = self._payer_account(company, party)
+            accounts.append(account)
+            services = [(products['MOBILE'], Decimal('35'))]
+            if i:
+                services.append((products['FIBRE'], Decimal('79.9')))
+            self._subscribe(company, party, account, services, start)
+            if i == 2:
+                # a second subscription of the same account
+                self._subscribe(company, party, account,
+                    [(products['MOBILE'], Decimal('20'))], start)
+        date = dt.date.today()
+        with Transaction().set_context(company=company.id):
+            run, = BillRun.create([{'company': company.id, 'date': date}])
+            BillRun.run([run])
+            self.assertEqual(run.state, 'running')
+            self.assertEqual(run.accounts_total, 3)
+            run_queue()
+            run = BillRun(run.id)
+            self.assertEqual(run.state, 'done')
+            self.assertEqual(run.invoice_count, 3)
+            self.assertEqual(run.progress, 1.0)
+            invoices = Invoice.search([('bill_run', '=', run.id)])
+            self.assertEqual(
+                sorted(i.payer_account.id for i in invoices),
+                sorted(a.id for a in accounts))
+            months = len({
+                    c.date for c in pool.get(
+                        'sale.subscription.line.consumption').search([])})
+            self.assertGreaterEqual(months, 2)
+            by_account = {i.payer_account: i for i in invoices}
+            first = by_account[accounts[0]]
+            self.assertEqual(first.untaxed_amount, 35 * months)
+            self.assertEqual(
+                by_account[accounts[2]].untaxed_amount,
+                (35 + Decimal('79.9') + 20) * months)
+            for invoice in invoices:
+                self.assertEqual(invoice.state, 'draft')
+                self.assertEqual(invoice.invoice_date, date)
+                self.assertEqual(invoice.party, invoice.payer_account.payer)
+                self.assertEqual(
+                    invoice.tax_amount,
+                    (invoice.untaxed_amount * Decimal('0.19')).quantize(
+                        Decimal('0.001')))
+            # the rows written in bulk are what Tryton computes itself
+            Invoice.update_taxes(invoices, exception=True)
+            Invoice.post(invoices)
+            self.assertTrue(all(i.number for i in invoices))
+
+            # a second run bills nothing more
+            again, = BillRun.create([{
+                        'company': company.id,
+                        'date': date + dt.timedelta(days=1)}])
+            BillRun.run([again])
+            run_queue()
+            self.assertEqual(BillRun(again.id).invoice_count, 0)
+            self.assertEqual(BillRun(again.id).state, 'done')
+            self.assertEqual(
+                Invoice.search_count([('bill_run', '!=', None)]), 3)
+
+    @with_transaction()
+    def test_bill_run_crash_half_way(self):
+        "A batch that fails leaves nothing; the next run bills the rest once"
+        pool = Pool()
+        BillRun = pool.get('telco.bill_run')
+        Invoice = pool.get('account.invoice')
+        Template = pool.get('product.template')
+        Consumption = pool.get('sale.subscription.line.consumption')
+        company, accounting, products, agent, customer = self._setup()
+        start = dt.date.today().replace(day=1)
+        parties = self._customers(company, 2)
+        accounts = [self._payer_account(company, p) for p in parties]
+        self._subscribe(company, parties[0], accounts[0],
+            [(products['MOBILE'], Decimal('35'))], start)
+        self._subscribe(company, parties[1], accounts[1],
+            [(products['FIBRE'], Decimal('79.9'))], start)
+        fibre = products['FIBRE'].template
+        category = fibre.account_category
+        transaction = Transaction()
+        with transaction.set_context(company=company.id):
+            run, = BillRun.create([{
+                        'company': company.id, 'date': start}])
+            Template.write([fibre], {'account_category': None})
+            BillRun.bill_batch([run], [accounts[0].id])
+            savepoint = transaction.connection.cursor()
+            savepoint.execute('SAVEPOINT crash')
+            with self.assertRaisesRegex(Exception, 'revenue account'):
+                BillRun.bill_batch([run], [accounts[1].id])
+            savepoint.execute('ROLLBACK TO SAVEPOINT crash')
+            transaction.cache.clear()
+            self.assertEqual(Invoice.search_count([]), 1)
+            self.assertEqual(Consumption.search_count([
+                        ('line.subscription.payer_account', '=',
+                            accounts[1].id)]), 0)
+            Template.write([fibre], {'account_category': category.id})
+            BillRun.run([run])
+            run_queue()
+            run = BillRun(run.id)
+            self.assertEqual(run.state, 'done')
+            self.assertEqual(run.invoice_count, 2)
+            self.assertEqual(
+                sorted(i.payer_account.id for i in Invoice.search([])),
+                sorted(a.id for a in accounts))
+
+    @with_transaction()
+    def test_bill_run_same_as_standard(self):
+        "The bill run gives the amounts of sale_subscription's invoicing"
+        pool = Pool()
+        BillRun = pool.get('telco.bill_run')
+        Invoice = pool.get('account.invoice')
+        Subscription = pool.get('sale.subscription')
+        SubscriptionLine = pool.get('sale.subscription.line')
+        company, accounting, products, agent, customer = self._setup()
+        start = dt.date.today().replace(day=1)
+        ours, theirs = self._customers(company, 2)
+        account = self._payer_account(company, ours)
+        services = [
+            (products['MOBILE'], Decimal('35.333')),
+            (products['FIBRE'], Decimal('79.9'))]
+        self._subscribe(company, ours, account, services, start)
+        standard = self._subscribe(company, theirs, None, services, start)
+        with Transaction().set_context(company=company.id):
+            run, = BillRun.create([{'company': company.id, 'date': start}])
+            BillRun.run([run])
+            run_queue()
+            # the standard crons leave the payer accounts to the bill run
+            SubscriptionLine.generate_consumption(date=start)
+            Subscription.generate_invoice(date=start)
+            mine, = Invoice.search([('party', '=', ours.id)])
+            other, = Invoice.search([('party', '=', theirs.id)])
+            self.assertEqual(mine.bill_run, run)
+            self.assertEqual(
+                [l.origin for l in other.lines if l.origin],
+                list(standard.lines))
+            for name in ['untaxed_amount', 'tax_amount', 'total_amount']:
+                self.assertEqual(
+                    getattr(mine, name), getattr(other, name), name)
+            self.assertEqual(
+                sorted((l.product, l.quantity, l.unit_price, l.account,
+                        tuple(l.taxes)) for l in mine.lines),
+                sorted((l.product, l.quantity, l.unit_price, l.account,
+                        tuple(l.taxes)) for l in other.lines))
+
+    @with_transaction()
+    def test_bill_run_cron(self):
+        "The cron starts the run of the operators on their billing day only"
+        pool = Pool()
+        BillRun = pool.get('telco.bill_run')
+        Company = pool.get('company.company')
+        company, accounting, products, agent, customer = self._setup()
+        Company.write([company], {'billing_day': 5})
+        runs = BillRun.run_billing_day(date=dt.date(2026, 11, 4))
+        self.assertEqual(runs, [])
+        runs = BillRun.run_billing_day(date=dt.date(2026, 11, 5))
+        self.assertEqual([r.date for r in runs], [dt.date(2026, 11, 5)])
+        again = BillRun.run_billing_day(date=dt.date(2026, 11, 5))
+        self.assertEqual(again, runs)
+        self.assertEqual(BillRun.search_count([]), 1)
+
+    def _draft_invoice(self, company, party, product, price):
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        Line = pool.get('account.invoice.line')
+        with Transaction().set_context(company=company.id):
+            invoice = Invoice(company=company, type='out', party=party,
+                invoice_date=dt.date.today(), currency=company.currency)
+            invoice.on_change_party()
+            invoice.set_journal()
+            line = Line(invoice=invoice, type='line', product=product,
+                quantity=1, company=company, currency=company.currency)
+            line.on_change_product()
+            line.unit_price = Decimal(price)
+            invoice.lines = [line]
+            invoice.save()
+            Invoice.update_taxes([invoice])
+        return invoice
+
+    @with_transaction()
+    def test_invoice_merge(self):
+        "Draft invoices of one payer merge; the sources keep the link"
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        Party = pool.get('party.party')
+        company, accounting, products, agent, customer = self._setup()
+        key = self._draft_invoice(company, customer, products['KEY4G'], '89')
+        mobile = self._draft_invoice(
+            company, customer, products['MOBILE'], '35')
+        with Transaction().set_context(company=company.id):
+            merged = Invoice.merge([key, mobile])
+            self.assertEqual(merged.state, 'draft')
+            self.assertEqual(merged.party, customer)
+            self.assertEqual(
+                sorted(l.product.code for l in merged.lines),
+                ['KEY4G', 'MOBILE'])
+            self.assertEqual(merged.untaxed_amount, Decimal('124.000'))
+            self.assertEqual(merged.tax_amount, Decimal('23.560'))
+            self.assertEqual(set(merged.merged_invoices), {key, mobile})
+            for source in [key, mobile]:
+                source = Invoice(source.id)
+                self.assertEqual(source.state, 'cancelled')
+                self.assertEqual(source.merged_into, merged)
+                self.assertFalse(source.lines)
+            Invoice.post([merged])
+            self.assertTrue(merged.number)
+
+            other, = Party.create([{'name': "Other", 'company': company.id,
+                        'addresses': [('create', [{}])]}])
+            a = self._draft_invoice(company, customer, products['KEY4G'], '1')
+            b = self._draft_invoice(company, other, products['KEY4G'], '1')
+            with self.assertRaisesRegex(Exception, 'another payer'):
+                Invoice.merge([a, b])
+            self.assertEqual(Invoice(a.id).state, 'draft')
+            with self.assertRaisesRegex(Exception, 'not a draft'):
+                Invoice.merge([merged, a])
+            with self.assertRaisesRegex(Exception, 'at least two'):
+                Invoice.merge([a])
+
+    @with_transaction()
+    def test_invoice_merge_operators(self):
+        "Invoices of two operators never merge"
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        company, accounting, products, agent, customer = self._setup()
+        company_b, _, products_b, _, customer_b = self._setup(
+            'ORANGE', "Orange Tunisie")
+        a = self._draft_invoice(company, customer, products['KEY4G'], '1')
+        b = self._draft_invoice(
+            company_b, customer_b, products_b['KEY4G'], '1')
+        with self.assertRaisesRegex(Exception, 'another operator'):
+            Invoice.merge([a, b])
+
+    @with_transaction()
+    def test_documents(self):
+        "Quote and invoice PDFs carry the operator and the amount in words"
+        pool = Pool()
+        Quote = pool.get('telco.quote')
+        Invoice = pool.get('account.invoice')
+        Company = pool.get('company.company')
+        Lang = pool.get('ir.lang')
+        Party = pool.get('party.party')
+        company, accounting, products, agent, customer = self._setup()
+        Company.write([company], {
+                'footer': "RC B123456 - MF 1234567/A/M/000"})
+        fr, = Lang.search([('code', '=', 'fr')])
+        Lang.write([fr], {'translatable': True})
+        load_french()
+        Party.write([customer], {'lang': fr.id})
+        with as_user(agent):
+            quote = self._quote(company, customer, [(products['PHONE'], 2)])
+            Quote.send([quote])
+            text = pdf_text(quote.document)
+        self.assertIn("Ooredoo Tunisie", text)
+        self.assertIn("RC B123456", text)
+        self.assertIn(quote.rec_name, text)
+        # 2 × 549 = 1098, VAT 19 % = 208.620, total 1306.620
+        self.assertIn(
+            "Arrêté le présent devis à la somme de mille trois cent six "
+            "dinars et six cent vingt millimes", ' '.join(text.split()))
+        invoice = self._draft_invoice(
+            company, customer, products['KEY4G'], '89')
+        with Transaction().set_context(company=company.id):
+            Invoice.post([invoice])
+            text = ' '.join(pdf_text(invoice.render_document()).split())
+        self.assertIn("Ooredoo Tunisie", text)
+        self.assertIn(invoice.number, text)
+        # 89 + 16.910 = 105.910
+        self.assertIn(
+            "Arrêtée la présente facture à la somme de cent cinq dinars et "
+            "neuf cent dix millimes", text)
+
+
+del ModuleTestCase

@@ -1,0 +1,117 @@
+# This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+from trytond.i18n import gettext
+from trytond.model import Index, fields
+from trytond.model.exceptions import ValidationError
+from trytond.pool import PoolMeta
+from trytond.pyson import Eval
+from trytond.transaction import Transaction, without_check_access
+
+
+class ProductCodeError(ValidationError):
+    pass
+
+
+class _OperatorMixin:
+    __slots__ = ()
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+
+class Category(_OperatorMixin, metaclass=PoolMeta):
+    __name__ = 'product.category'
+
+    company = fields.Many2One(
+        'company.company', "Operator", required=True, ondelete='CASCADE')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.parent.domain = [
+            cls.parent.domain or [],
+            ('company', '=', Eval('company', -1)),
+            ]
+        cls.parent.depends = (cls.parent.depends or set()) | {'company'}
+        cls.templates.context = {
+            **(cls.templates.context or {}),
+            'company': Eval('company', -1),
+            }
+        cls.templates.depends = (cls.templates.depends or set()) | {'company'}
+
+
+class Template(_OperatorMixin, metaclass=PoolMeta):
+    "The operator's catalogue: every product belongs to one operator"
+    __name__ = 'product.template'
+
+    company = fields.Many2One(
+        'company.company', "Operator", required=True, ondelete='CASCADE')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.add(
+            Index(t, (t.company, Index.Equality(cardinality='low'))))
+        cls.categories.domain = [
+            cls.categories.domain or [],
+            ('company', '=', Eval('company', -1)),
+            ]
+        cls.categories.depends = (
+            (cls.categories.depends or set()) | {'company'})
+        cls.products.context = {
+            **(cls.products.context or {}),
+            'company': Eval('company', -1),
+            }
+        cls.products.depends = (cls.products.depends or set()) | {'company'}
+
+
+
+class Product(metaclass=PoolMeta):
+    __name__ = 'product.product'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        # Codes are unique per operator: two operators may both sell a
+        # "PHONE"; the check is made by validate instead of the database.
+        cls._sql_constraints = [
+            c for c in cls._sql_constraints if c[0] != 'code_exclude']
+        cls.replaced_by.depends = (
+            (cls.replaced_by.depends or set()) | {'company'})
+        cls.replaced_by.context = {
+            **(cls.replaced_by.context or {}),
+            'company': Eval('company', -1),
+            }
+
+    @classmethod
+    def __register__(cls, module):
+        super().__register__(module)
+        # created by the product module before this class was registered
+        cls.__table_handler__(module).drop_constraint('code_exclude')
+
+    @classmethod
+    def validate_fields(cls, products, field_names):
+        super().validate_fields(products, field_names)
+        if field_names is None or {'code', 'active', 'template'} & field_names:
+            cls.check_code_unique(products)
+
+    @classmethod
+    def check_code_unique(cls, products):
+        codes = [p.code for p in products if p.code and p.active]
+        if not codes:
+            return
+        with without_check_access():
+            others = cls.search([
+                    ('code', 'in', codes),
+                    ('active', '=', True),
+                    ])
+        seen = {}
+        for product in others + [p for p in products if p.code]:
+            if not product.active:
+                continue
+            key = (product.template.company.id, product.code)
+            if seen.setdefault(key, product) != product:
+                raise ProductCodeError(gettext(
+                        'product.msg_product_code_unique'))

@@ -1,0 +1,87 @@
+# This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+from trytond.model.exceptions import (
+    AccessError, DomainValidationError, ValidationError)
+from trytond.modules.company.tests import CompanyTestMixin
+from trytond.modules.telco_base.tests.tools import (
+    STAFF_GROUPS, as_user, create_operator, create_staff)
+from trytond.pool import Pool
+from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.transaction import Transaction
+
+CATALOG = STAFF_GROUPS + ['product.group_product_admin']
+
+
+class TelcoProductTestCase(CompanyTestMixin, ModuleTestCase):
+    "Test Telco Product module"
+    module = 'telco_product'
+
+    def _product(self, company, name):
+        pool = Pool()
+        Template = pool.get('product.template')
+        Uom = pool.get('product.uom')
+        unit, = Uom.search([('name', '=', 'Unit')])
+        with Transaction().set_context(company=company.id):
+            template, = Template.create([{
+                        'name': name, 'default_uom': unit.id,
+                        'products': [('create', [{}])]}])
+        return template
+
+    @with_transaction()
+    def test_catalogue_per_operator(self):
+        "Each operator sees and links only its own products"
+        pool = Pool()
+        Template = pool.get('product.template')
+        Product = pool.get('product.product')
+        Category = pool.get('product.category')
+        a = create_operator("Ooredoo", 'OOREDOO', ['clients', 'billing'])
+        b = create_operator("Orange", 'ORANGE', ['clients', 'billing'])
+        staff_a = create_staff('staff_a', a, CATALOG)
+        phone_a = self._product(a, "Galaxy A15")
+        phone_b = self._product(b, "iPhone 15")
+        self.assertEqual(phone_a.company, a)
+        with Transaction().set_context(company=b.id):
+            category_b, = Category.create([{'name': "Phones"}])
+        with as_user(staff_a):
+            self.assertEqual(Template.search([]), [phone_a])
+            self.assertEqual(
+                Product.search([]), list(phone_a.products))
+            self.assertEqual(Category.search([]), [])
+            with self.assertRaises(AccessError):
+                Template.read([phone_b.id], ['name'])
+            with self.assertRaises(AccessError):
+                Product.read([phone_b.products[0].id], ['code'])
+            with self.assertRaises((AccessError, DomainValidationError)):
+                Template.write([phone_a], {
+                        'categories': [('add', [category_b.id])]})
+
+    @with_transaction()
+    def test_code_unique_per_operator(self):
+        "Two operators may use the same product code, one operator may not"
+        pool = Pool()
+        Template = pool.get('product.template')
+        a = create_operator("Ooredoo", 'OOREDOO', ['clients', 'billing'])
+        b = create_operator("Orange", 'ORANGE', ['clients', 'billing'])
+        phone_a = self._product(a, "Galaxy A15")
+        phone_b = self._product(b, "iPhone 15")
+        Template.write([phone_a, phone_b], {'code': 'PHONE'})
+        self.assertEqual(phone_b.products[0].code, 'PHONE')
+        other_a = self._product(a, "Galaxy A25")
+        with self.assertRaises(ValidationError):
+            Template.write([other_a], {'code': 'PHONE'})
+
+    @with_transaction()
+    def test_catalogue_gated(self):
+        "Without a selling feature, the catalogue administration is refused"
+        pool = Pool()
+        Template = pool.get('product.template')
+        Uom = pool.get('product.uom')
+        unit, = Uom.search([('name', '=', 'Unit')])
+        company = create_operator("Ooredoo", 'OOREDOO', ['clients'])
+        staff = create_staff('staff', company, CATALOG)
+        with as_user(staff):
+            with self.assertRaises(AccessError):
+                Template.create([{'name': "Phone", 'default_uom': unit.id}])
+
+
+del ModuleTestCase
