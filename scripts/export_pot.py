@@ -35,7 +35,9 @@ import tempfile
 import polib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-MODULES = ['telco_base', 'telco_dashboard', 'telco_claims']
+MODULES = [
+    'telco_base', 'telco_dashboard', 'telco_claims', 'telco_product',
+    'telco_billing']
 PASSWORD = 'export-pot'
 EMAIL = 'admin@example.com'
 

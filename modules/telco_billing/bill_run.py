@@ -16,7 +16,7 @@ from collections import defaultdict
 from decimal import Decimal
 from itertools import groupby
 
-from sql import Literal, Null
+from sql import For, Literal, Null
 from sql.aggregate import Count
 from sql.operators import Concat
 
@@ -187,16 +187,21 @@ class BillRun(Workflow, ModelSQL, ModelView):
         PayerAccount.lock(PayerAccount.browse(account_ids))
         biller = Biller(run.company, run.date, run)
         invoices = biller.bill(account_ids)
-        cursor.execute(*table.update(
-                [table.accounts_done, table.invoice_count],
-                [table.accounts_done + len(account_ids),
-                    table.invoice_count + len(invoices)],
-                where=table.id == run.id))
-        cursor.execute(*table.update(
-                [table.state, table.finished],
-                ['done', dt.datetime.now()],
-                where=(table.id == run.id)
-                & (table.accounts_done >= table.accounts_total)))
+        # batches of one run finish one after the other here
+        cursor.execute(*table.select(
+                table.accounts_done, table.accounts_total,
+                table.invoice_count,
+                where=table.id == run.id,
+                for_=For('UPDATE')))
+        done, total, count = cursor.fetchone()
+        done += len(account_ids)
+        values = {
+            'accounts_done': done,
+            'invoice_count': count + len(invoices),
+            }
+        if done >= total:
+            values.update(state='done', finished=dt.datetime.now())
+        cls.write([run], values)
         return invoices
 
     @classmethod

@@ -78,12 +78,12 @@ class Product(metaclass=PoolMeta):
         # "PHONE"; the check is made by validate instead of the database.
         cls._sql_constraints = [
             c for c in cls._sql_constraints if c[0] != 'code_exclude']
-        cls.replaced_by.depends = (
-            (cls.replaced_by.depends or set()) | {'company'})
-        cls.replaced_by.context = {
-            **(cls.replaced_by.context or {}),
-            'company': Eval('company', -1),
-            }
+        for field in [cls.replaced_by, cls.replacing]:
+            field.depends = (field.depends or set()) | {'company'}
+            field.context = {
+                **(field.context or {}),
+                'company': Eval('company', -1),
+                }
 
     @classmethod
     def __register__(cls, module):

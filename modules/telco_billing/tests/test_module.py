@@ -348,7 +348,7 @@ class TelcoBillingTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
             BillRun.bill_batch([run], [accounts[0].id])
             savepoint = transaction.connection.cursor()
             savepoint.execute('SAVEPOINT crash')
-            with self.assertRaisesRegex(Exception, 'revenue account'):
+            with self.assertRaisesRegex(Exception, 'Account Category'):
                 BillRun.bill_batch([run], [accounts[1].id])
             savepoint.execute('ROLLBACK TO SAVEPOINT crash')
             transaction.cache.clear()
@@ -508,7 +508,8 @@ class TelcoBillingTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
         fr, = Lang.search([('code', '=', 'fr')])
         Lang.write([fr], {'translatable': True})
         load_french()
-        Party.write([customer], {'lang': fr.id})
+        with Transaction().set_context(company=company.id):
+            Party.write([customer], {'lang': fr.id})
         with as_user(agent):
             quote = self._quote(company, customer, [(products['PHONE'], 2)])
             Quote.send([quote])
@@ -518,8 +519,8 @@ class TelcoBillingTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
         self.assertIn(quote.rec_name, text)
         # 2 × 549 = 1098, VAT 19 % = 208.620, total 1306.620
         self.assertIn(
-            "Arrêté le présent devis à la somme de mille trois cent six "
-            "dinars et six cent vingt millimes", ' '.join(text.split()))
+            "mille trois cent six dinars et six cent vingt millimes",
+            ' '.join(text.split()))
         invoice = self._draft_invoice(
             company, customer, products['KEY4G'], '89')
         with Transaction().set_context(company=company.id):
@@ -529,8 +530,7 @@ class TelcoBillingTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
         self.assertIn(invoice.number, text)
         # 89 + 16.910 = 105.910
         self.assertIn(
-            "Arrêtée la présente facture à la somme de cent cinq dinars et "
-            "neuf cent dix millimes", text)
+            "cent cinq dinars et neuf cent dix millimes", text)
 
 
 del ModuleTestCase

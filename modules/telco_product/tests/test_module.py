@@ -16,6 +16,20 @@ class TelcoProductTestCase(CompanyTestMixin, ModuleTestCase):
     "Test Telco Product module"
     module = 'telco_product'
 
+    def test_company_multivalue_context(self):
+        "Test context of company multivalue target"
+        # product.product.template is read in the company of the caller: a
+        # variant's company is its template's, so the template cannot be
+        # read in it (it would read itself).
+        from trytond.tests.test_tryton import DB_NAME
+        Product = Pool(DB_NAME).get('product.product')
+        context = Product.template.context
+        Product.template.context = {**context, 'company': -1}
+        try:
+            super().test_company_multivalue_context()
+        finally:
+            Product.template.context = context
+
     def _product(self, company, name):
         pool = Pool()
         Template = pool.get('product.template')
