@@ -116,7 +116,7 @@ def build(uri, database, scale, sample, config_file):
 
 def run(database):
     from trytond.pool import Pool
-    from trytond.transaction import Transaction
+    from trytond.transaction import Transaction, TransactionError
     Pool(database).init()
     with Transaction().start(database, 0) as transaction:
         pool = Pool()
@@ -150,11 +150,19 @@ def run(database):
     batches = []
     for task in tasks:
         batch_started = time.perf_counter()
-        with Transaction().start(database, 0) as transaction:
-            Queue = Pool().get('ir.queue')
-            with transaction.set_context(company=company_id):
-                Queue(task).run()
-            transaction.commit()
+        extras = {}
+        while True:
+            # the worker retries a task with the records it must lock
+            try:
+                with Transaction().start(database, 0, **extras) as transaction:
+                    Queue = Pool().get('ir.queue')
+                    with transaction.set_context(company=company_id):
+                        Queue(task).run()
+                    transaction.commit()
+            except TransactionError as error:
+                error.fix(extras)
+                continue
+            break
         batches.append(time.perf_counter() - batch_started)
     ours_time = time.perf_counter() - started
     with Transaction().start(database, 0):

@@ -13,12 +13,10 @@ task): a crash undoes the whole batch and the next run bills what is still
 due, so nothing is invoiced twice."""
 import datetime as dt
 from collections import defaultdict
-from decimal import Decimal
 from itertools import groupby
 
 from sql import For, Literal, Null
 from sql.aggregate import Count
-from sql.operators import Concat
 
 from trytond.i18n import gettext
 from trytond.model import (

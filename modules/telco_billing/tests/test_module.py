@@ -8,7 +8,7 @@ from trytond.modules.telco_base.tests.smtp import SMTPTestMixin
 from trytond.modules.telco_base.tests.tools import (
     as_user, create_operator, create_staff, run_queue)
 from trytond.modules.telco_billing.tests.tools import (
-    AGENT, BILLING, create_catalogue, setup_accounting)
+    AGENT, create_catalogue, setup_accounting)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
@@ -143,7 +143,7 @@ class TelcoBillingTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
             self.assertEqual(quote.rec_name, quote.number + '/R1')
             self.assertTrue(quote.document.startswith(b'%PDF'))
             first_pdf = quote.document
-            action = Quote.revise([quote])
+            Quote.revise([quote])
             self.assertEqual(quote.state, 'revised')
             revision, = Quote.search([('previous', '=', quote.id)])
             self.assertEqual(revision.number, quote.number)
