@@ -128,13 +128,22 @@ class Invoice(metaclass=PoolMeta):
                     raise InvoiceMergeError(gettext(
                             'telco_billing.' + message,
                             invoice=invoice.rec_name, first=first.rec_name))
+        payer_accounts = [i for i in invoices if i.payer_account]
+        for invoice in payer_accounts:
+            if invoice.payer_account != payer_accounts[0].payer_account:
+                raise InvoiceMergeError(gettext(
+                        'telco_billing.msg_invoice_merge_payer_account',
+                        invoice=invoice.rec_name,
+                        first=payer_accounts[0].rec_name))
         merged, = cls.copy([first], default={
                 'lines': None,
                 'taxes': None,
                 'description': ' + '.join(
                     filter(None, [i.description for i in invoices]))[:200]
                 or None,
-                'payer_account': first.payer_account,
+                'payer_account': (
+                    payer_accounts[0].payer_account.id
+                    if payer_accounts else None),
                 })
         lines = [l for i in invoices for l in i.lines]
         for sequence, line in enumerate(lines, 1):

@@ -733,7 +733,8 @@ class QuoteLine(sequence_ordered(), ModelSQL, ModelView):
         return amount
 
     @fields.depends('product', 'unit', 'quote', '_parent_quote.company',
-        '_parent_quote.currency', '_parent_quote.customer', 'quantity')
+        '_parent_quote.currency', '_parent_quote.customer', 'quantity',
+        'description', 'unit_price', 'taxes')
     def on_change_product(self):
         pool = Pool()
         Product = pool.get('product.product')

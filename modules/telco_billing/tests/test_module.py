@@ -8,7 +8,7 @@ from trytond.modules.telco_base.tests.smtp import SMTPTestMixin
 from trytond.modules.telco_base.tests.tools import (
     as_user, create_operator, create_staff, run_queue)
 from trytond.modules.telco_billing.tests.tools import (
-    AGENT, create_catalogue, setup_accounting)
+    AGENT, BILLING, create_catalogue, setup_accounting)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
@@ -479,6 +479,17 @@ class TelcoBillingTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
             with self.assertRaisesRegex(Exception, 'at least two'):
                 Invoice.merge([a])
 
+            home = self._payer_account(company, customer)
+            office = self._payer_account(company, customer)
+            c = self._draft_invoice(company, customer, products['KEY4G'], '1')
+            Invoice.write([a], {'payer_account': home.id})
+            Invoice.write([c], {'payer_account': office.id})
+            with self.assertRaisesRegex(Exception, 'another payer account'):
+                Invoice.merge([a, c])
+            d = self._draft_invoice(company, customer, products['KEY4G'], '1')
+            merged = Invoice.merge([d, a])
+            self.assertEqual(merged.payer_account, home)
+
     @with_transaction()
     def test_invoice_merge_operators(self):
         "Invoices of two operators never merge"
@@ -519,7 +530,8 @@ class TelcoBillingTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
         self.assertIn(quote.rec_name, text)
         # 2 × 549 = 1098, VAT 19 % = 208.620, total 1306.620
         self.assertIn(
-            "mille trois cent six dinars et six cent vingt millimes",
+            "Arrêté le présent devis à la somme de mille trois cent six "
+            "dinars et six cent vingt millimes",
             ' '.join(text.split()))
         invoice = self._draft_invoice(
             company, customer, products['KEY4G'], '89')
@@ -530,7 +542,97 @@ class TelcoBillingTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
         self.assertIn(invoice.number, text)
         # 89 + 16.910 = 105.910
         self.assertIn(
+            "Arrêtée la présente facture à la somme de "
             "cent cinq dinars et neuf cent dix millimes", text)
+
+    @with_transaction()
+    def test_one_off_invoiced_on_delivery(self):
+        "A phone of an accepted quote is invoiced when it is delivered"
+        pool = Pool()
+        Quote = pool.get('telco.quote')
+        Sale = pool.get('sale.sale')
+        Shipment = pool.get('stock.shipment.out')
+        company, accounting, products, agent, customer = self._setup()
+        account = self._payer_account(company, customer)
+        with as_user(agent):
+            quote = self._quote(company, customer, [
+                    (products['PHONE'], 1), (products['MOBILE'], 1)],
+                payer_account=account)
+            Quote.send([quote])
+            Quote.accept([quote])
+            run_queue()
+            sale = Sale(quote.sale.id)
+            self.assertEqual(sale.invoices, ())
+            shipment, = sale.shipments
+        with Transaction().set_context(company=company.id):
+            Shipment.assign_force([shipment])
+            Shipment.pick([shipment])
+            Shipment.pack([shipment])
+            Shipment.do([shipment])
+            run_queue()
+        with as_user(agent):
+            sale = Sale(sale.id)
+            invoice, = sale.invoices
+            self.assertEqual(invoice.state, 'draft')
+            self.assertEqual(invoice.party, customer)
+            self.assertEqual(invoice.payer_account, account)
+            self.assertEqual(
+                [(l.product, l.quantity) for l in invoice.lines],
+                [(products['PHONE'], 1)])
+            # 549 + 19 % VAT
+            self.assertEqual(invoice.total_amount, Decimal('653.310'))
+
+    @with_transaction()
+    def test_payment_balance_overdue(self):
+        "Payments lower the customer's balance; unpaid past due is overdue"
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        Party = pool.get('party.party')
+        MoveLine = pool.get('account.move.line')
+        company, accounting, products, agent, customer = self._setup()
+        invoice = self._draft_invoice(
+            company, customer, products['PHONE'], '549')
+        billing = create_staff(
+            'billing_ooredoo', company, BILLING,
+            email='billing@ooredoo.example.com')
+        with as_user(billing):
+            Invoice.post([invoice])
+            due = invoice.lines_to_pay[0].maturity_date
+            self.assertEqual(due, invoice.invoice_date + dt.timedelta(30))
+            customer = Party(customer.id)
+            self.assertEqual(customer.receivable, Decimal('653.310'))
+            self.assertEqual(customer.overdue, Decimal(0))
+            with Transaction().set_context(date=due):
+                self.assertEqual(Party(customer.id).overdue, Decimal(0))
+            with Transaction().set_context(date=due + dt.timedelta(1)):
+                self.assertEqual(
+                    Party(customer.id).overdue, Decimal('653.310'))
+
+            def pay(amount):
+                "What the pay wizard does, as a cashier at the shop"
+                invoice = Invoice(invoice_id)
+                lines = invoice.pay_invoice(
+                    Decimal(amount), accounting['payment_method'],
+                    invoice.invoice_date, "Paiement en agence")
+                invoice = Invoice(invoice_id)
+                if not invoice.amount_to_pay:
+                    MoveLine.reconcile(
+                        list(invoice.lines_to_pay)
+                        + list(invoice.payment_lines))
+                    run_queue()
+                return lines
+            invoice_id = invoice.id
+            pay('300')
+            invoice = Invoice(invoice.id)
+            self.assertEqual(invoice.state, 'posted')
+            self.assertEqual(invoice.amount_to_pay, Decimal('353.310'))
+            self.assertEqual(
+                Party(customer.id).receivable, Decimal('353.310'))
+            pay('353.310')
+            self.assertEqual(Invoice(invoice.id).state, 'paid')
+            self.assertEqual(Party(customer.id).receivable, Decimal(0))
+            with Transaction().set_context(date=due + dt.timedelta(1)):
+                self.assertEqual(Party(customer.id).overdue, Decimal(0))
 
 
 del ModuleTestCase
