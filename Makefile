@@ -31,6 +31,7 @@ $(VENV_STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { \
 		echo "$(PYTHON) is missing (on Debian 12: apt-get install python3 python3-venv)" >&2; \
 		exit 1; }
+	scripts/system_deps.sh
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(VENV)/bin/python -m pip install --quiet -e '.[test]'

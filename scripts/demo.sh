@@ -106,9 +106,10 @@ printf '%s\n' "$ADMIN_PASSWORD" > "$passfile"
 echo "== initialising database $DB ($URI)"
 TRYTONPASSFILE=$passfile "$VENV/bin/trytond-admin" -c "$CONF" -d "$DB" \
     --all --email admin@example.com
-echo "== activating telco_base telco_dashboard, loading French"
+echo "== activating telco_base telco_dashboard telco_claims telco_billing, loading French"
 TRYTONPASSFILE=$passfile "$VENV/bin/trytond-admin" -c "$CONF" -d "$DB" \
-    -u telco_base telco_dashboard --activate-dependencies -l fr
+    -u telco_base telco_dashboard telco_claims telco_billing \
+    --activate-dependencies -l fr
 echo "== loading demo data"
 "$VENV/bin/python" "$ROOT/scripts/demo_data.py" -c "$CONF" -d "$DB" \
     --password "$PASSWORD"
@@ -122,10 +123,12 @@ fmt='  %-15s %-10s %s\n'
     printf "$fmt" login password who
     printf "$fmt" admin "$ADMIN_PASSWORD" "Tryton administrator (also platform administrator)"
     printf "$fmt" platform "$PASSWORD" "platform administrator: every operator"
-    printf "$fmt" ooredoo_admin "$PASSWORD" "Ooredoo Tunisie administrator (clients + dashboard)"
+    printf "$fmt" ooredoo_admin "$PASSWORD" "Ooredoo Tunisie administrator (clients, dashboard, claims, billing)"
     printf "$fmt" ooredoo_agent "$PASSWORD" "Ooredoo Tunisie agent"
-    printf "$fmt" tt_admin "$PASSWORD" "Tunisie Telecom administrator (clients only)"
+    printf "$fmt" ooredoo_billing "$PASSWORD" "Ooredoo Tunisie billing officer"
+    printf "$fmt" tt_admin "$PASSWORD" "Tunisie Telecom administrator (clients, billing)"
     printf "$fmt" tt_agent "$PASSWORD" "Tunisie Telecom agent"
+    printf "$fmt" tt_billing "$PASSWORD" "Tunisie Telecom billing officer"
 }
 echo
 

@@ -3,20 +3,23 @@
 # this repository contains the full copyright notices and license terms.
 """Load the demo data of the Telco CRM into an activated database.
 
-Two Tunisian operators (Ooredoo Tunisie with the clients and dashboard
-features, Tunisie Telecom with clients only), their staff, a platform
+Two Tunisian operators (Ooredoo Tunisie with the clients, dashboard, claims
+and billing features, Tunisie Telecom with clients and billing), their staff, a platform
 administrator, customer categories and a few customers each: persons with
 an identity card number (CIN) and a birth date, a company with a branch and
 employees; their life cycle (most customers active, one prospect, one
 suspended), a payer account each, lines of every kind with SIM cards, three
-credit rules and a few credit classes decided.
+credit rules and a few credit classes decided; for billing, each operator's
+chart of accounts, VAT and catalogue, quotes (some accepted: an order and a
+subscription) and this month's bill run.
 
 Every record is looked up (by code, login or name) before it is created, so
 running the script again neither fails nor duplicates anything.
 
     python scripts/demo_data.py -c var/demo.conf -d telco_demo
 
-The database must exist with telco_base and telco_dashboard activated
+The database must exist with telco_dashboard, telco_claims and
+telco_billing activated
 (scripts/demo.sh does it all).  The script runs as the "admin" user, who is a
 platform administrator, through proteus: the same access rights and record
 rules as the web client apply.
@@ -49,7 +52,7 @@ OPERATORS = [
         'street': "Immeuble Zenith, Les Berges du Lac",
         'postal_code': '1053',
         'city': "Tunis",
-        'features': ['clients', 'dashboard'],
+        'features': ['clients', 'dashboard', 'claims', 'billing'],
         'login': 'ooredoo',
         },
     {
@@ -63,7 +66,7 @@ OPERATORS = [
         'street': "Jardins du Lac II",
         'postal_code': '1053',
         'city': "Tunis",
-        'features': ['clients'],
+        'features': ['clients', 'billing'],
         'login': 'tt',
         },
     ]
@@ -75,12 +78,25 @@ ADMIN_GROUPS = [
     'telco_base.group_customer_admin',
     # hidden by feature gating for operators without the dashboard feature
     'telco_dashboard.group_dashboard',
+    'telco_claims.group_claim',
+    'telco_claims.group_claim_supervisor',
+    'telco_billing.group_quote',
+    'sale.group_sale',
     'party.group_party_admin',
     'company.group_employee_admin',
     ]
 AGENT_GROUPS = [
     'telco_base.group_agent',
     'telco_base.group_customer',
+    'telco_claims.group_claim',
+    'telco_billing.group_quote',
+    'sale.group_sale',
+    ]
+BILLING_GROUPS = AGENT_GROUPS + [
+    'telco_billing.group_billing',
+    'account.group_account',
+    'product.group_product_admin',
+    'account_product.group_account_product_admin',
     ]
 PLATFORM_GROUPS = [
     'telco_base.group_platform_admin',
@@ -91,6 +107,28 @@ PLATFORM_GROUPS = [
     'company.group_company_admin',
     'res.group_admin',
     ]
+
+# code, name, type, monthly or one-off price (TND, VAT excluded)
+CATALOGUE = [
+    ('PHONE', "Samsung Galaxy A15", 'goods', '549.000'),
+    ('KEY4G', "Clé 4G Huawei", 'goods', '89.000'),
+    ('MOBILE', "Forfait Mobile 30 Go", 'service', '35.000'),
+    ('FIBRE', "Fibre 100 Mb/s", 'service', '79.900'),
+    ('ADSL', "ADSL 8 Mb/s", 'service', '29.900'),
+    ]
+# customer: products quoted (code, quantity), and whether the customer
+# accepted (the services are then subscribed and billed by the bill run)
+QUOTES = {
+    'OOREDOO': [
+        ("Mohamed Ben Ali", [('PHONE', 1), ('FIBRE', 1)], True),
+        ("Amira Trabelsi", [('KEY4G', 1), ('MOBILE', 1)], True),
+        ("Fatma Gharbi", [('MOBILE', 2)], False),
+        ],
+    'TT': [
+        ("Hela Ben Salem", [('ADSL', 1), ('MOBILE', 1)], True),
+        ("Nour Khelifi", [('PHONE', 1)], False),
+        ],
+    }
 
 # kind, code, English name, French name
 CATEGORIES = [
@@ -918,6 +956,140 @@ def decide_credit_classes(company):
         log(f"  credit class of {company.code} {name}: {party.credit_class}")
 
 
+def setup_accounting(company):
+    """Chart of accounts, fiscal year, 19 % VAT, payment in 30 days and the
+    cash desk of the operator (as the Tryton administrator: accounting
+    configuration)"""
+    from trytond.modules.account.tests.tools import (
+        create_chart, create_fiscalyear, get_accounts)
+    from trytond.modules.account_invoice.tests.tools import (
+        set_fiscalyear_invoice_sequences)
+    Account = Model.get('account.account')
+    Tax = Model.get('account.tax')
+    if not Account.find([('company', '=', company.id)], limit=1):
+        create_chart(company)
+        log(f"  created the chart of accounts of {company.code}")
+    accounts = get_accounts(company)
+    FiscalYear = Model.get('account.fiscalyear')
+    if not FiscalYear.find([('company', '=', company.id)]):
+        fiscalyear = set_fiscalyear_invoice_sequences(
+            create_fiscalyear(company))
+        fiscalyear.click('create_period')
+        log(f"  created fiscal year {fiscalyear.name}")
+    tax, _ = get_or_create('account.tax', [
+            ('company', '=', company.id), ('name', '=', "TVA 19 %"),
+            ], {
+            'name': "TVA 19 %", 'description': "TVA 19 %",
+            'type': 'percentage', 'rate': Decimal('0.19'),
+            'invoice_account': accounts['tax'],
+            'credit_note_account': accounts['tax'],
+            })
+    PaymentTerm = Model.get('account.invoice.payment_term')
+    terms = PaymentTerm.find([('name', '=', "30 jours")])
+    if terms:
+        term, = terms
+    else:
+        term = PaymentTerm(name="30 jours")
+        line = term.lines.new(type='remainder')
+        line.relativedeltas.new(days=30)
+        term.save()
+    AccountConfig = Model.get('account.configuration')
+    account_config = AccountConfig(1)
+    if not account_config.default_customer_payment_term:
+        account_config.default_customer_payment_term = term
+        account_config.save()
+    Journal = Model.get('account.journal')
+    cash, = Journal.find([('code', '=', 'CASH')], limit=1)
+    get_or_create('account.invoice.payment.method', [
+            ('company', '=', company.id), ('name', '=', "Caisse agence"),
+            ], {
+            'name': "Caisse agence", 'journal': cash,
+            'credit_account': accounts['cash'],
+            'debit_account': accounts['cash'],
+            })
+    category, _ = get_or_create('product.category', [
+            ('company', '=', company.id), ('name', '=', "Télécom"),
+            ], {
+            'name': "Télécom", 'accounting': True,
+            'account_revenue': accounts['revenue'],
+            'account_expense': accounts['expense'],
+            })
+    if not category.customer_taxes:
+        category.customer_taxes.append(Tax(tax.id))
+        category.save()
+    return category
+
+
+def setup_catalogue(company, category_id):
+    "The operator's products, the monthly ones as subscription services"
+    Template = Model.get('product.template')
+    Category = Model.get('product.category')
+    Uom = Model.get('product.uom')
+    Service = Model.get('sale.subscription.service')
+    RuleSet = Model.get('sale.subscription.recurrence.rule.set')
+    unit, = Uom.find([('name', '=', 'Unit')])
+    monthly = RuleSet(xml_id('telco_billing.recurrence_monthly'))
+    products = {}
+    for code, name, type_, price in CATALOGUE:
+        template, created = get_or_create('product.template', [
+                ('company', '=', company.id), ('code', '=', code),
+                ], {
+                'name': name, 'code': code, 'type': type_,
+                'default_uom': unit, 'salable': True, 'sale_uom': unit,
+                'list_price': Decimal(price),
+                'account_category': Category(category_id),
+                })
+        product, = template.products
+        products[code] = product
+        if type_ == 'service' and not Service.find(
+                [('product', '=', product.id)]):
+            Service(product=product, consumption_recurrence=monthly).save()
+    return products
+
+
+def setup_quotes(company, products):
+    """Quote requests turned into sent quotes; the accepted ones order the
+    goods and subscribe the services of the customer's payer account"""
+    Quote = Model.get('telco.quote')
+    Request = Model.get('telco.quote.request')
+    PayerAccount = Model.get('telco.payer_account')
+    for name, lines, accepted in QUOTES[company.code]:
+        customer = find_customer(company, name)
+        if customer is None or Quote.find([('customer', '=', customer.id)]):
+            continue
+        request = Request(customer=customer, channel='shop')
+        request.description = ', '.join(
+            products[code].rec_name for code, _ in lines)
+        for code, quantity in lines:
+            request.lines.new(product=products[code], quantity=quantity)
+        request.save()
+        request.click('create_quote')
+        request.reload()
+        quote = request.quote
+        accounts = PayerAccount.find([('customer', '=', customer.id)])
+        if accounts:
+            quote.payer_account = accounts[0]
+            quote.save()
+        quote.click('send')
+        if accepted:
+            quote.click('accept')
+        log(f"  quote {quote.rec_name} for {name}: {quote.state}")
+
+
+def run_bill(company):
+    "This month's bill run of the operator"
+    BillRun = Model.get('telco.bill_run')
+    today = dt.date.today()
+    if BillRun.find([('company', '=', company.id), ('date', '=', today)]):
+        return
+    bill_run = BillRun(date=today)
+    bill_run.save()
+    bill_run.click('run')
+    bill_run.reload()
+    log(f"  bill run {bill_run.rec_name}: {bill_run.invoice_count} "
+        f"invoices, {bill_run.state}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('-c', '--config', dest='config_file',
@@ -955,6 +1127,13 @@ def main(argv=None):
             setup_user(
                 f'{prefix}_agent', f"{values['brand_name']} Agent",
                 AGENT_GROUPS, [company], company, options.password, lang)
+            if 'billing' in values['features']:
+                setup_user(
+                    f'{prefix}_billing',
+                    f"{values['brand_name']} Billing Officer",
+                    BILLING_GROUPS, [company], company, options.password,
+                    lang)
+                category = setup_accounting(company)
         # the operator's administrator fills in the operator's records:
         # the same rights and rules as in the web client
         with as_user(f'{prefix}_admin'):
@@ -967,6 +1146,15 @@ def main(argv=None):
             setup_customer_lines(operator)
             setup_credit_rules(operator)
             decide_credit_classes(operator)
+        if 'billing' in values['features']:
+            with as_user(f'{prefix}_billing'):
+                operator = Model.get('company.company')(company.id)
+                products = setup_catalogue(operator, category.id)
+            with as_user(f'{prefix}_agent'):
+                operator = Model.get('company.company')(company.id)
+                setup_quotes(operator, products)
+            with as_user(f'{prefix}_billing'):
+                run_bill(Model.get('company.company')(company.id))
 
     log("platform administrator")
     platform, created = setup_user(

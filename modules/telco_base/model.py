@@ -2,6 +2,19 @@
 # this repository contains the full copyright notices and license terms.
 from trytond.i18n import gettext
 from trytond.model.exceptions import AccessError
+from trytond.pyson import Eval
+
+
+def same_operator(field, path='company', company='company'):
+    """Restrict a relation field to the records of the record's operator.
+
+    Tryton validates the domain of a relation field whatever the user may
+    read: without a domain on the operator, a client could link a record of
+    another operator by its id."""
+    field.domain = [field.domain or [], (path, '=', Eval(company, -1))]
+    if company.startswith('_parent_'):
+        company = company[len('_parent_'):].split('.')[0]
+    field.depends = (field.depends or set()) | {company}
 
 
 class ButtonFieldsMixin:

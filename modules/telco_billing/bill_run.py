@@ -185,12 +185,14 @@ class BillRun(Workflow, ModelSQL, ModelView):
         PayerAccount.lock(PayerAccount.browse(account_ids))
         biller = Biller(run.company, run.date, run)
         invoices = biller.bill(account_ids)
-        # batches of one run finish one after the other here
+        # batches of one run finish one after the other here (SQLite locks
+        # the whole database on write anyway)
+        database = Transaction().database
         cursor.execute(*table.select(
                 table.accounts_done, table.accounts_total,
                 table.invoice_count,
                 where=table.id == run.id,
-                for_=For('UPDATE')))
+                for_=For('UPDATE') if database.has_select_for() else None))
         done, total, count = cursor.fetchone()
         done += len(account_ids)
         values = {
@@ -663,9 +665,40 @@ class Biller:
                 'write_uid = %%s, write_date = %%s '
                 'FROM "%s" AS l '
                 'WHERE l.invoice IN (%s) '
-                "AND c.line = CAST(SPLIT_PART(l.origin, ',', 2) AS INTEGER) "
+                'AND c.line = CAST(SUBSTR(l.origin, %%s) AS INTEGER) '
                 'AND c.invoice_line IS NULL AND c.date <= %%s' % (
                     Consumption._table, InvoiceLine._table,
                     ', '.join(['%s'] * len(sub_ids))),
-                [self.user, self.now] + sub_ids + [self.date])
+                [self.user, self.now] + sub_ids
+                + [len(Line.__name__ + ',') + 1, self.date])
+        self.move_invoice_dates(account_ids)
         return invoice_ids
+
+    def move_invoice_dates(self, account_ids):
+        "Move the subscriptions billed to their next invoice date"
+        pool = self.pool
+        Subscription = pool.get('sale.subscription')
+        subscription = Subscription.__table__()
+        cursor = self.cursor
+        cursor.execute(*subscription.select(
+                subscription.id, subscription.invoice_recurrence,
+                subscription.invoice_start_date, subscription.start_date,
+                subscription.next_invoice_date,
+                where=subscription.payer_account.in_(account_ids)
+                & (subscription.company == self.company.id)
+                & (subscription.state == 'running')
+                & (subscription.next_invoice_date <= self.date)))
+        moves = defaultdict(list)
+        for (subscription_id, recurrence, invoice_start, start,
+                next_date) in cursor.fetchall():
+            while next_date and next_date <= self.date:
+                next_date = self._next_date(
+                    recurrence, invoice_start or start, next_date)
+            moves[next_date].append(subscription_id)
+        for next_date, ids in moves.items():
+            for sub_ids in grouped_slice(ids):
+                cursor.execute(*subscription.update(
+                        [subscription.next_invoice_date,
+                            subscription.write_uid, subscription.write_date],
+                        [next_date, self.user, self.now],
+                        where=subscription.id.in_(list(sub_ids))))

@@ -2,6 +2,7 @@
 # this repository contains the full copyright notices and license terms.
 from trytond.i18n import gettext
 from trytond.model import Index, ModelView, fields
+from trytond.modules.telco_base.model import same_operator
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
@@ -37,6 +38,7 @@ class Invoice(metaclass=PoolMeta):
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        same_operator(cls.alternative_payees)
         t = cls.__table__()
         cls._sql_indexes.update({
                 Index(t, (t.bill_run, Index.Range()),
@@ -189,6 +191,13 @@ class InvoiceMerge(Wizard):
 
 class InvoiceLine(metaclass=PoolMeta):
     __name__ = 'account.invoice.line'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        same_operator(cls.invoice)
+        same_operator(cls.party)
+        same_operator(cls.product, 'template.company')
 
     @classmethod
     def _get_origin(cls):

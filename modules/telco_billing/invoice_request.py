@@ -31,6 +31,7 @@ class InvoiceRequest(Workflow, ModelSQL, ModelView):
             ('duplicate', "Duplicate"),
             ], "Kind", required=True, states=_states,
         help="An invoice not received yet, or a copy of one.")
+    kind_string = kind.translated('kind')
     date = fields.Date("Date", required=True, states=_states)
     description = fields.Text("Description", states=_states)
     invoice = fields.Many2One(

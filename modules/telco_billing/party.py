@@ -4,6 +4,7 @@ import datetime as dt
 
 from trytond.model import fields
 from trytond.modules.currency.fields import Monetary
+from trytond.modules.telco_base.model import same_operator
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 
@@ -47,6 +48,11 @@ class Sale(metaclass=PoolMeta):
     __name__ = 'sale.sale'
 
     @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        same_operator(cls.contact, 'party.company')
+
+    @classmethod
     def _get_origin(cls):
         return super()._get_origin() + ['telco.quote']
 
@@ -57,3 +63,12 @@ class Sale(metaclass=PoolMeta):
         if isinstance(self.origin, Quote) and self.origin.payer_account:
             invoice.payer_account = self.origin.payer_account
         return invoice
+
+
+class SaleLine(metaclass=PoolMeta):
+    __name__ = 'sale.line'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        same_operator(cls.product, 'template.company')

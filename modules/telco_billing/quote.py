@@ -776,7 +776,10 @@ class QuoteLineTax(ModelSQL):
     line = fields.Many2One(
         'telco.quote.line', "Line", required=True, ondelete='CASCADE')
     tax = fields.Many2One(
-        'account.tax', "Tax", required=True, ondelete='RESTRICT')
+        'account.tax', "Tax", required=True, ondelete='RESTRICT',
+        domain=[
+            ('company', '=', Eval('_parent_line', {}).get('company', -1)),
+            ])
 
     @classmethod
     def __setup__(cls):

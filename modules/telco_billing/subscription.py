@@ -1,6 +1,7 @@
 # This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 from trytond.model import Index, fields
+from trytond.modules.telco_base.model import same_operator
 from trytond.pool import PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
@@ -31,6 +32,7 @@ class Subscription(metaclass=PoolMeta):
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        same_operator(cls.contact, 'party.company')
         t = cls.__table__()
         cls._sql_indexes.add(
             Index(t, (t.payer_account, Index.Range()),
@@ -43,6 +45,12 @@ class Subscription(metaclass=PoolMeta):
             self.invoice_party = self.payer_account.payer
             if self.payer_account.invoice_address:
                 self.invoice_address = self.payer_account.invoice_address
+
+    @classmethod
+    def search(cls, domain, *args, **kwargs):
+        if Transaction().context.get(_STANDARD_ONLY):
+            domain = [domain, ('payer_account', '=', None)]
+        return super().search(domain, *args, **kwargs)
 
     @classmethod
     def generate_invoice(cls, date=None):
@@ -59,6 +67,11 @@ class Line(metaclass=PoolMeta):
             ('company', '=', Eval('company', -1)),
             ],
         help="The line of the network the service is for.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        same_operator(cls.service, 'product.template.company')
 
     @classmethod
     def search(cls, domain, *args, **kwargs):

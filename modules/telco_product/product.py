@@ -3,6 +3,7 @@
 from trytond.i18n import gettext
 from trytond.model import Index, fields
 from trytond.model.exceptions import ValidationError
+from trytond.modules.telco_base.model import same_operator
 from trytond.pool import PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
@@ -39,6 +40,7 @@ class Category(_OperatorMixin, metaclass=PoolMeta):
             'company': Eval('company', -1),
             }
         cls.templates.depends = (cls.templates.depends or set()) | {'company'}
+        same_operator(cls.templates)
 
 
 class Template(_OperatorMixin, metaclass=PoolMeta):
@@ -60,6 +62,10 @@ class Template(_OperatorMixin, metaclass=PoolMeta):
             ]
         cls.categories.depends = (
             (cls.categories.depends or set()) | {'company'})
+        cls.categories.context = {
+            **(cls.categories.context or {}),
+            'company': Eval('company', -1),
+            }
         cls.products.context = {
             **(cls.products.context or {}),
             'company': Eval('company', -1),
@@ -78,6 +84,7 @@ class Product(metaclass=PoolMeta):
         # "PHONE"; the check is made by validate instead of the database.
         cls._sql_constraints = [
             c for c in cls._sql_constraints if c[0] != 'code_exclude']
+        same_operator(cls.replaced_by, 'template.company')
         for field in [cls.replaced_by, cls.replacing]:
             field.depends = (field.depends or set()) | {'company'}
             field.context = {

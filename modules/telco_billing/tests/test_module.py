@@ -381,7 +381,7 @@ class TelcoBillingTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
         services = [
             (products['MOBILE'], Decimal('35.333')),
             (products['FIBRE'], Decimal('79.9'))]
-        self._subscribe(company, ours, account, services, start)
+        billed = self._subscribe(company, ours, account, services, start)
         standard = self._subscribe(company, theirs, None, services, start)
         with Transaction().set_context(company=company.id):
             run, = BillRun.create([{'company': company.id, 'date': start}])
@@ -404,6 +404,16 @@ class TelcoBillingTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
                         tuple(l.taxes)) for l in mine.lines),
                 sorted((l.product, l.quantity, l.unit_price, l.account,
                         tuple(l.taxes)) for l in other.lines))
+            # both subscriptions move on to the same next dates (the bill
+            # run wrote in SQL: read again as the next transaction would)
+            Transaction().cache.clear()
+            billed, standard = Subscription.browse([billed.id, standard.id])
+            self.assertGreater(billed.next_invoice_date, start)
+            self.assertEqual(
+                billed.next_invoice_date, standard.next_invoice_date)
+            self.assertEqual(
+                [l.next_consumption_date for l in billed.lines],
+                [l.next_consumption_date for l in standard.lines])
 
     @with_transaction()
     def test_bill_run_cron(self):
