@@ -193,6 +193,30 @@ class Company(metaclass=PoolMeta):
                             })
 
 
+    @classmethod
+    def next_number(cls, company_id, field, sequence_type, name, prefix,
+            padding):
+        """Return the next number of the operator's sequence in field,
+        created of sequence_type on first use"""
+        Sequence = Pool().get('ir.sequence')
+        with Transaction().set_user(0), without_check_access():
+            company = cls(company_id)
+            if not getattr(company, field):
+                # two first numbers at once create one sequence
+                cls.lock([company])
+                company = cls(company_id)
+            if not getattr(company, field):
+                sequence = Sequence(
+                    name=f'{company.rec_name}: {name}',
+                    sequence_type=sequence_type, company=company,
+                    prefix=prefix, padding=padding)
+                sequence.save()
+                cls.write([company], {field: sequence.id})
+                company = cls(company_id)
+            with Transaction().set_context(company=company_id):
+                return getattr(company, field).get()
+
+
 class Employee(metaclass=PoolMeta):
     __name__ = 'company.employee'
 

@@ -2,7 +2,6 @@
 # this repository contains the full copyright notices and license terms.
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
-from trytond.transaction import Transaction, without_check_access
 
 
 class Company(metaclass=PoolMeta):
@@ -36,24 +35,8 @@ class Company(metaclass=PoolMeta):
     @classmethod
     def next_quote_number(cls, company_id):
         "Return the next quote number of the operator"
-        pool = Pool()
-        Sequence = pool.get('ir.sequence')
-        ModelData = pool.get('ir.model.data')
-        with Transaction().set_user(0), without_check_access():
-            company = cls(company_id)
-            if not company.quote_sequence:
-                cls.lock([company])
-                company = cls(company_id)
-            if not company.quote_sequence:
-                sequence = Sequence(
-                    name=f'{company.rec_name}: Quotes',
-                    sequence_type=ModelData.get_id(
-                        'telco_billing', 'sequence_type_quote'),
-                    company=company,
-                    prefix='D${year}-',
-                    padding=5)
-                sequence.save()
-                cls.write([company], {'quote_sequence': sequence.id})
-                company = cls(company_id)
-            with Transaction().set_context(company=company_id):
-                return company.quote_sequence.get()
+        ModelData = Pool().get('ir.model.data')
+        return cls.next_number(
+            company_id, 'quote_sequence',
+            ModelData.get_id('telco_billing', 'sequence_type_quote'),
+            "Quotes", 'D${year}-', 5)

@@ -9,7 +9,7 @@ from trytond.model import (
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.tools import timezone as tz
-from trytond.transaction import Transaction, without_check_access
+from trytond.transaction import Transaction
 
 from .calendar_ import add_business_hours
 from .exceptions import ServiceLevelError
@@ -62,27 +62,11 @@ class Company(metaclass=PoolMeta):
     @classmethod
     def next_claim_number(cls, company_id):
         "Return the next claim number of the operator"
-        pool = Pool()
-        Sequence = pool.get('ir.sequence')
-        ModelData = pool.get('ir.model.data')
-        with Transaction().set_user(0), without_check_access():
-            company = cls(company_id)
-            if not company.claim_sequence:
-                cls.lock([company])
-                company = cls(company_id)
-            if not company.claim_sequence:
-                sequence = Sequence(
-                    name=f'{company.rec_name}: Claims',
-                    sequence_type=ModelData.get_id(
-                        'telco_claims', 'sequence_type_claim'),
-                    company=company,
-                    prefix='R${year}-',
-                    padding=6)
-                sequence.save()
-                cls.write([company], {'claim_sequence': sequence.id})
-                company = cls(company_id)
-            with Transaction().set_context(company=company_id):
-                return company.claim_sequence.get()
+        ModelData = Pool().get('ir.model.data')
+        return cls.next_number(
+            company_id, 'claim_sequence',
+            ModelData.get_id('telco_claims', 'sequence_type_claim'),
+            "Claims", 'R${year}-', 6)
 
     @classmethod
     def add_business_hours(cls, company_id, start, hours):
