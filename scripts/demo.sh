@@ -28,9 +28,27 @@ LISTEN=${DEMO_LISTEN:-localhost:8000}
 SAO_ROOT=${SAO_ROOT:-$VENV/sao/www}
 PASSWORD=${DEMO_PASSWORD:-demo}
 ADMIN_PASSWORD=${DEMO_ADMIN_PASSWORD:-admin}
-EMAIL_URI=${DEMO_EMAIL_URI:-smtp://localhost:25}
+SMTP_PORT=${DEMO_SMTP_PORT:-8025}
 
 mkdir -p "$VAR_DIR"
+
+SMTP_PID=
+cleanup() {
+    rm -f "${passfile:-}"
+    if [ -n "$SMTP_PID" ]; then kill "$SMTP_PID" 2>/dev/null || true; fi
+}
+trap cleanup EXIT
+if [ -n "${DEMO_EMAIL_URI:-}" ]; then
+    EMAIL_URI=$DEMO_EMAIL_URI
+else
+    # the e-mails of the demo (quotes, invoices, notifications) are kept
+    # as files in var/mail instead of leaving the machine
+    mkdir -p "$VAR_DIR/mail/cur" "$VAR_DIR/mail/new" "$VAR_DIR/mail/tmp"
+    "$VENV/bin/python" -m aiosmtpd -n -l "localhost:$SMTP_PORT" \
+        -c aiosmtpd.handlers.Mailbox "$VAR_DIR/mail" &
+    SMTP_PID=$!
+    EMAIL_URI=smtp://localhost:$SMTP_PORT
+fi
 
 # trytond refuses passwords shorter than [password] length (8 by default)
 # when a user sets them: accept the demo's short password, nothing shorter.
@@ -100,7 +118,6 @@ PY
 esac
 
 passfile=$(mktemp)
-trap 'rm -f "$passfile"' EXIT
 printf '%s\n' "$ADMIN_PASSWORD" > "$passfile"
 
 echo "== initialising database $DB ($URI)"
@@ -130,6 +147,9 @@ fmt='  %-15s %-10s %s\n'
     printf "$fmt" tt_agent "$PASSWORD" "Tunisie Telecom agent"
     printf "$fmt" tt_billing "$PASSWORD" "Tunisie Telecom billing officer"
 }
+if [ -n "$SMTP_PID" ]; then
+    echo "E-mails sent by the demo are kept in $VAR_DIR/mail (a maildir)."
+fi
 echo
 
 if [ "$SERVE" = 1 ]; then
@@ -139,5 +159,5 @@ if [ "$SERVE" = 1 ]; then
     echo "Serving on $url (Ctrl-C to stop)"
     # -d loads the database at start: trytond 8.0.12 answers the first login
     # to a database it has not loaded yet with a 500 (KeyError res.user)
-    exec "$VENV/bin/trytond" -c "$CONF" -d "$DB"
+    "$VENV/bin/trytond" -c "$CONF" -d "$DB"
 fi

@@ -15,9 +15,10 @@ import datetime as dt
 from collections import defaultdict
 from itertools import groupby
 
-from sql import For, Literal, Null
+from sql import For, Literal, Null, Values, With
 from sql.aggregate import Count
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import (
     Index, ModelSQL, ModelView, Unique, Workflow, fields)
@@ -30,6 +31,11 @@ from trytond.transaction import Transaction
 from .exceptions import BillRunError
 
 BATCH_SIZE = 500
+
+
+def rows_per_insert(columns):
+    "How many rows one INSERT may carry within the backend's parameter limit"
+    return max(1, backend.MAX_QUERY_PARAMS // columns)
 
 
 class BillRun(Workflow, ModelSQL, ModelView):
@@ -182,7 +188,7 @@ class BillRun(Workflow, ModelSQL, ModelView):
         cursor = Transaction().connection.cursor()
         # Two runs (or a task retried) wait here: the second finds nothing
         # due for these accounts.
-        PayerAccount.lock(PayerAccount.browse(account_ids))
+        PayerAccount.lock(account_ids)
         biller = Biller(run.company, run.date, run)
         invoices = biller.bill(account_ids)
         # batches of one run finish one after the other here (SQLite locks
@@ -276,20 +282,49 @@ class Biller:
         self._products = {}
         self._taxes = {}
         self._rulesets = {}
+        self._next_dates = {}
+
+    def _insert(self, table, columns, rows):
+        """Insert the rows and return their ids in the same order: reserved
+        beforehand where the backend can (as ModelSQL.create does), else
+        inserted one by one"""
+        database = self.transaction.database
+        connection = self.transaction.connection
+        cursor = self.cursor
+        ids = []
+        size = rows_per_insert(len(columns) + 1)
+        for sub_rows in grouped_slice(rows, size):
+            sub_rows = list(sub_rows)
+            new_ids = database.nextid(
+                connection, table._name, count=len(sub_rows))
+            if new_ids is None:
+                for row in sub_rows:
+                    cursor.execute(*table.insert(columns, [row]))
+                    ids.append(database.lastid(cursor))
+                continue
+            if len(sub_rows) == 1:
+                new_ids = [new_ids]
+            cursor.execute(*table.insert(
+                    columns + [table.id],
+                    [row + [id_] for row, id_ in zip(sub_rows, new_ids)]))
+            ids.extend(new_ids)
+        return ids
 
     # --- consumptions -------------------------------------------------
 
     def _next_date(self, recurrence_id, start_date, date):
         pool = self.pool
         RuleSet = pool.get('sale.subscription.recurrence.rule.set')
-        key = (recurrence_id, start_date)
-        rruleset = self._rulesets.get(key)
-        if rruleset is None:
-            rruleset = self._rulesets[key] = (
-                RuleSet(recurrence_id).rruleset(start_date))
-        next_ = rruleset.after(
-            dt.datetime.combine(date, dt.time()), inc=False)
-        return next_.date() if next_ else None
+        key = (recurrence_id, start_date, date)
+        if key not in self._next_dates:
+            rruleset = self._rulesets.get(key[:2])
+            if rruleset is None:
+                rruleset = self._rulesets[key[:2]] = (
+                    RuleSet(recurrence_id).rruleset(start_date))
+            next_ = rruleset.after(
+                dt.datetime.combine(date, dt.time()), inc=False)
+            self._next_dates[key] = next_.date() if next_ else None
+        return self._next_dates[key]
 
     def consume(self, account_ids):
         """Create the consumptions due for the lines of the accounts and move
@@ -336,14 +371,14 @@ class Biller:
                 consumed_until = end_date or sub_end_date
                 to_process.add(subscription_id)
             moves[(next_date, consumed_until)].append(line_id)
-        for sub_values in grouped_slice(values, 1000):
+        for sub_values in grouped_slice(values, rows_per_insert(5)):
             cursor.execute(*consumption.insert(
                     [consumption.line, consumption.quantity,
                         consumption.date, consumption.create_uid,
                         consumption.create_date],
                     list(sub_values)))
         for (next_date, consumed_until), line_ids in moves.items():
-            for sub_ids in grouped_slice(line_ids):
+            for sub_ids in grouped_slice(line_ids, backend.MAX_QUERY_PARAMS):
                 cursor.execute(*line.update(
                         [line.next_consumption_date, line.consumed_until,
                             line.write_uid, line.write_date],
@@ -429,7 +464,7 @@ class Biller:
         party_term = PartyPaymentTerm.__table__()
         address = Address.__table__()
         identifier = Identifier.__table__()
-        for sub_ids in grouped_slice(party_ids):
+        for sub_ids in grouped_slice(party_ids, backend.MAX_QUERY_PARAMS):
             sub_ids = list(sub_ids)
             cursor.execute(*party_account.select(
                     party_account.party, party_account.account_receivable,
@@ -541,7 +576,8 @@ class Biller:
                     product, unit, unit_price, description, 0.0])
             values[4] += count * quantity
 
-        parties = self._parties(sorted({i['payer'] for i in invoices.values()}))
+        parties = self._parties(
+            sorted({i['payer'] for i in invoices.values()}))
         with Transaction().set_context(company=company_id):
             journal = Journal.find({'type': 'revenue'})
         if not journal:
@@ -568,27 +604,19 @@ class Biller:
             invoice_table.party_tax_identifier,
             invoice_table.payer_account, invoice_table.bill_run,
             invoice_table.create_uid, invoice_table.create_date]
-        ids = {}
-        for sub_keys in grouped_slice(invoice_keys, 1000):
-            sub_keys = list(sub_keys)
-            values = []
-            for account_id, currency in sub_keys:
-                invoice = invoices[(account_id, currency)]
-                party = parties[invoice['payer']]
-                values.append([
-                        company_id, 'out', invoice['payer'],
-                        invoice['address'] or party['address'], currency,
-                        journal.id, party['account'], party['payment_term'],
-                        self.date, 'draft', description,
-                        party['tax_identifier'], account_id, run_id,
-                        self.user, self.now])
-            cursor.execute(*invoice_table.insert(
-                    columns, values,
-                    returning=[
-                        invoice_table.id, invoice_table.payer_account,
-                        invoice_table.currency]))
-            for invoice_id, account_id, currency in cursor:
-                ids[(account_id, currency)] = invoice_id
+        values = []
+        for account_id, currency in invoice_keys:
+            invoice = invoices[(account_id, currency)]
+            party = parties[invoice['payer']]
+            values.append([
+                    company_id, 'out', invoice['payer'],
+                    invoice['address'] or party['address'], currency,
+                    journal.id, party['account'], party['payment_term'],
+                    self.date, 'draft', description,
+                    party['tax_identifier'], account_id, run_id,
+                    self.user, self.now])
+        ids = dict(zip(
+            invoice_keys, self._insert(invoice_table, columns, values)))
 
         line_table = InvoiceLine.__table__()
         line_tax = InvoiceLineTax.__table__()
@@ -617,24 +645,21 @@ class Biller:
                 tax_values.append([
                         invoice_id, tax_id, base, amount, account, False,
                         self.user, self.now])
-        line_ids = []
-        for sub_values in grouped_slice(line_values, 1000):
-            cursor.execute(*line_table.insert(
-                    [line_table.invoice, line_table.company,
-                        line_table.currency, line_table.invoice_type,
-                        line_table.party, line_table.type,
-                        line_table.sequence, line_table.quantity,
-                        line_table.unit, line_table.product,
-                        line_table.unit_price, line_table.description,
-                        line_table.account, line_table.origin,
-                        line_table.create_uid, line_table.create_date],
-                    list(sub_values), returning=[line_table.id]))
-            line_ids.extend(r for r, in cursor)
+        line_ids = self._insert(line_table, [
+                line_table.invoice, line_table.company,
+                line_table.currency, line_table.invoice_type,
+                line_table.party, line_table.type,
+                line_table.sequence, line_table.quantity,
+                line_table.unit, line_table.product,
+                line_table.unit_price, line_table.description,
+                line_table.account, line_table.origin,
+                line_table.create_uid, line_table.create_date],
+            line_values)
         relation = [
             [line_id, tax_id, self.user, self.now]
             for line_id, taxes in zip(line_ids, line_taxes)
             for tax_id in taxes]
-        for sub_values in grouped_slice(relation, 1000):
+        for sub_values in grouped_slice(relation, rows_per_insert(4)):
             cursor.execute(*line_tax.insert(
                     [line_tax.line, line_tax.tax, line_tax.create_uid,
                         line_tax.create_date], list(sub_values)))
@@ -646,7 +671,7 @@ class Biller:
                 values[6:6] = [
                     tax.description if tax else '',
                     tax.legal_notice if tax else None]
-            for sub_values in grouped_slice(tax_values, 1000):
+            for sub_values in grouped_slice(tax_values, rows_per_insert(10)):
                 cursor.execute(*tax_table.insert(
                         [tax_table.invoice, tax_table.tax, tax_table.base,
                             tax_table.amount, tax_table.account,
@@ -658,19 +683,21 @@ class Biller:
         invoice_ids = [ids[k] for k in invoice_keys]
         # each consumption points to the invoice line of its subscription
         # line: the next run finds nothing left to invoice
-        for sub_ids in grouped_slice(invoice_ids):
-            sub_ids = list(sub_ids)
-            cursor.execute(
-                'UPDATE "%s" AS c SET invoice_line = l.id, '
-                'write_uid = %%s, write_date = %%s '
-                'FROM "%s" AS l '
-                'WHERE l.invoice IN (%s) '
-                'AND c.line = CAST(SUBSTR(l.origin, %%s) AS INTEGER) '
-                'AND c.invoice_line IS NULL AND c.date <= %%s' % (
-                    Consumption._table, InvoiceLine._table,
-                    ', '.join(['%s'] * len(sub_ids))),
-                [self.user, self.now] + sub_ids
-                + [len(Line.__name__ + ',') + 1, self.date])
+        prefix = len(Line.__name__ + ',')
+        pairs = [(int(values[13][prefix:]), line_id)
+            for line_id, values in zip(line_ids, line_values)]
+        for sub_pairs in grouped_slice(pairs, rows_per_insert(2)):
+            invoiced = With('line', 'invoice_line', query=Values(
+                    [list(p) for p in sub_pairs]))
+            cursor.execute(*consumption.update(
+                    [consumption.invoice_line, consumption.write_uid,
+                        consumption.write_date],
+                    [invoiced.invoice_line, self.user, self.now],
+                    from_=[invoiced],
+                    where=(consumption.line == invoiced.line)
+                    & (consumption.invoice_line == Null)
+                    & (consumption.date <= self.date),
+                    with_=[invoiced]))
         self.move_invoice_dates(account_ids)
         return invoice_ids
 
@@ -696,7 +723,7 @@ class Biller:
                     recurrence, invoice_start or start, next_date)
             moves[next_date].append(subscription_id)
         for next_date, ids in moves.items():
-            for sub_ids in grouped_slice(ids):
+            for sub_ids in grouped_slice(ids, backend.MAX_QUERY_PARAMS):
                 cursor.execute(*subscription.update(
                         [subscription.next_invoice_date,
                             subscription.write_uid, subscription.write_date],
