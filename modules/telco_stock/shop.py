@@ -1,0 +1,636 @@
+# This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+import datetime as dt
+
+from sql import Literal, Null
+from sql.aggregate import Sum
+from sql.conditionals import Case, Coalesce
+from sql.operators import Exists, Greater, Not
+
+from trytond import backend
+from trytond.i18n import gettext
+from trytond.model import (
+    DeactivableMixin, Index, ModelSQL, ModelView, Unique, fields)
+from trytond.modules.telco_base.model import same_operator
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
+from trytond.rpc import RPC
+from trytond.tools import grouped_slice
+from trytond.tools import timezone as tz
+from trytond.transaction import Transaction
+
+from .exceptions import ShopValidationError
+from .geo import bounding_box, distance_km
+from .geocoder import geocode
+
+WEEKDAYS = [
+    ('0', "Monday"),
+    ('1', "Tuesday"),
+    ('2', "Wednesday"),
+    ('3', "Thursday"),
+    ('4', "Friday"),
+    ('5', "Saturday"),
+    ('6', "Sunday"),
+    ]
+# first search radius (km) of the nearest shops, doubled until enough
+NEAREST_RADIUS = 5.0
+
+
+class _OperatorMixin:
+    __slots__ = ()
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+
+class Service(_OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
+    "Service a shop offers (new line, SIM replacement, PUK, payments, ...)"
+    __name__ = 'telco.shop.service'
+    __string__ = "Shop Service"
+
+    company = fields.Many2One(
+        'company.company', "Operator", required=True, ondelete='CASCADE')
+    code = fields.Char("Code", required=True, strip=True)
+    name = fields.Char("Name", required=True, translate=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('company_code_unique', Unique(t, t.company, t.code),
+                'telco_stock.msg_service_code_unique'),
+            ]
+        cls._order.insert(0, ('name', 'ASC'))
+
+
+class Shop(_OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
+    "Shop (point of sale) of an operator"
+    __name__ = 'telco.shop'
+    __string__ = "Shop"
+
+    company = fields.Many2One(
+        'company.company', "Operator", required=True, ondelete='CASCADE')
+    code = fields.Char("Code", required=True, strip=True)
+    name = fields.Char("Name", required=True)
+    street = fields.Char("Street")
+    postal_code = fields.Char("Postal Code")
+    city = fields.Char("City")
+    latitude = fields.Float(
+        "Latitude", digits=(3, 6), required=True,
+        domain=[('latitude', '>=', -90), ('latitude', '<=', 90)])
+    longitude = fields.Float(
+        "Longitude", digits=(3, 6), required=True,
+        domain=[('longitude', '>=', -180), ('longitude', '<=', 180)])
+    phone = fields.Char("Phone")
+    manager = fields.Many2One(
+        'res.user', "Manager",
+        help="Receives the low-stock alerts of the shop.")
+    services = fields.Many2Many(
+        'telco.shop-telco.shop.service', 'shop', 'service', "Services")
+    hours = fields.One2Many('telco.shop.hours', 'shop', "Opening Hours")
+    exceptions = fields.One2Many(
+        'telco.shop.hours.exception', 'shop', "Exceptions",
+        help="Holidays and special hours (Ramadan) replace the weekly "
+        "hours on their dates.")
+    warehouse = fields.Many2One(
+        'stock.location', "Warehouse", readonly=True, ondelete='RESTRICT',
+        domain=[('type', '=', 'warehouse')],
+        help="Created with the shop: its stock in Tryton.")
+    minimums = fields.One2Many(
+        'telco.shop.stock_minimum', 'shop', "Stock Minimums")
+    open_now = fields.Function(fields.Boolean("Open Now"), 'get_open_now')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('company_code_unique', Unique(t, t.company, t.code),
+                'telco_stock.msg_shop_code_unique'),
+            ]
+        cls._sql_indexes.add(Index(
+                t,
+                (t.company, Index.Equality(cardinality='low')),
+                (t.latitude, Index.Range()),
+                (t.longitude, Index.Range()),
+                where=t.active == Literal(True)))
+        cls._order.insert(0, ('name', 'ASC'))
+        same_operator(cls.services)
+        same_operator(cls.warehouse)
+        cls.__rpc__.update({
+                'nearest': RPC(),
+                })
+        cls._buttons.update({
+                'locate': {
+                    'readonly': ~Eval('city'),
+                    'depends': ['city'],
+                    },
+                })
+
+    def get_rec_name(self, name):
+        return '%s (%s)' % (self.name, self.city) if self.city else self.name
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        _, operator, operand, *extra = clause
+        if operator.startswith('!') or operator.startswith('not '):
+            bool_op = 'AND'
+        else:
+            bool_op = 'OR'
+        return [bool_op,
+            ('name', operator, operand, *extra),
+            ('code', operator, operand, *extra),
+            ('city', operator, operand, *extra),
+            ]
+
+    @classmethod
+    def create(cls, vlist):
+        shops = super().create(vlist)
+        cls._create_warehouses([s for s in shops if not s.warehouse])
+        return shops
+
+    @classmethod
+    def _create_warehouses(cls, shops):
+        "Give each shop its warehouse, with storage, input and output"
+        pool = Pool()
+        Location = pool.get('stock.location')
+        for shop in shops:
+            values = {'company': shop.company.id}
+            storage, input_, output, lost = Location.create([
+                    {**values, 'name': "%s - %s" % (shop.code, name),
+                        'type': type_}
+                    for name, type_ in [
+                        ("Storage", 'storage'), ("Input", 'storage'),
+                        ("Output", 'storage'),
+                        ("Lost and Found", 'lost_found')]])
+            warehouse, = Location.create([{
+                        **values,
+                        'name': shop.name,
+                        'code': shop.code,
+                        'type': 'warehouse',
+                        'storage_location': storage.id,
+                        'input_location': input_.id,
+                        'output_location': output.id,
+                        'lost_found_location': lost.id,
+                        }])
+            shop.warehouse = warehouse
+        cls.save(shops)
+
+    @classmethod
+    def write(cls, *args):
+        super().write(*args)
+        pool = Pool()
+        Location = pool.get('stock.location')
+        actions = iter(args)
+        to_write = []
+        for shops, values in zip(actions, actions):
+            if 'name' in values:
+                to_write.extend(
+                    [[s.warehouse for s in shops if s.warehouse],
+                        {'name': values['name']}])
+        if to_write:
+            Location.write(*to_write)
+
+    @classmethod
+    def copy(cls, shops, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('warehouse', None)
+        default.setdefault('minimums', None)
+        default.setdefault('code', lambda d: d['code'] + '-2')
+        return super().copy(shops, default=default)
+
+    @property
+    def full_address(self):
+        return ', '.join(filter(None, [
+                    self.street, ' '.join(filter(None, [
+                                self.postal_code, self.city])),
+                    self.company.party.addresses[0].country.name
+                    if self.company.party.addresses
+                    and self.company.party.addresses[0].country else None]))
+
+    @classmethod
+    @ModelView.button
+    def locate(cls, shops):
+        "Set the coordinates of the shops from their address (geocoder)"
+        for shop in shops:
+            shop.latitude, shop.longitude = geocode(shop.full_address)
+        cls.save(shops)
+
+    # --- opening hours ------------------------------------------------
+
+    @classmethod
+    def local_now(cls, company):
+        "The operator's wall-clock time"
+        zone = tz.get_tzinfo(company.timezone) if company.timezone else None
+        now = dt.datetime.now(tz=zone or dt.timezone.utc)
+        return now.replace(tzinfo=None)
+
+    def is_open(self, at):
+        "Whether the shop is open at the local datetime"
+        date, time = at.date(), at.time()
+        exceptions = [
+            e for e in self.exceptions if e.start_date <= date <= e.end_date]
+        if exceptions:
+            return any(
+                not e.closed and e.opening <= time < e.closing
+                for e in exceptions)
+        weekday = str(at.weekday())
+        return any(
+            h.weekday == weekday and h.opening <= time < h.closing
+            for h in self.hours)
+
+    @classmethod
+    def get_open_now(cls, shops, name):
+        result = {}
+        for shop in shops:
+            result[shop.id] = shop.is_open(cls.local_now(shop.company))
+        return result
+
+    # --- nearest shops --------------------------------------------------
+
+    @classmethod
+    def _open_condition(cls, shop, at):
+        "SQL condition: the shop is open at the local datetime"
+        pool = Pool()
+        Hours = pool.get('telco.shop.hours')
+        Exception_ = pool.get('telco.shop.hours.exception')
+        hours = Hours.__table__()
+        exception = Exception_.__table__()
+        date, time = at.date(), at.time()
+        covering = (
+            (exception.shop == shop.id)
+            & (exception.start_date <= date)
+            & (exception.end_date >= date))
+        special = exception.select(Literal(1), where=covering)
+        special_open = exception.select(
+            Literal(1),
+            where=covering & (exception.closed == Literal(False))
+            & (exception.opening <= time) & (exception.closing > time))
+        weekly_open = hours.select(
+            Literal(1),
+            where=(hours.shop == shop.id)
+            & (hours.weekday == str(at.weekday()))
+            & (hours.opening <= time) & (hours.closing > time))
+        return Exists(special_open) | (
+            Not(Exists(special)) & Exists(weekly_open))
+
+    @classmethod
+    def _in_stock_condition(cls, shop, product_id):
+        """SQL condition: the product is in the storage of the shop's
+        warehouse (done moves in and out of it and of its children)"""
+        pool = Pool()
+        Move = pool.get('stock.move')
+        Location = pool.get('stock.location')
+        move = Move.__table__()
+        warehouse = Location.__table__()
+        storage = Location.__table__()
+        to_location = Location.__table__()
+        from_location = Location.__table__()
+        inside_to = (
+            (to_location.left >= storage.left)
+            & (to_location.right <= storage.right))
+        inside_from = (
+            (from_location.left >= storage.left)
+            & (from_location.right <= storage.right))
+        quantity = move.join(to_location,
+            condition=move.to_location == to_location.id
+            ).join(from_location,
+                condition=move.from_location == from_location.id
+            ).join(storage, condition=Literal(True)
+            ).join(warehouse,
+                condition=warehouse.storage_location == storage.id
+            ).select(
+                Coalesce(Sum(
+                        Case((inside_to, move.internal_quantity),
+                            else_=0)
+                        - Case((inside_from, move.internal_quantity),
+                            else_=0)), 0),
+                where=(warehouse.id == shop.warehouse)
+                & (move.product == product_id)
+                & (move.state == 'done')
+                & (inside_to | inside_from))
+        return Greater(quantity, 0)
+
+    @classmethod
+    def nearest(cls, latitude, longitude, limit=5, at=None, open_=False,
+            service=None, product=None, company=None):
+        """The nearest shops of the operator, nearest first.
+
+        Return [(shop id, distance in km)], distances geodesic (WGS-84).
+        open_: only the shops open at `at` (the operator's local datetime,
+        now by default); service: a service code; product: a product id that
+        must be in stock at the shop. Usable by staff, the IVR and the
+        portal: it searches with the caller's access rules."""
+        pool = Pool()
+        Company = pool.get('company.company')
+        Service = pool.get('telco.shop.service')
+        Rel = pool.get('telco.shop-telco.shop.service')
+        latitude, longitude = float(latitude), float(longitude)
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            raise ShopValidationError(gettext(
+                    'telco_stock.msg_coordinates_invalid',
+                    latitude=latitude, longitude=longitude))
+        limit = max(1, min(int(limit), 100))
+        company_id = company or Transaction().context.get('company')
+        if not company_id:
+            return []
+        if open_ and at is None:
+            at = cls.local_now(Company(company_id))
+        elif isinstance(at, str):
+            at = dt.datetime.fromisoformat(at)
+
+        shop = cls.__table__()
+        where = ((shop.company == company_id)
+            & (shop.active == Literal(True)))
+        if service:
+            service_table = Service.__table__()
+            rel = Rel.__table__()
+            where &= shop.id.in_(rel.join(service_table,
+                    condition=rel.service == service_table.id
+                    ).select(rel.shop,
+                    where=(service_table.code == service)
+                    & (service_table.company == company_id)
+                    & (service_table.active == Literal(True))))
+        if open_:
+            where &= cls._open_condition(shop, at)
+        if product:
+            where &= cls._in_stock_condition(shop, int(product))
+
+        cursor = Transaction().connection.cursor()
+        radius = NEAREST_RADIUS
+        found = []
+        while True:
+            box = bounding_box(latitude, longitude, radius)
+            (min_lat, max_lat, min_lon, max_lon, whole) = box
+            box_where = where
+            if not whole:
+                box_where &= ((shop.latitude >= min_lat)
+                    & (shop.latitude <= max_lat))
+                if min_lon <= max_lon:
+                    box_where &= ((shop.longitude >= min_lon)
+                        & (shop.longitude <= max_lon))
+                else:
+                    # across the antimeridian
+                    box_where &= ((shop.longitude >= min_lon)
+                        | (shop.longitude <= max_lon))
+            cursor.execute(*shop.select(
+                    shop.id, shop.latitude, shop.longitude,
+                    where=box_where))
+            found = sorted(
+                (distance_km(latitude, longitude, lat, lon), id_)
+                for id_, lat, lon in cursor)
+            # every shop within the radius is in the box: the first
+            # `limit` are sure once the last of them is within the radius
+            if whole or (
+                    len(found) >= limit and found[limit - 1][0] <= radius):
+                break
+            radius *= 2
+        found = found[:limit]
+        if Transaction().check_access:
+            # the caller's access rules apply, as to a search
+            allowed = {s.id for s in cls.search([
+                        ('id', 'in', [i for _, i in found]),
+                        ])}
+            found = [(d, i) for d, i in found if i in allowed]
+        return [(i, round(d, 3)) for d, i in found]
+
+
+class ShopService(ModelSQL):
+    "Shop - Service"
+    __name__ = 'telco.shop-telco.shop.service'
+    shop = fields.Many2One(
+        'telco.shop', "Shop", required=True, ondelete='CASCADE')
+    service = fields.Many2One(
+        'telco.shop.service', "Service", required=True, ondelete='CASCADE')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('shop')
+        t = cls.__table__()
+        cls._sql_indexes.add(Index(
+                t,
+                (t.service, Index.Equality()),
+                (t.shop, Index.Equality())))
+        same_operator(cls.service, company='_parent_shop.company')
+
+
+class Hours(ModelSQL, ModelView):
+    "Weekly opening hours of a shop"
+    __name__ = 'telco.shop.hours'
+    __string__ = "Opening Hours"
+
+    shop = fields.Many2One(
+        'telco.shop', "Shop", required=True, ondelete='CASCADE')
+    weekday = fields.Selection(WEEKDAYS, "Day", required=True, sort=False)
+    weekday_string = weekday.translated('weekday')
+    opening = fields.Time("Opening", required=True)
+    closing = fields.Time("Closing", required=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('shop')
+        t = cls.__table__()
+        cls._sql_indexes.add(Index(
+                t,
+                (t.shop, Index.Equality()),
+                (t.weekday, Index.Equality(cardinality='low'))))
+        cls._order = [
+            ('shop', 'ASC'), ('weekday', 'ASC'), ('opening', 'ASC'),
+            ('id', 'ASC')]
+
+    @classmethod
+    def validate_fields(cls, records, field_names):
+        super().validate_fields(records, field_names)
+        for record in records:
+            if record.closing <= record.opening:
+                raise ShopValidationError(gettext(
+                        'telco_stock.msg_hours_order',
+                        shop=record.shop.rec_name,
+                        day=record.weekday_string,
+                        opening=record.opening.strftime('%H:%M'),
+                        closing=record.closing.strftime('%H:%M')))
+
+
+class HoursException(ModelSQL, ModelView):
+    "Dates on which a shop closes or keeps special hours"
+    __name__ = 'telco.shop.hours.exception'
+    __string__ = "Opening Hours Exception"
+
+    shop = fields.Many2One(
+        'telco.shop', "Shop", required=True, ondelete='CASCADE')
+    name = fields.Char(
+        "Reason", required=True, help="Holiday, Ramadan, inventory, ...")
+    start_date = fields.Date("From", required=True)
+    end_date = fields.Date(
+        "To", required=True,
+        domain=[('end_date', '>=', Eval('start_date'))])
+    closed = fields.Boolean("Closed")
+    opening = fields.Time(
+        "Opening",
+        states={
+            'required': ~Eval('closed', False),
+            'invisible': Eval('closed', False),
+            })
+    closing = fields.Time(
+        "Closing",
+        states={
+            'required': ~Eval('closed', False),
+            'invisible': Eval('closed', False),
+            })
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('shop')
+        t = cls.__table__()
+        cls._sql_indexes.add(Index(
+                t,
+                (t.shop, Index.Equality()),
+                (t.start_date, Index.Range()),
+                (t.end_date, Index.Range())))
+        cls._order = [
+            ('shop', 'ASC'), ('start_date', 'DESC'), ('id', 'DESC')]
+
+    @classmethod
+    def default_closed(cls):
+        return False
+
+    @fields.depends('start_date', 'end_date')
+    def on_change_start_date(self):
+        if self.start_date and (
+                not self.end_date or self.end_date < self.start_date):
+            self.end_date = self.start_date
+
+    @classmethod
+    def validate_fields(cls, records, field_names):
+        super().validate_fields(records, field_names)
+        for record in records:
+            if record.closed:
+                continue
+            if (not record.opening or not record.closing
+                    or record.closing <= record.opening):
+                raise ShopValidationError(gettext(
+                        'telco_stock.msg_exception_hours',
+                        shop=record.shop.rec_name, name=record.name))
+
+
+class StockMinimum(ModelSQL, ModelView):
+    "Quantity under which the shop manager is alerted"
+    __name__ = 'telco.shop.stock_minimum'
+    __string__ = "Stock Minimum"
+
+    shop = fields.Many2One(
+        'telco.shop', "Shop", required=True, ondelete='CASCADE')
+    product = fields.Many2One(
+        'product.product', "Product", required=True, ondelete='CASCADE',
+        domain=[('type', '=', 'goods')],
+        context={'company': Eval('_parent_shop.company', -1)},
+        depends={'shop'})
+    minimum = fields.Float("Minimum", required=True, digits=(16, 0),
+        domain=[('minimum', '>=', 0)])
+    quantity = fields.Function(
+        fields.Float("In Stock", digits=(16, 0)), 'get_quantity')
+    alerted = fields.Boolean(
+        "Alerted", readonly=True,
+        help="The manager was told; cleared when the stock is back.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('shop')
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('shop_product_unique', Unique(t, t.shop, t.product),
+                'telco_stock.msg_minimum_unique'),
+            ]
+        same_operator(
+            cls.product, 'template.company', company='_parent_shop.company')
+
+    @classmethod
+    def default_alerted(cls):
+        return False
+
+    @classmethod
+    def get_quantity(cls, minimums, name):
+        return {m.id: q for m, q in cls.quantities(minimums).items()}
+
+    @classmethod
+    def quantities(cls, minimums):
+        "The quantity in stock at its shop of each minimum's product"
+        pool = Pool()
+        Product = pool.get('product.product')
+        Date = pool.get('ir.date')
+        result = {}
+        by_company = {}
+        for minimum in minimums:
+            by_company.setdefault(minimum.shop.company.id, []).append(minimum)
+        for company_id, c_minimums in by_company.items():
+            with Transaction().set_context(company=company_id):
+                today = Date.today()
+            for sub in grouped_slice(c_minimums, backend.MAX_QUERY_PARAMS):
+                sub = list(sub)
+                with Transaction().set_context(
+                        company=company_id, stock_date_end=today):
+                    quantities = Product.products_by_location(
+                        list({m.shop.warehouse.id for m in sub}),
+                        with_childs=True,
+                        grouping_filter=(
+                            list({m.product.id for m in sub}),))
+                for minimum in sub:
+                    result[minimum] = quantities.get(
+                        (minimum.shop.warehouse.id, minimum.product.id), 0)
+        return result
+
+    @classmethod
+    def check_low_stock(cls):
+        """Notify the shop managers of the products under their minimum,
+        once until the stock is back"""
+        pool = Pool()
+        Notification = pool.get('telco.notification')
+        minimums = cls.search([
+                ('shop.active', '=', True),
+                ('shop.warehouse', '!=', None),
+                ])
+        low, back = [], []
+        for minimum, quantity in cls.quantities(minimums).items():
+            if quantity < minimum.minimum:
+                if not minimum.alerted:
+                    low.append((minimum, quantity))
+            elif minimum.alerted:
+                back.append(minimum)
+        for minimum, quantity in low:
+            shop = minimum.shop
+            if not shop.manager:
+                continue
+            with Transaction().set_context(
+                    language=shop.manager.language.code
+                    if shop.manager.language else None):
+                Notification.notify(
+                    [shop.manager],
+                    gettext('telco_stock.msg_low_stock_subject',
+                        product=minimum.product.rec_name, shop=shop.name),
+                    body=gettext('telco_stock.msg_low_stock_body',
+                        product=minimum.product.rec_name, shop=shop.name,
+                        quantity=int(quantity),
+                        minimum=int(minimum.minimum)),
+                    resource=shop, company=shop.company)
+        if low:
+            cls.write([m for m, _ in low], {'alerted': True})
+        if back:
+            cls.write(back, {'alerted': False})
+        return [m for m, _ in low]
+
+
+class Cron(metaclass=PoolMeta):
+    __name__ = 'ir.cron'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.method.selection.append(
+            ('telco.shop.stock_minimum|check_low_stock',
+                "Check Shop Stock Minimums"))

@@ -1,0 +1,538 @@
+# This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+import datetime as dt
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from urllib.parse import parse_qs, urlparse
+
+from geopy.distance import geodesic
+
+from trytond.exceptions import UserError
+from trytond.model.exceptions import (
+    AccessError, DomainValidationError, ValidationError)
+from trytond.modules.company.tests import CompanyTestMixin
+from trytond.modules.telco_base.tests.smtp import SMTPTestMixin
+from trytond.modules.telco_base.tests.tools import (
+    as_user, create_operator, create_staff, savepoint)
+from trytond.modules.telco_billing.tests.tools import setup_accounting
+from trytond.pool import Pool
+from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.transaction import Transaction
+
+from .tools import (
+    SHOP_AGENT, SHOP_MANAGER, STOCK_MANAGER, create_account_category,
+    create_cash_desk, create_lots, create_shop, create_sim_lots,
+    create_stock_products, imei, pos_lines, receive)
+
+# a Monday, a Sunday and a day of Ramadan 2027
+MONDAY = dt.datetime(2026, 11, 23, 10, 0)
+SUNDAY = dt.datetime(2026, 11, 29, 10, 0)
+RAMADAN = dt.datetime(2027, 2, 15, 17, 0)
+
+TUNIS = (36.8065, 10.1815)
+PLACES = {
+    # code: (name, latitude, longitude, city)
+    'TUN1': ("Tunis Centre", 36.7990, 10.1800, 'Tunis'),
+    'ARI1': ("Ariana", 36.8625, 10.1956, 'Ariana'),
+    'LAM1': ("La Marsa", 36.8782, 10.3247, 'La Marsa'),
+    'BEN1': ("Ben Arous", 36.7531, 10.2189, 'Ben Arous'),
+    'SOU1': ("Sousse", 35.8256, 10.6084, 'Sousse'),
+    'SFX1': ("Sfax", 34.7406, 10.7603, 'Sfax'),
+    }
+
+
+class NominatimHandler(BaseHTTPRequestHandler):
+    "Answers /search as OpenStreetMap's Nominatim does"
+    places = {
+        'avenue habib bourguiba, tunis': (36.8008, 10.1866),
+        }
+
+    def do_GET(self):
+        url = urlparse(self.path)
+        query = parse_qs(url.query)
+        if url.path != '/search' or query.get('format') != ['json']:
+            self.send_response(404)
+            self.end_headers()
+            return
+        address = query['q'][0].lower()
+        body = []
+        for name, (lat, lon) in self.places.items():
+            if name in address:
+                body.append({
+                        'lat': str(lat), 'lon': str(lon),
+                        'display_name': name.title(),
+                        'place_id': 1, 'importance': 0.5})
+        data = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header('Content-Type', 'application/json')
+        self.send_header('Content-Length', str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+class TelcoStockTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
+    "Test Telco Stock module"
+    module = 'telco_stock'
+
+    @property
+    def _skip_company_rule(self):
+        # its rule also shows the platform's shared locations (customer,
+        # supplier, transit): tested by test_locations_and_lots_per_operator
+        return super()._skip_company_rule | {('stock.location', 'company')}
+
+    def _operator(self, code='OOREDOO', name="Ooredoo Tunisie"):
+        return create_operator(name, code, ['clients', 'stock'])
+
+    def _shops(self, company, codes=PLACES, **kwargs):
+        return {
+            code: create_shop(
+                company, code, PLACES[code][0], PLACES[code][1],
+                PLACES[code][2], city=PLACES[code][3], **kwargs)
+            for code in codes}
+
+    @with_transaction()
+    def test_shop_warehouse(self):
+        "A shop gets its own warehouse in the operator's stock"
+        pool = Pool()
+        Shop = pool.get('telco.shop')
+        company = self._operator()
+        shop = create_shop(company, 'TUN1', "Tunis Centre", *TUNIS)
+        warehouse = shop.warehouse
+        self.assertEqual(warehouse.type, 'warehouse')
+        self.assertEqual(warehouse.company, company)
+        self.assertEqual(warehouse.storage_location.company, company)
+        self.assertEqual(warehouse.storage_location.warehouse, warehouse)
+        self.assertEqual(warehouse.lost_found_location.type, 'lost_found')
+        Shop.write([shop], {'name': "Tunis Kasbah"})
+        self.assertEqual(shop.warehouse.name, "Tunis Kasbah")
+
+    @with_transaction()
+    def test_opening_hours(self):
+        "Weekly hours, a closed holiday and Ramadan hours"
+        pool = Pool()
+        Exception_ = pool.get('telco.shop.hours.exception')
+        company = self._operator()
+        shop = create_shop(
+            company, 'TUN1', "Tunis Centre", *TUNIS,
+            hours=[(dt.time(8), dt.time(12)), (dt.time(14), dt.time(18))])
+        self.assertTrue(shop.is_open(MONDAY))
+        self.assertFalse(shop.is_open(MONDAY.replace(hour=13)))
+        self.assertFalse(shop.is_open(MONDAY.replace(hour=18)))
+        self.assertFalse(shop.is_open(SUNDAY))
+        Exception_.create([{
+                    'shop': shop.id, 'name': "Fête de l'Indépendance",
+                    'start_date': dt.date(2026, 11, 23),
+                    'end_date': dt.date(2026, 11, 23), 'closed': True,
+                    }, {
+                    'shop': shop.id, 'name': "Ramadan",
+                    'start_date': dt.date(2027, 2, 8),
+                    'end_date': dt.date(2027, 3, 9),
+                    'opening': dt.time(9), 'closing': dt.time(15, 30),
+                    }])
+        self.assertFalse(shop.is_open(MONDAY))
+        self.assertTrue(shop.is_open(MONDAY + dt.timedelta(days=1)))
+        self.assertTrue(shop.is_open(RAMADAN.replace(hour=15)))
+        self.assertFalse(shop.is_open(RAMADAN))
+
+    @with_transaction()
+    def test_hours_refused(self):
+        "Hours that close before they open are refused"
+        pool = Pool()
+        Hours = pool.get('telco.shop.hours')
+        Exception_ = pool.get('telco.shop.hours.exception')
+        company = self._operator()
+        shop = create_shop(company, 'TUN1', "Tunis Centre", *TUNIS)
+        with self.assertRaisesRegex(ValidationError, "close"):
+            Hours.create([{
+                        'shop': shop.id, 'weekday': '0',
+                        'opening': dt.time(18), 'closing': dt.time(8)}])
+        with self.assertRaises(ValidationError):
+            Exception_.create([{
+                        'shop': shop.id, 'name': "Ramadan",
+                        'start_date': dt.date(2027, 2, 8),
+                        'end_date': dt.date(2027, 3, 9)}])
+
+    @with_transaction()
+    def test_nearest_by_distance(self):
+        "The nearest shops, nearest first, at their geodesic distance"
+        pool = Pool()
+        Shop = pool.get('telco.shop')
+        company = self._operator()
+        shops = self._shops(company)
+        with Transaction().set_context(company=company.id):
+            found = Shop.nearest(*TUNIS, limit=3)
+        expected = sorted(
+            (geodesic(TUNIS, (s.latitude, s.longitude)).km, s.code)
+            for s in shops.values())
+        self.assertEqual(
+            [Shop(i).code for i, _ in found], [c for _, c in expected[:3]])
+        for shop_id, distance in found:
+            shop = Shop(shop_id)
+            self.assertAlmostEqual(
+                distance,
+                geodesic(TUNIS, (shop.latitude, shop.longitude)).km,
+                places=2)
+        # far beyond the first search radius: the radius grows
+        with Transaction().set_context(company=company.id):
+            found = Shop.nearest(*TUNIS, limit=10)
+        self.assertEqual(len(found), len(shops))
+        self.assertEqual(Shop(found[-1][0]).code, 'SFX1')
+        self.assertEqual(
+            [d for _, d in found], sorted(d for _, d in found))
+
+    @with_transaction()
+    def test_nearest_filters(self):
+        "Open at a time, offering a service, with a product in stock"
+        pool = Pool()
+        Shop = pool.get('telco.shop')
+        Exception_ = pool.get('telco.shop.hours.exception')
+        company = self._operator()
+        products = create_stock_products(company)
+        shops = self._shops(company, ['TUN1', 'BEN1', 'ARI1'])
+        shops['LAM1'] = create_shop(
+            company, 'LAM1', "La Marsa", *PLACES['LAM1'][1:3],
+            days=[str(d) for d in range(7)], services=['puk'])
+        Exception_.create([{
+                    'shop': shops['TUN1'].id, 'name': "Inventaire",
+                    'start_date': MONDAY.date(), 'end_date': MONDAY.date(),
+                    'closed': True}])
+        receive(company, shops['ARI1'].warehouse.storage_location,
+            products['CASE'], 4)
+
+        def codes(**kwargs):
+            with Transaction().set_context(company=company.id):
+                return [Shop(i).code for i, _ in Shop.nearest(
+                        *TUNIS, limit=5, **kwargs)]
+
+        self.assertEqual(
+            codes(open_=True, at=MONDAY), ['ARI1', 'BEN1', 'LAM1'])
+        self.assertEqual(codes(open_=True, at=SUNDAY), ['LAM1'])
+        self.assertEqual(
+            codes(open_=True, at=MONDAY.replace(hour=20)), [])
+        self.assertEqual(codes(service='puk'), ['LAM1'])
+        self.assertEqual(codes(product=products['CASE'].id), ['ARI1'])
+        self.assertEqual(
+            codes(product=products['CASE'].id, open_=True, at=SUNDAY), [])
+
+    @with_transaction()
+    def test_nearest_other_operator(self):
+        "The shops of another operator are never proposed"
+        pool = Pool()
+        Shop = pool.get('telco.shop')
+        ooredoo = self._operator()
+        tt = self._operator('TT', "Tunisie Telecom")
+        create_shop(ooredoo, 'TUN1', "Ooredoo Tunis", *TUNIS)
+        tt_shop = create_shop(tt, 'TUN1', "TT Tunis", 36.80, 10.18)
+        agent = create_staff('agent', ooredoo, SHOP_AGENT)
+        with as_user(agent):
+            found = Shop.nearest(*TUNIS, limit=5)
+            self.assertNotIn(tt_shop.id, [i for i, _ in found])
+            self.assertEqual(len(found), 1)
+            # a context naming the other operator gives nothing of it
+            with Transaction().set_context(company=tt.id):
+                found = Shop.nearest(*TUNIS, limit=5)
+            self.assertNotIn(tt_shop.id, [i for i, _ in found])
+
+    @with_transaction()
+    def test_nearest_bad_coordinates(self):
+        "Coordinates out of range are refused"
+        pool = Pool()
+        Shop = pool.get('telco.shop')
+        company = self._operator()
+        with Transaction().set_context(company=company.id):
+            with self.assertRaisesRegex(ValidationError, "latitude"):
+                Shop.nearest(95, 10)
+
+    @with_transaction()
+    def test_nearest_wizard(self):
+        "Staff find the nearest open shops from coordinates"
+        pool = Pool()
+        Wizard = pool.get('telco.shop.nearest', type='wizard')
+        company = self._operator()
+        self._shops(company, ['TUN1', 'ARI1'])
+        agent = create_staff('agent', company, SHOP_AGENT)
+        with as_user(agent):
+            session_id, _, _ = Wizard.create()
+            wizard = Wizard(session_id)
+            wizard.start.latitude, wizard.start.longitude = TUNIS
+            wizard.start.address = None
+            wizard.start.open_ = False
+            wizard.start.at = None
+            wizard.start.service = None
+            wizard.start.product = None
+            wizard.start.limit = 5
+            values = wizard.default_result(None)
+        self.assertEqual(
+            [r['city'] for r in values['results']], ['Tunis', 'Ariana'])
+
+    @with_transaction()
+    def test_geocoder(self):
+        "Addresses are located by the configured geocoder (Nominatim API)"
+        from trytond.config import config
+        pool = Pool()
+        Shop = pool.get('telco.shop')
+        company = self._operator()
+        shop = create_shop(company, 'TUN1', "Tunis Centre", 0, 0)
+        shop.street = "Avenue Habib Bourguiba"
+        shop.save()
+        with self.assertRaisesRegex(UserError, "geocoder"):
+            Shop.locate([shop])
+        server = HTTPServer(('127.0.0.1', 0), NominatimHandler)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        if not config.has_section('telco_geocoder'):
+            config.add_section('telco_geocoder')
+        try:
+            config.set('telco_geocoder', 'provider', 'nominatim')
+            config.set('telco_geocoder', 'scheme', 'http')
+            config.set('telco_geocoder', 'domain',
+                '127.0.0.1:%s' % server.server_port)
+            Shop.locate([shop])
+            self.assertEqual(
+                (shop.latitude, shop.longitude), (36.8008, 10.1866))
+            shop.street = "Rue inconnue"
+            with self.assertRaisesRegex(UserError, "no place"):
+                Shop.locate([shop])
+        finally:
+            config.remove_section('telco_geocoder')
+            server.shutdown()
+            server.server_close()
+
+    @with_transaction()
+    def test_serial_numbers(self):
+        "IMEI checked by Luhn, ICCID of SIM lots, one item per serial"
+        pool = Pool()
+        Lot = pool.get('stock.lot')
+        company = self._operator()
+        products = create_stock_products(company)
+        shop = create_shop(company, 'TUN1', "Tunis Centre", *TUNIS)
+        lot, = create_lots(company, products['PHONE'], [imei(1)])
+        bad = imei(2)[:-1] + str((int(imei(2)[-1]) + 1) % 10)
+        with self.assertRaisesRegex(ValidationError, "IMEI"):
+            create_lots(company, products['PHONE'], [bad])
+        with self.assertRaisesRegex(ValidationError, "IMEI"):
+            create_lots(company, products['PHONE'], ['12345'])
+        with self.assertRaises(Exception):
+            with savepoint():
+                create_lots(company, products['PHONE'], [imei(1)])
+        with self.assertRaisesRegex(ValidationError, "SIM"):
+            with Transaction().set_context(company=company.id):
+                Lot.create([{
+                            'company': company.id,
+                            'product': products['SIM'].id,
+                            'number': '8921601000000000001'}])
+        sim_lot, = create_sim_lots(company, products['SIM'], 1)
+        self.assertEqual(sim_lot.number, sim_lot.sim.iccid)
+        with self.assertRaisesRegex(ValidationError, "one item"):
+            receive(company, shop.warehouse.storage_location,
+                products['PHONE'], 2, lot=lot)
+        with self.assertRaisesRegex(UserError, "[Ll]ot"):
+            receive(company, shop.warehouse.storage_location,
+                products['PHONE'], 1)
+
+    @with_transaction()
+    def test_transfer(self):
+        "Stock moves from the central warehouse to a shop"
+        pool = Pool()
+        Shipment = pool.get('stock.shipment.internal')
+        Product = pool.get('product.product')
+        Date = pool.get('ir.date')
+        company = self._operator()
+        products = create_stock_products(company)
+        central = create_shop(company, 'CENTRAL', "Entrepôt central", *TUNIS)
+        shop = create_shop(company, 'ARI1', "Ariana", 36.8625, 10.1956)
+        receive(company, central.warehouse.storage_location,
+            products['CASE'], 10)
+        lot, = create_lots(company, products['PHONE'], [imei(7)])
+        receive(company, central.warehouse.storage_location,
+            products['PHONE'], 1, lot=lot)
+        manager = create_staff('manager', company, SHOP_MANAGER)
+        from_ = central.warehouse.storage_location
+        to = shop.warehouse.storage_location
+        with as_user(manager):
+            shipment, = Shipment.create([{
+                        'company': company.id,
+                        'from_location': from_.id, 'to_location': to.id,
+                        'moves': [('create', [{
+                                        'product': products['CASE'].id,
+                                        'unit': products['CASE'].default_uom.id,
+                                        'quantity': 3,
+                                        'from_location': from_.id,
+                                        'to_location': to.id,
+                                        'company': company.id,
+                                        }, {
+                                        'product': products['PHONE'].id,
+                                        'unit': products['PHONE'].default_uom.id,
+                                        'quantity': 1, 'lot': lot.id,
+                                        'from_location': from_.id,
+                                        'to_location': to.id,
+                                        'company': company.id,
+                                        }])],
+                        }])
+            Shipment.wait([shipment])
+            Shipment.assign_try([shipment])
+            self.assertEqual(shipment.state, 'assigned')
+            if shipment.transit_location:
+                Shipment.pack([shipment])
+                Shipment.ship([shipment])
+            Shipment.do([shipment])
+            self.assertEqual(shipment.state, 'done')
+        with Transaction().set_context(
+                company=company.id, stock_date_end=Date.today()):
+            quantities = Product.products_by_location(
+                [central.warehouse.id, shop.warehouse.id], with_childs=True,
+                grouping_filter=([products['CASE'].id,
+                        products['PHONE'].id],))
+        self.assertEqual(
+            quantities[(central.warehouse.id, products['CASE'].id)], 7)
+        self.assertEqual(
+            quantities[(shop.warehouse.id, products['CASE'].id)], 3)
+        self.assertEqual(
+            quantities[(shop.warehouse.id, products['PHONE'].id)], 1)
+
+    @with_transaction()
+    def test_low_stock_alert(self):
+        "The manager is told once when a product falls under its minimum"
+        pool = Pool()
+        Minimum = pool.get('telco.shop.stock_minimum')
+        Notification = pool.get('telco.notification')
+        company = self._operator()
+        products = create_stock_products(company)
+        manager = create_staff('manager', company, SHOP_MANAGER)
+        shop = create_shop(
+            company, 'TUN1', "Tunis Centre", *TUNIS, manager=manager)
+        receive(company, shop.warehouse.storage_location,
+            products['CASE'], 2)
+        minimum, = Minimum.create([{
+                    'shop': shop.id, 'product': products['CASE'].id,
+                    'minimum': 3}])
+        self.assertEqual(minimum.quantity, 2)
+        alerted = Minimum.check_low_stock()
+        self.assertEqual(alerted, [minimum])
+        notification, = Notification.search([('user', '=', manager.id)])
+        self.assertIn("Coque silicone", notification.subject)
+        self.assertIn("Tunis Centre", notification.subject)
+        self.assertEqual(Minimum.check_low_stock(), [])
+        self.assertEqual(
+            Notification.search_count([('user', '=', manager.id)]), 1)
+        receive(company, shop.warehouse.storage_location,
+            products['CASE'], 5)
+        Minimum.check_low_stock()
+        self.assertFalse(minimum.alerted)
+
+    @with_transaction()
+    def test_shop_sale_sim_with_new_line(self):
+        "A SIM sold at the shop with a new line: the line becomes active"
+        pool = Pool()
+        Sale = pool.get('sale.point.sale')
+        Payment = pool.get('sale.point.payment')
+        Line = pool.get('telco.line')
+        Party = pool.get('party.party')
+        Move = pool.get('stock.move')
+        company = self._operator()
+        accounting = setup_accounting(company)
+        category = create_account_category(company, accounting)
+        products = create_stock_products(company, category)
+        shop = create_shop(company, 'TUN1', "Tunis Centre", *TUNIS)
+        point, cash = create_cash_desk(company, shop, accounting)
+        sim_lot, = create_sim_lots(company, products['SIM'], 1)
+        storage = shop.warehouse.storage_location
+        receive(company, storage, products['SIM'], 1, lot=sim_lot)
+        receive(company, storage, products['CASE'], 5)
+        agent = create_staff('agent', company, SHOP_AGENT)
+        with Transaction().set_context(company=company.id):
+            customer, = Party.create([{
+                        'name': "Amira Trabelsi", 'company': company.id}])
+            line, = Line.create([{
+                        'company': company.id, 'customer': customer.id,
+                        'number': '+21698123456',
+                        'kind': 'mobile_prepaid'}])
+        with as_user(agent):
+            sale = Sale(point=point)
+            sale.lines = pos_lines(sale, [
+                    (products['SIM'], 1,
+                        {'lot': sim_lot, 'telco_line': line}),
+                    (products['CASE'], 2, {}),
+                    ])
+            sale.save()
+            Payment.create([{
+                        'sale': sale.id, 'method': cash.id,
+                        'amount': sale.amount_to_pay}])
+            Sale.process([sale])
+            self.assertEqual(sale.state, 'done')
+            Sale.post([sale])
+            self.assertEqual(sale.state, 'posted')
+        line = Line(line.id)
+        self.assertEqual(line.state, 'active')
+        self.assertEqual(line.sim, sim_lot.sim)
+        self.assertEqual(line.sim.state, 'in_use')
+        moves = Move.search([('origin.sale', '=', sale.id,
+                    'sale.point.sale.line')])
+        self.assertEqual(
+            sorted((m.product.code, m.quantity, m.state, m.lot)
+                for m in moves),
+            [('CASE', 2, 'done', None), ('SIM', 1, 'done', sim_lot)])
+        self.assertEqual({m.from_location for m in moves}, {storage})
+
+    @with_transaction()
+    def test_shop_sale_needs_serial(self):
+        "A phone is sold with its IMEI, one per line"
+        pool = Pool()
+        Sale = pool.get('sale.point.sale')
+        Payment = pool.get('sale.point.payment')
+        company = self._operator()
+        accounting = setup_accounting(company)
+        category = create_account_category(company, accounting)
+        products = create_stock_products(company, category)
+        shop = create_shop(company, 'TUN1', "Tunis Centre", *TUNIS)
+        point, cash = create_cash_desk(company, shop, accounting)
+        with Transaction().set_context(company=company.id):
+            sale = Sale(point=point)
+            sale.lines = pos_lines(sale, [(products['PHONE'], 1, {})])
+            with self.assertRaisesRegex(ValidationError, "Serial Number"):
+                sale.save()
+            lot, = create_lots(company, products['PHONE'], [imei(3)])
+            receive(company, shop.warehouse.storage_location,
+                products['PHONE'], 1, lot=lot)
+            sale = Sale(point=point)
+            sale.lines = pos_lines(sale, [(products['PHONE'], 2, {'lot': lot})])
+            sale.save()
+            Payment.create([{
+                        'sale': sale.id, 'method': cash.id,
+                        'amount': sale.amount_to_pay}])
+            with self.assertRaisesRegex(UserError, "one item"):
+                Sale.process([sale])
+
+    @with_transaction()
+    def test_locations_and_lots_per_operator(self):
+        "Warehouses and lots of one operator are not seen by another"
+        pool = Pool()
+        Location = pool.get('stock.location')
+        Lot = pool.get('stock.lot')
+        Shop = pool.get('telco.shop')
+        ooredoo = self._operator()
+        tt = self._operator('TT', "Tunisie Telecom")
+        tt_shop = create_shop(tt, 'TUN1', "TT Tunis", *TUNIS)
+        tt_products = create_stock_products(tt)
+        tt_lot, = create_lots(tt, tt_products['PHONE'], [imei(9)])
+        manager = create_staff('manager', ooredoo, STOCK_MANAGER)
+        with as_user(manager):
+            self.assertFalse(Location.search([
+                        ('id', '=', tt_shop.warehouse.id)]))
+            self.assertFalse(Lot.search([('id', '=', tt_lot.id)]))
+            self.assertFalse(Shop.search([]))
+            # shared locations stay visible
+            self.assertTrue(Location.search([('type', '=', 'customer')]))
+            with self.assertRaises(AccessError):
+                Location.read([tt_shop.warehouse.id], ['name'])
+            ooredoo_shop = create_shop(ooredoo, 'TUN1', "Tunis", *TUNIS)
+            with self.assertRaises((DomainValidationError, AccessError)):
+                Shop.write([ooredoo_shop], {
+                        'warehouse': tt_shop.warehouse.id})
+
+
+del ModuleTestCase
