@@ -37,7 +37,7 @@ import polib
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODULES = [
     'telco_base', 'telco_dashboard', 'telco_claims', 'telco_product',
-    'telco_billing']
+    'telco_billing', 'telco_stock']
 PASSWORD = 'export-pot'
 EMAIL = 'admin@example.com'
 

@@ -66,7 +66,9 @@ class NearestShopResult(ModelView):
     distance = fields.Float("Distance (km)", digits=(16, 2), readonly=True)
     city = fields.Char("City", readonly=True)
     phone = fields.Char("Phone", readonly=True)
-    open_now = fields.Boolean("Open Now", readonly=True)
+    open_now = fields.Boolean(
+        "Open", readonly=True,
+        help="Open at the time searched, or now when none was given.")
 
 
 class NearestShop(Wizard):
@@ -112,7 +114,10 @@ class NearestShop(Wizard):
             service=start.service.code if start.service else None,
             product=start.product.id if start.product else None)
         shops = Shop.browse([i for i, _ in found])
-        open_now = Shop.get_open_now(shops, 'open_now')
+        if start.open_ and start.at:
+            open_now = {s.id: s.is_open(start.at) for s in shops}
+        else:
+            open_now = Shop.get_open_now(shops, 'open_now')
         return {
             'results': [{
                     'shop': shop.id,

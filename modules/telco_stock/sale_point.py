@@ -45,6 +45,10 @@ class POSSale(metaclass=PoolMeta):
     def post(cls, sales):
         pool = Pool()
         Line = pool.get('telco.line')
+        # a SIM or a new line may have been sold by another sale meanwhile
+        for sale in sales:
+            for line in sale.lines:
+                line.check_serial()
         super().post(sales)
         # a SIM sold with a new line: the line starts with this SIM
         lines = []
@@ -113,6 +117,10 @@ class POSSaleLine(metaclass=PoolMeta):
 
     def check_serial(self):
         "Serialised products are sold one serial number a line"
+        if self.telco_line and self.product.template.telco_kind != 'sim':
+            raise ShopSaleError(gettext(
+                    'telco_stock.msg_pos_line_needs_sim',
+                    product=self.product.rec_name))
         if not self.product.template.serialised:
             return
         if not self.lot:

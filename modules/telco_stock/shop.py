@@ -1,13 +1,14 @@
 # This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 import datetime as dt
+import math
 
-from sql import Literal, Null
-from sql.aggregate import Sum
-from sql.conditionals import Case, Coalesce
-from sql.operators import Exists, Greater, Not
+from sql import Literal, Union
+from sql.aggregate import Count, Max, Min
+from sql.operators import Exists, Not
 
 from trytond import backend
+from trytond.cache import Cache
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, fields)
@@ -20,7 +21,7 @@ from trytond.tools import timezone as tz
 from trytond.transaction import Transaction
 
 from .exceptions import ShopValidationError
-from .geo import bounding_box, distance_km
+from .geo import bounding_box, nearest_first
 from .geocoder import geocode
 
 WEEKDAYS = [
@@ -101,6 +102,8 @@ class Shop(_OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
     minimums = fields.One2Many(
         'telco.shop.stock_minimum', 'shop', "Stock Minimums")
     open_now = fields.Function(fields.Boolean("Open Now"), 'get_open_now')
+    _density_cache = Cache('telco.shop.density', duration=3600, context=False)
+    _radius_cache = Cache('telco.shop.radius', duration=600, context=False)
 
     @classmethod
     def __setup__(cls):
@@ -277,41 +280,52 @@ class Shop(_OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
             Not(Exists(special)) & Exists(weekly_open))
 
     @classmethod
-    def _in_stock_condition(cls, shop, product_id):
-        """SQL condition: the product is in the storage of the shop's
-        warehouse (done moves in and out of it and of its children)"""
+    def _in_stock(cls, warehouse_ids, product_id, company_id):
+        """Return the warehouses that have the product in their storage
+        (done moves in and out of it and of its children)"""
         pool = Pool()
         Move = pool.get('stock.move')
         Location = pool.get('stock.location')
-        move = Move.__table__()
         warehouse = Location.__table__()
         storage = Location.__table__()
-        to_location = Location.__table__()
-        from_location = Location.__table__()
-        inside_to = (
-            (to_location.left >= storage.left)
-            & (to_location.right <= storage.right))
-        inside_from = (
-            (from_location.left >= storage.left)
-            & (from_location.right <= storage.right))
-        quantity = move.join(to_location,
-            condition=move.to_location == to_location.id
-            ).join(from_location,
-                condition=move.from_location == from_location.id
-            ).join(storage, condition=Literal(True)
-            ).join(warehouse,
-                condition=warehouse.storage_location == storage.id
-            ).select(
-                Coalesce(Sum(
-                        Case((inside_to, move.internal_quantity),
-                            else_=0)
-                        - Case((inside_from, move.internal_quantity),
-                            else_=0)), 0),
-                where=(warehouse.id == shop.warehouse)
-                & (move.product == product_id)
-                & (move.state == 'done')
-                & (inside_to | inside_from))
-        return Greater(quantity, 0)
+        location = Location.__table__()
+        move = Move.__table__()
+        cursor = Transaction().connection.cursor()
+        in_ = fields.SQL_OPERATORS['in']
+        quantities = {}
+        for sub_ids in grouped_slice(
+                list(warehouse_ids), backend.MAX_QUERY_PARAMS):
+            cursor.execute(*warehouse.join(storage,
+                    condition=warehouse.storage_location == storage.id
+                    ).join(location,
+                    condition=(location.left >= storage.left)
+                    & (location.left <= storage.right)
+                    ).select(location.id, warehouse.id,
+                    where=in_(warehouse.id, list(sub_ids))))
+            owner = dict(cursor)
+            if not owner:
+                continue
+            locations = list(owner)
+            # two index scans (company, location, date, product) of the
+            # moves of these locations only
+            cursor.execute(*Union(
+                    move.select(move.to_location, move.internal_quantity,
+                        where=(move.company == company_id)
+                        & in_(move.to_location, locations)
+                        & (move.product == product_id)
+                        & (move.state == 'done')),
+                    move.select(move.from_location,
+                        -move.internal_quantity,
+                        where=(move.company == company_id)
+                        & in_(move.from_location, locations)
+                        & (move.product == product_id)
+                        & (move.state == 'done')),
+                    all_=True))
+            for location_id, quantity in cursor:
+                warehouse_id = owner[location_id]
+                quantities[warehouse_id] = (
+                    quantities.get(warehouse_id, 0) + quantity)
+        return {w for w, q in quantities.items() if q > 0}
 
     @classmethod
     def nearest(cls, latitude, longitude, limit=5, at=None, open_=False,
@@ -327,6 +341,7 @@ class Shop(_OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
         Company = pool.get('company.company')
         Service = pool.get('telco.shop.service')
         Rel = pool.get('telco.shop-telco.shop.service')
+        Rule = pool.get('ir.rule')
         latitude, longitude = float(latitude), float(longitude)
         if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
             raise ShopValidationError(gettext(
@@ -342,6 +357,11 @@ class Shop(_OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
             at = dt.datetime.fromisoformat(at)
 
         shop = cls.__table__()
+        # the box first: its parameters are replaced as the radius grows
+        box = ((shop.latitude >= Literal(0.0))
+            & (shop.latitude <= Literal(0.0))
+            & (shop.longitude >= Literal(0.0))
+            & (shop.longitude <= Literal(0.0)))
         where = ((shop.company == company_id)
             & (shop.active == Literal(True)))
         if service:
@@ -355,46 +375,80 @@ class Shop(_OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
                     & (service_table.active == Literal(True))))
         if open_:
             where &= cls._open_condition(shop, at)
-        if product:
-            where &= cls._in_stock_condition(shop, int(product))
+        # the caller's access rules apply, as to a search
+        rule = Rule.query_get(cls.__name__)
+        if rule is not None:
+            where &= shop.id.in_(rule)
+        columns = [shop.id, shop.latitude, shop.longitude, shop.warehouse]
+        query, params = tuple(shop.select(*columns, where=box & where))
+        everywhere = tuple(shop.select(*columns, where=where))
 
         cursor = Transaction().connection.cursor()
-        radius = NEAREST_RADIUS
-        found = []
+        unprepared = {'prepare': False} if backend.name == 'postgresql' else {}
+        # start from the radius the same search needed last time
+        radius_key = (company_id, limit, bool(open_), service, product)
+        radius = cls._radius_cache.get(radius_key) or cls._first_radius(
+            company_id, limit)
+        distances, in_stock, checked = {}, set(), set()
         while True:
-            box = bounding_box(latitude, longitude, radius)
-            (min_lat, max_lat, min_lon, max_lon, whole) = box
-            box_where = where
-            if not whole:
-                box_where &= ((shop.latitude >= min_lat)
-                    & (shop.latitude <= max_lat))
-                if min_lon <= max_lon:
-                    box_where &= ((shop.longitude >= min_lon)
-                        & (shop.longitude <= max_lon))
-                else:
-                    # across the antimeridian
-                    box_where &= ((shop.longitude >= min_lon)
-                        | (shop.longitude <= max_lon))
-            cursor.execute(*shop.select(
-                    shop.id, shop.latitude, shop.longitude,
-                    where=box_where))
-            found = sorted(
-                (distance_km(latitude, longitude, lat, lon), id_)
-                for id_, lat, lon in cursor)
+            (min_lat, max_lat, min_lon, max_lon, whole) = bounding_box(
+                latitude, longitude, radius)
+            if whole or min_lon > max_lon:
+                # the world, or across the antimeridian: rare, unbounded
+                cursor.execute(*everywhere)
+                whole = True
+            else:
+                # planned with the box at hand: a generic plan (prepared
+                # statement) does not know how small the box is
+                cursor.execute(
+                    query, (min_lat, max_lat, min_lon, max_lon) + params[4:],
+                    **unprepared)
+            rows = cursor.fetchall()
+            if product:
+                unknown = {r[3] for r in rows} - checked
+                in_stock |= cls._in_stock(unknown, int(product), company_id)
+                checked |= unknown
+                rows = [r for r in rows if r[3] in in_stock]
+            found = nearest_first(
+                latitude, longitude, [r[:3] for r in rows], limit, distances)
             # every shop within the radius is in the box: the first
             # `limit` are sure once the last of them is within the radius
             if whole or (
                     len(found) >= limit and found[limit - 1][0] <= radius):
                 break
-            radius *= 2
-        found = found[:limit]
-        if Transaction().check_access:
-            # the caller's access rules apply, as to a search
-            allowed = {s.id for s in cls.search([
-                        ('id', 'in', [i for _, i in found]),
-                        ])}
-            found = [(d, i) for d, i in found if i in allowed]
-        return [(i, round(d, 3)) for d, i in found]
+            # grow by the density met so far
+            radius *= max(2, 1.5 * (limit / max(len(rows), 0.25)) ** 0.5)
+        if not whole:
+            cls._radius_cache.set(
+                radius_key, max(NEAREST_RADIUS, found[limit - 1][0] * 1.2))
+        return [(i, round(d, 3)) for d, i in found[:limit]]
+
+    @classmethod
+    def _first_radius(cls, company_id, limit):
+        """A radius that holds about four times `limit` shops where the
+        operator's shops are spread evenly"""
+        cached = cls._density_cache.get(company_id)
+        if cached is None:
+            shop = cls.__table__()
+            cursor = Transaction().connection.cursor()
+            cursor.execute(*shop.select(
+                    Count(shop.id), Min(shop.latitude),
+                    Max(shop.latitude), Min(shop.longitude),
+                    Max(shop.longitude),
+                    where=(shop.company == company_id)
+                    & (shop.active == Literal(True))))
+            count, min_lat, max_lat, min_lon, max_lon = cursor.fetchone()
+            if not count:
+                cached = 0
+            else:
+                height = (max_lat - min_lat) * 111.0
+                width = (max_lon - min_lon) * 111.0 * math.cos(
+                    math.radians((max_lat + min_lat) / 2))
+                cached = max(height, 1.0) * max(width, 1.0) / count
+            cls._density_cache.set(company_id, cached)
+        # area per shop * shops wanted = pi r^2
+        radius = math.sqrt(4 * limit * cached / math.pi) if cached else 0
+        return max(NEAREST_RADIUS, radius)
 
 
 class ShopService(ModelSQL):

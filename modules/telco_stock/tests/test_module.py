@@ -351,6 +351,7 @@ class TelcoStockTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
         receive(company, central.warehouse.storage_location,
             products['PHONE'], 1, lot=lot)
         manager = create_staff('manager', company, SHOP_MANAGER)
+        unit = products['CASE'].default_uom
         from_ = central.warehouse.storage_location
         to = shop.warehouse.storage_location
         with as_user(manager):
@@ -359,14 +360,14 @@ class TelcoStockTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
                         'from_location': from_.id, 'to_location': to.id,
                         'moves': [('create', [{
                                         'product': products['CASE'].id,
-                                        'unit': products['CASE'].default_uom.id,
+                                        'unit': unit.id,
                                         'quantity': 3,
                                         'from_location': from_.id,
                                         'to_location': to.id,
                                         'company': company.id,
                                         }, {
                                         'product': products['PHONE'].id,
-                                        'unit': products['PHONE'].default_uom.id,
+                                        'unit': unit.id,
                                         'quantity': 1, 'lot': lot.id,
                                         'from_location': from_.id,
                                         'to_location': to.id,
@@ -499,7 +500,8 @@ class TelcoStockTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
             receive(company, shop.warehouse.storage_location,
                 products['PHONE'], 1, lot=lot)
             sale = Sale(point=point)
-            sale.lines = pos_lines(sale, [(products['PHONE'], 2, {'lot': lot})])
+            sale.lines = pos_lines(
+                sale, [(products['PHONE'], 2, {'lot': lot})])
             sale.save()
             Payment.create([{
                         'sale': sale.id, 'method': cash.id,

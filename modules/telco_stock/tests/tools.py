@@ -15,7 +15,8 @@ SHOP_AGENT = STAFF_GROUPS + [
 SHOP_MANAGER = SHOP_AGENT + ['telco_stock.group_shop_manager']
 STOCK_MANAGER = SHOP_MANAGER + [
     'telco_stock.group_stock_manager', 'stock.group_stock_admin',
-    'product.group_product_admin']
+    'product.group_product_admin',
+    'account_product.group_account_product_admin']
 
 WEEK = [str(d) for d in range(6)]  # Monday to Saturday
 
