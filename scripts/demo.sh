@@ -123,9 +123,9 @@ printf '%s\n' "$ADMIN_PASSWORD" > "$passfile"
 echo "== initialising database $DB ($URI)"
 TRYTONPASSFILE=$passfile "$VENV/bin/trytond-admin" -c "$CONF" -d "$DB" \
     --all --email admin@example.com
-echo "== activating telco_base telco_dashboard telco_claims telco_billing, loading French"
+echo "== activating telco_base telco_dashboard telco_claims telco_billing telco_stock, loading French"
 TRYTONPASSFILE=$passfile "$VENV/bin/trytond-admin" -c "$CONF" -d "$DB" \
-    -u telco_base telco_dashboard telco_claims telco_billing \
+    -u telco_base telco_dashboard telco_claims telco_billing telco_stock \
     --activate-dependencies -l fr
 echo "== loading demo data"
 "$VENV/bin/python" "$ROOT/scripts/demo_data.py" -c "$CONF" -d "$DB" \
@@ -140,12 +140,14 @@ fmt='  %-15s %-10s %s\n'
     printf "$fmt" login password who
     printf "$fmt" admin "$ADMIN_PASSWORD" "Tryton administrator (also platform administrator)"
     printf "$fmt" platform "$PASSWORD" "platform administrator: every operator"
-    printf "$fmt" ooredoo_admin "$PASSWORD" "Ooredoo Tunisie administrator (clients, dashboard, claims, billing)"
+    printf "$fmt" ooredoo_admin "$PASSWORD" "Ooredoo Tunisie administrator (clients, dashboard, claims, billing, shops)"
     printf "$fmt" ooredoo_agent "$PASSWORD" "Ooredoo Tunisie agent"
     printf "$fmt" ooredoo_billing "$PASSWORD" "Ooredoo Tunisie billing officer"
-    printf "$fmt" tt_admin "$PASSWORD" "Tunisie Telecom administrator (clients, billing)"
+    printf "$fmt" ooredoo_shop "$PASSWORD" "Ooredoo Tunisie shop and stock manager"
+    printf "$fmt" tt_admin "$PASSWORD" "Tunisie Telecom administrator (clients, billing, shops)"
     printf "$fmt" tt_agent "$PASSWORD" "Tunisie Telecom agent"
     printf "$fmt" tt_billing "$PASSWORD" "Tunisie Telecom billing officer"
+    printf "$fmt" tt_shop "$PASSWORD" "Tunisie Telecom shop and stock manager"
 }
 if [ -n "$SMTP_PID" ]; then
     echo "E-mails sent by the demo are kept in $VAR_DIR/mail (a maildir)."

@@ -52,8 +52,16 @@ OPERATORS = [
         'street': "Immeuble Zenith, Les Berges du Lac",
         'postal_code': '1053',
         'city': "Tunis",
-        'features': ['clients', 'dashboard', 'claims', 'billing'],
+        'features': ['clients', 'dashboard', 'claims', 'billing', 'stock'],
         'login': 'ooredoo',
+        'shops': [
+            ('OO-LAC', "Ooredoo Les Berges du Lac", 36.8380, 10.2390,
+                "Tunis", True),
+            ('OO-MARSA', "Ooredoo La Marsa", 36.8782, 10.3247,
+                "La Marsa", False),
+            ('OO-SOUSSE', "Ooredoo Sousse Centre", 35.8256, 10.6084,
+                "Sousse", False),
+            ],
         },
     {
         'code': 'TT',
@@ -66,8 +74,14 @@ OPERATORS = [
         'street': "Jardins du Lac II",
         'postal_code': '1053',
         'city': "Tunis",
-        'features': ['clients', 'billing'],
+        'features': ['clients', 'billing', 'stock'],
         'login': 'tt',
+        'shops': [
+            ('TT-KASBAH', "Espace TT Kasbah", 36.7990, 10.1700,
+                "Tunis", False),
+            ('TT-ARIANA', "Espace TT Ariana", 36.8625, 10.1956,
+                "Ariana", True),
+            ],
         },
     ]
 
@@ -97,6 +111,22 @@ BILLING_GROUPS = AGENT_GROUPS + [
     'account.group_account',
     'product.group_product_admin',
     'account_product.group_account_product_admin',
+    ]
+SHOP_GROUPS = [
+    'telco_base.group_agent',
+    'telco_base.group_customer',
+    'telco_stock.group_shop_agent',
+    'telco_stock.group_shop_manager',
+    'telco_stock.group_stock_manager',
+    'stock.group_stock',
+    'stock.group_stock_admin',
+    'sale_point.group_sale_point',
+    'product.group_product_admin',
+    ]
+SHOP_SERVICES = [
+    ('new_line', "Nouvelle ligne"), ('sim_swap', "Remplacement de SIM"),
+    ('puk', "Code PUK"), ('payment', "Paiement de factures"),
+    ('repair', "Réparation"), ('fibre', "Abonnement fibre"),
     ]
 PLATFORM_GROUPS = [
     'telco_base.group_platform_admin',
@@ -1078,6 +1108,40 @@ def setup_quotes(company, products):
         log(f"  quote {quote.rec_name} for {name}: {quote.state}")
 
 
+def setup_shops(company, shops):
+    "The operator's shops, their hours, a Ramadan exception and services"
+    Shop = Model.get('telco.shop')
+    Service = Model.get('telco.shop.service')
+    services = []
+    for code, name in SHOP_SERVICES:
+        services.append(get_or_create('telco.shop.service', [
+                    ('company', '=', company.id), ('code', '=', code)],
+                {'code': code, 'name': name})[0])
+    year = dt.date.today().year
+    for code, name, latitude, longitude, city, sunday in shops:
+        if Shop.find([('code', '=', code)]):
+            continue
+        shop = Shop(code=code, name=name, city=city, latitude=latitude,
+            longitude=longitude, phone='+216 71 000 000')
+        days = range(7) if sunday else range(6)
+        for day in days:
+            hours = shop.hours.new()
+            hours.weekday = str(day)
+            if day == 6:
+                hours.opening, hours.closing = dt.time(10), dt.time(14)
+            else:
+                hours.opening, hours.closing = dt.time(8), dt.time(19)
+        exception = shop.exceptions.new()
+        exception.name = "Ramadan"
+        exception.start_date = dt.date(year + 1, 2, 18)
+        exception.end_date = dt.date(year + 1, 3, 19)
+        exception.opening, exception.closing = dt.time(9), dt.time(15)
+        shop.services.extend(
+            Service(s.id) for s in services[:4 if sunday else 3])
+        shop.save()
+        log(f"  shop {shop.rec_name}")
+
+
 def run_bill(company):
     "This month's bill run of the operator"
     BillRun = Model.get('telco.bill_run')
@@ -1157,6 +1221,14 @@ def main(argv=None):
                 setup_quotes(operator, products)
             with as_user(f'{prefix}_billing'):
                 run_bill(Model.get('company.company')(company.id))
+        if 'stock' in values['features']:
+            with config.get_config().set_context(company=company.id):
+                setup_user(
+                    f'{prefix}_shop', f"{values['brand_name']} Shop Manager",
+                    SHOP_GROUPS, [company], company, options.password, lang)
+            with as_user(f'{prefix}_shop'):
+                setup_shops(
+                    Model.get('company.company')(company.id), values['shops'])
 
     log("platform administrator")
     platform, created = setup_user(
