@@ -188,7 +188,7 @@ def build(uri, database, scale, config_file):
     print(f"  built in {time.perf_counter() - started:.0f} s", flush=True)
 
 
-def load_scan_data(Shop, company_id, product_id):
+def load_scan_data(company_id, product_id):
     "What the Python scan needs of every shop, loaded once"
     from trytond.transaction import Transaction
     cursor = Transaction().connection.cursor()
@@ -272,7 +272,7 @@ def run(database, queries):
         product, = Product.search([
                 ('code', '=', 'CASE'),
                 ('template.company', '=', company_id)])
-        data = load_scan_data(Shop, company_id, product.id)
+        data = load_scan_data(company_id, product.id)
         ours, plain, unfiltered, scans = [], [], [], []
         mismatches = []
         with transaction.set_user(agent.id), transaction.set_context(

@@ -10,7 +10,7 @@ Configured per deployment in trytond.conf:
     scheme = https
     user_agent = telco-crm
     timeout = 5
-    country_codes = tn
+    country_codes = tn            # Nominatim only
 
 Nothing is configured by default: no address leaves the platform unless the
 deployment says where to."""
@@ -49,8 +49,7 @@ def geocode(address):
         raise GeocoderError(gettext('telco_stock.msg_geocoder_not_configured'))
     kwargs = {}
     country_codes = config.get(SECTION, 'country_codes', default=None)
-    if country_codes and 'country_codes' in (
-            service.geocode.__code__.co_varnames):
+    if country_codes and config.get(SECTION, 'provider') == 'nominatim':
         kwargs['country_codes'] = country_codes
     try:
         location = service.geocode(address, **kwargs)

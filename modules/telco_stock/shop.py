@@ -159,25 +159,25 @@ class Shop(_OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
         "Give each shop its warehouse, with storage, input and output"
         pool = Pool()
         Location = pool.get('stock.location')
-        for shop in shops:
-            values = {'company': shop.company.id}
-            storage, input_, output, lost = Location.create([
-                    {**values, 'name': "%s - %s" % (shop.code, name),
-                        'type': type_}
-                    for name, type_ in [
-                        ("Storage", 'storage'), ("Input", 'storage'),
-                        ("Output", 'storage'),
-                        ("Lost and Found", 'lost_found')]])
-            warehouse, = Location.create([{
-                        **values,
-                        'name': shop.name,
-                        'code': shop.code,
-                        'type': 'warehouse',
-                        'storage_location': storage.id,
-                        'input_location': input_.id,
-                        'output_location': output.id,
-                        'lost_found_location': lost.id,
-                        }])
+        kinds = [
+            ("Storage", 'storage'), ("Input", 'storage'),
+            ("Output", 'storage'), ("Lost and Found", 'lost_found')]
+        children = Location.create([{
+                    'company': shop.company.id,
+                    'name': "%s - %s" % (shop.code, name), 'type': type_}
+                for shop in shops for name, type_ in kinds])
+        warehouses = Location.create([{
+                    'company': shop.company.id,
+                    'name': shop.name,
+                    'code': shop.code,
+                    'type': 'warehouse',
+                    'storage_location': storage.id,
+                    'input_location': input_.id,
+                    'output_location': output.id,
+                    'lost_found_location': lost.id,
+                    } for shop, (storage, input_, output, lost) in zip(
+                    shops, zip(*[iter(children)] * len(kinds)))])
+        for shop, warehouse in zip(shops, warehouses):
             shop.warehouse = warehouse
         cls.save(shops)
 
@@ -246,10 +246,8 @@ class Shop(_OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
 
     @classmethod
     def get_open_now(cls, shops, name):
-        result = {}
-        for shop in shops:
-            result[shop.id] = shop.is_open(cls.local_now(shop.company))
-        return result
+        now = {c: cls.local_now(c) for c in {s.company for s in shops}}
+        return {s.id: s.is_open(now[s.company]) for s in shops}
 
     # --- nearest shops --------------------------------------------------
 
