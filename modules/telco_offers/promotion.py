@@ -1,0 +1,286 @@
+# This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Promotions of sale_promotion by season, customer segment, zone and
+consumption band, with caps and stacking rules"""
+from decimal import Decimal
+
+from sql.aggregate import Sum
+
+from trytond.i18n import gettext
+from trytond.model import ModelSQL, ModelView, fields
+from trytond.modules.product import round_price
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
+from trytond.transaction import Transaction, without_check_access
+
+from .exceptions import OfferValidationError
+from .offer import CustomerProfile, EligibilityMixin, eligibility_relations
+
+# the sales that consume the caps of their promotions
+CONSUMING_STATES = ('quotation', 'confirmed', 'processing', 'done')
+
+
+class Promotion(EligibilityMixin, metaclass=PoolMeta):
+    __name__ = 'sale.promotion'
+
+    season = fields.Many2One(
+        'telco.offer.season', "Season", ondelete='RESTRICT',
+        domain=[('company', '=', Eval('company', -1))],
+        help="The promotion applies only to sales dated in the season.")
+    customer_categories, zones, consumption_bands = eligibility_relations(
+        'sale.promotion')
+    stacking = fields.Selection([
+            ('exclusive', "Exclusive"),
+            ('stackable', "Stackable"),
+            ], "Stacking", required=True, sort=False,
+        help="An exclusive promotion applies alone on a line; stackable "
+        "promotions apply one after the other on the discounted price.")
+    priority = fields.Integer(
+        "Priority", required=True,
+        help="Promotions of higher priority apply first.")
+    quantity_cap = fields.Float(
+        "Quantity Cap", digits=(16, 0),
+        domain=['OR',
+            ('quantity_cap', '=', None), ('quantity_cap', '>', 0)],
+        help="The most units that can be sold with the promotion.")
+    budget_cap = fields.Numeric(
+        "Budget Cap", digits=(16, 3),
+        domain=['OR', ('budget_cap', '=', None), ('budget_cap', '>', 0)],
+        help="The most discount that the promotion can give in total.")
+    consumed_quantity = fields.Function(
+        fields.Float("Consumed Quantity", digits=(16, 0)), 'get_consumed')
+    consumed_budget = fields.Function(
+        fields.Numeric("Consumed Budget", digits=(16, 3)), 'get_consumed')
+
+    @classmethod
+    def default_stacking(cls):
+        return 'exclusive'
+
+    @classmethod
+    def default_priority(cls):
+        return 10
+
+    @classmethod
+    def validate_fields(cls, promotions, field_names):
+        super().validate_fields(promotions, field_names)
+        for promotion in promotions:
+            if promotion.season and promotion.season.company != (
+                    promotion.company):
+                raise OfferValidationError(gettext(
+                        'telco_offers.msg_promotion_season_operator',
+                        promotion=promotion.rec_name))
+
+    @classmethod
+    def get_consumed(cls, promotions, names):
+        pool = Pool()
+        Application = pool.get('sale.line.promotion')
+        Line = pool.get('sale.line')
+        Sale = pool.get('sale.sale')
+        application = Application.__table__()
+        line = Line.__table__()
+        sale = Sale.__table__()
+        cursor = Transaction().connection.cursor()
+        result = {
+            'consumed_quantity': {p.id: 0 for p in promotions},
+            'consumed_budget': {p.id: Decimal(0) for p in promotions},
+            }
+        cursor.execute(*application.join(
+                line, condition=application.line == line.id
+                ).join(sale, condition=line.sale == sale.id).select(
+                application.promotion,
+                Sum(application.quantity), Sum(application.discount),
+                where=application.promotion.in_([p.id for p in promotions])
+                & sale.state.in_(CONSUMING_STATES),
+                group_by=[application.promotion]))
+        for promotion_id, quantity, discount in cursor:
+            result['consumed_quantity'][promotion_id] = quantity or 0
+            result['consumed_budget'][promotion_id] = Decimal(
+                str(discount or 0))
+        return {n: result[n] for n in names}
+
+    @property
+    def customer_rules(self):
+        return bool(self.customer_types or self.customer_categories
+            or self.zones or self.line_kinds or self.consumption_bands
+            or self.age_min is not None or self.age_max is not None)
+
+    @classmethod
+    def get_promotions(cls, sale, pattern=None):
+        pool = Pool()
+        Date = pool.get('ir.date')
+        with Transaction().set_context(company=sale.company.id):
+            date = sale.sale_date or Date.today()
+        profile = None
+        promotions = list(super().get_promotions(sale, pattern=pattern))
+        # the sales staff need not read seasons, zones and bands
+        with without_check_access():
+            for promotion in cls.browse(promotions):
+                if promotion.season and not promotion.season.contains(date):
+                    continue
+                if promotion.customer_rules:
+                    if not sale.party:
+                        continue
+                    if profile is None:
+                        profile = CustomerProfile(
+                            sale.party, sale.company.id, date)
+                    if not promotion.is_eligible(profile):
+                        continue
+                yield promotion
+
+    def apply(self, sale):
+        """Apply on the lines in the order of priority: an exclusive
+        promotion only on lines without promotion and then alone, stackable
+        ones on the discounted price; never beyond the caps"""
+        pool = Pool()
+        Application = pool.get('sale.line.promotion')
+        currency = sale.currency
+        quantity_left = budget_left = None
+        if self.quantity_cap is not None:
+            quantity_left = self.quantity_cap - self.consumed_quantity
+        if self.budget_cap is not None:
+            budget_left = self.budget_cap - self.consumed_budget
+        applied = False
+        for line in sale.lines:
+            if line.type != 'line' or not self.is_valid_sale_line(line):
+                continue
+            applications = list(line.promotion_applications or [])
+            if applications and (self.stacking == 'exclusive' or any(
+                        a.promotion.stacking == 'exclusive'
+                        for a in applications)):
+                continue
+            context = self.get_context_formula(line)
+            if applications:
+                context['names']['unit_price'] = line.unit_price
+            new_price = self.get_unit_price(**context)
+            if new_price is None:
+                continue
+            new_price = round_price(max(new_price, Decimal(0)))
+            if new_price >= line.unit_price:
+                continue
+            quantity = line.quantity
+            discount = currency.round(
+                (line.unit_price - new_price) * Decimal(str(quantity)))
+            if quantity_left is not None:
+                if quantity > quantity_left:
+                    continue
+                quantity_left -= quantity
+            if budget_left is not None:
+                if discount > budget_left:
+                    continue
+                budget_left -= discount
+            applications.append(Application(
+                    promotion=self, quantity=quantity,
+                    unit_price_before=line.unit_price, discount=discount))
+            line.promotion_applications = applications
+            line.unit_price = new_price
+            line.promotion = self
+            applied = True
+        if applied:
+            sale.lines = sale.lines  # Trigger the change
+
+
+class Sale(metaclass=PoolMeta):
+    __name__ = 'sale.sale'
+
+    def apply_promotion(self):
+        pool = Pool()
+        Promotion = pool.get('sale.promotion')
+        for line in self.lines:
+            if line.type == 'line' and line.original_unit_price is None:
+                line.original_unit_price = line.unit_price
+        promotions = sorted(
+            Promotion.get_promotions(self),
+            key=lambda p: (-p.priority, p.id))
+        capped = [p for p in promotions
+            if p.quantity_cap is not None or p.budget_cap is not None]
+        if capped:
+            # the caps are shared by the sales quoted at the same time
+            Promotion.lock(capped)
+        for promotion in promotions:
+            promotion.apply(self)
+
+    def unapply_promotion(self):
+        super().unapply_promotion()
+        changed = False
+        for line in self.lines:
+            if line.type == 'line' and line.promotion_applications:
+                line.promotion_applications = []
+                changed = True
+        if changed:
+            self.lines = self.lines
+
+
+class SaleLine(metaclass=PoolMeta):
+    __name__ = 'sale.line'
+
+    promotion_applications = fields.One2Many(
+        'sale.line.promotion', 'line', "Promotions Applied", readonly=True,
+        states={'invisible': ~Eval('promotion_applications')})
+
+
+class SaleLinePromotion(ModelSQL, ModelView):
+    "Promotion applied on a sale line"
+    __name__ = 'sale.line.promotion'
+    __string__ = "Promotion Applied"
+
+    line = fields.Many2One(
+        'sale.line', "Line", required=True, ondelete='CASCADE')
+    promotion = fields.Many2One(
+        'sale.promotion', "Promotion", required=True, ondelete='RESTRICT')
+    quantity = fields.Float("Quantity", digits=(16, 0), readonly=True)
+    unit_price_before = fields.Numeric(
+        "Unit Price Before", digits=(16, 4), readonly=True)
+    discount = fields.Numeric("Discount", digits=(16, 3), readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('line')
+
+
+class PromotionCategory(ModelSQL):
+    "Promotion - Customer Category"
+    __name__ = 'sale.promotion-telco.customer.category'
+    __string__ = "Promotion - Customer Category"
+    owner = fields.Many2One(
+        'sale.promotion', "Promotion", required=True, ondelete='CASCADE')
+    category = fields.Many2One(
+        'telco.customer.category', "Category", required=True,
+        ondelete='CASCADE')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('owner')
+
+
+class PromotionZone(ModelSQL):
+    "Promotion - Zone"
+    __name__ = 'sale.promotion-telco.offer.zone'
+    __string__ = "Promotion - Zone"
+    owner = fields.Many2One(
+        'sale.promotion', "Promotion", required=True, ondelete='CASCADE')
+    zone = fields.Many2One(
+        'telco.offer.zone', "Zone", required=True, ondelete='CASCADE')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('owner')
+
+
+class PromotionBand(ModelSQL):
+    "Promotion - Consumption Band"
+    __name__ = 'sale.promotion-telco.offer.consumption_band'
+    __string__ = "Promotion - Consumption Band"
+    owner = fields.Many2One(
+        'sale.promotion', "Promotion", required=True, ondelete='CASCADE')
+    band = fields.Many2One(
+        'telco.offer.consumption_band', "Consumption Band", required=True,
+        ondelete='CASCADE')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('owner')
+

@@ -1,0 +1,548 @@
+# This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+import datetime as dt
+from decimal import Decimal
+
+from trytond.model.exceptions import AccessError, ValidationError
+from trytond.modules.company.tests import CompanyTestMixin
+from trytond.modules.telco_base.tests.tools import (
+    as_user, create_operator, create_staff, savepoint)
+from trytond.modules.telco_offers.exceptions import EligibilityError
+from trytond.modules.telco_offers.offer import CustomerProfile
+from trytond.pool import Pool
+from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.transaction import Transaction
+
+from .tools import (
+    MARKETING, SALES, create_customer, create_products, create_sale, tunisia)
+
+SUMMER_DAY = dt.date(2026, 7, 14)
+WINTER_DAY = dt.date(2026, 11, 20)
+
+
+class TelcoOffersTestCase(CompanyTestMixin, ModuleTestCase):
+    "Test Telco Offers module"
+    module = 'telco_offers'
+
+    def _operator(self, code='OOREDOO', name="Ooredoo Tunisie",
+            features=('clients', 'offers')):
+        pool = Pool()
+        Company = pool.get('company.company')
+        country, _ = tunisia()
+        company = create_operator(name, code, list(features))
+        Company.write([company], {'phone_country': country.id})
+        return company
+
+    def _zone(self, company, code, subdivisions):
+        pool = Pool()
+        Zone = pool.get('telco.offer.zone')
+        zone, = Zone.create([{
+                    'company': company.id, 'code': code, 'name': code.title(),
+                    'subdivisions': [('add', [s.id for s in subdivisions])],
+                    }])
+        return zone
+
+    def _band(self, company, name, minimum, maximum=None):
+        pool = Pool()
+        Band = pool.get('telco.offer.consumption_band')
+        band, = Band.create([{
+                    'company': company.id, 'name': name,
+                    'minimum': Decimal(minimum),
+                    'maximum': Decimal(maximum) if maximum else None,
+                    }])
+        return band
+
+    def _season(self, company, name, start, end, periods=()):
+        pool = Pool()
+        Season = pool.get('telco.offer.season')
+        season, = Season.create([{
+                    'company': company.id, 'name': name,
+                    'start_month': start[0] if start else None,
+                    'start_day': start[1] if start else None,
+                    'end_month': end[0] if end else None,
+                    'end_day': end[1] if end else None,
+                    'periods': [('create', [{
+                                    'start_date': s, 'end_date': e}
+                                for s, e in periods])],
+                    }])
+        return season
+
+    def _promotion(self, company, name, formula, **values):
+        pool = Pool()
+        Promotion = pool.get('sale.promotion')
+        promotion, = Promotion.create([{
+                    'company': company.id, 'name': name,
+                    'formula': formula, **values}])
+        return promotion
+
+    def _activate_line(self, company, customer, number, kind):
+        pool = Pool()
+        Line = pool.get('telco.line')
+        with Transaction().set_context(company=company.id):
+            line, = Line.create([{
+                        'company': company.id, 'customer': customer.id,
+                        'number': number, 'kind': kind}])
+            Line.write([line], {'state': 'active'})
+        return line
+
+    @with_transaction()
+    def test_season_contains(self):
+        "Seasons by days of the year, across the year end and dated"
+        company = self._operator()
+        summer = self._season(company, "Summer", (6, 15), (8, 31))
+        year_end = self._season(company, "Year End", (12, 15), (1, 10))
+        ramadan = self._season(company, "Ramadan", None, None, [
+                (dt.date(2026, 2, 18), dt.date(2026, 3, 19)),
+                (dt.date(2027, 2, 8), dt.date(2027, 3, 9)),
+                ])
+        self.assertTrue(summer.contains(SUMMER_DAY))
+        self.assertTrue(summer.contains(dt.date(2030, 8, 31)))
+        self.assertFalse(summer.contains(dt.date(2026, 9, 1)))
+        self.assertTrue(year_end.contains(dt.date(2026, 12, 31)))
+        self.assertTrue(year_end.contains(dt.date(2027, 1, 5)))
+        self.assertFalse(year_end.contains(dt.date(2027, 1, 11)))
+        self.assertFalse(year_end.contains(SUMMER_DAY))
+        self.assertTrue(ramadan.contains(dt.date(2027, 2, 15)))
+        self.assertFalse(ramadan.contains(dt.date(2027, 3, 10)))
+
+    @with_transaction()
+    def test_season_invalid_day(self):
+        "A season needs days that exist or dated periods"
+        company = self._operator()
+        with self.assertRaisesRegex(ValidationError, "day"):
+            self._season(company, "Bad", (2, 30), (3, 1))
+        with self.assertRaises(ValidationError):
+            self._season(company, "Empty", None, None)
+        leap = self._season(company, "Leap", (2, 29), (3, 1))
+        self.assertTrue(leap.contains(dt.date(2028, 2, 29)))
+
+    @with_transaction()
+    def test_eligibility_rules(self):
+        "Each rule of an offer refuses the customers that do not meet it"
+        pool = Pool()
+        Offer = pool.get('telco.offer')
+        Party = pool.get('party.party')
+        Category = pool.get('telco.customer.category')
+        company = self._operator()
+        _, subdivisions = tunisia()
+        tunis = self._zone(company, 'TUNIS', [subdivisions['TN-11']])
+        self._zone(company, 'SAHEL', [subdivisions['TN-51']])
+        small = self._band(company, "Small", '0', '30')
+        big = self._band(company, "Big", '30')
+        youth, = Category.create([{
+                    'company': company.id, 'kind': 'commercial_1',
+                    'code': 'YOUTH', 'name': "Jeunes"}])
+        products = create_products(company)
+        offer, = Offer.create([{
+                    'company': company.id, 'code': 'JEUNES',
+                    'name': "Forfait Jeunes", 'kind': 'plan',
+                    'product': products['LINE'].id,
+                    'minutes': 120, 'sms': None, 'data_mb': 10240,
+                    'customer_types': ['person'],
+                    'customer_categories': [('add', [youth.id])],
+                    'zones': [('add', [tunis.id])],
+                    'line_kinds': ['mobile_prepaid', 'fixed'],
+                    'consumption_bands': [('add', [big.id])],
+                    'age_min': 18, 'age_max': 30,
+                    }])
+        self.assertEqual(offer.price, Decimal('35.000'))
+        today = dt.date.today()
+        customer = create_customer(
+            company, "Sami", subdivisions['TN-11'],
+            birth_date=today.replace(year=today.year - 25))
+
+        def refusal():
+            profile = CustomerProfile(
+                Party(customer.id), company.id, today)
+            return offer.ineligibility(profile, today)
+
+        self.assertRegex(refusal(), "categor")
+        Party.write([customer], {'commercial_category_1': youth.id})
+        self.assertRegex(refusal(), "line")
+        self._activate_line(company, customer, '+21671123456', 'fixed')
+        self.assertRegex(refusal(), "consumption")
+        # 100 over the last 3 months
+        create_sale(company, customer, [(products['CASE'], 4)],
+            date=today - dt.timedelta(days=10), state='confirmed')
+        profile = CustomerProfile(Party(customer.id), company.id, today)
+        self.assertEqual(profile.consumption, Decimal('33.333'))
+        self.assertEqual(profile.bands, {big.id})
+        self.assertNotIn(small.id, profile.bands)
+        self.assertIsNone(refusal())
+
+        # the other rules one by one
+        Party.write([customer], {
+                'birth_date': today.replace(year=today.year - 40)})
+        self.assertRegex(refusal(), "age")
+        Party.write([customer], {
+                'birth_date': today.replace(year=today.year - 25)})
+        Offer.write([offer], {'customer_types': ['organization']})
+        self.assertRegex(refusal(), "type")
+        Offer.write([offer], {'customer_types': []})
+        Party.write([customer], {'addresses': [('write',
+                        [a.id for a in customer.addresses],
+                        {'subdivision': subdivisions['TN-51'].id})]})
+        self.assertRegex(refusal(), "zone")
+        Offer.write([offer], {'zones': [('remove', [tunis.id])]})
+        self.assertIsNone(refusal())
+        Offer.write([offer], {'end_date': today - dt.timedelta(days=1)})
+        self.assertRegex(refusal(), "validity")
+
+    @with_transaction()
+    def test_offer_refused_on_quote(self):
+        "A sale cannot quote an offer to a customer outside its rules"
+        pool = Pool()
+        Offer = pool.get('telco.offer')
+        Sale = pool.get('sale.sale')
+        company = self._operator()
+        products = create_products(company)
+        Offer.create([{
+                    'company': company.id, 'code': 'PRO',
+                    'name': "Forfait Pro", 'kind': 'plan',
+                    'product': products['LINE'].id,
+                    'customer_types': ['organization'],
+                    }])
+        person = create_customer(company, "Sami")
+        sale = create_sale(
+            company, person, [(products['LINE'], 1)], state='draft')
+        with Transaction().set_context(company=company.id):
+            with self.assertRaisesRegex(EligibilityError, "Forfait Pro"):
+                Sale.quote([sale])
+        firm = create_customer(
+            company, "Sotupa", customer_type='organization')
+        sale = create_sale(company, firm, [(products['LINE'], 1)])
+        self.assertEqual(sale.state, 'quotation')
+
+    @with_transaction()
+    def test_pack_split(self):
+        "The pack price is split on the components, the remainder last"
+        pool = Pool()
+        Pack = pool.get('telco.pack')
+        Revenue = pool.get('telco.pack.revenue')
+        company = self._operator()
+        products = create_products(company, [
+                ('PHONE', "Samsung Galaxy A15", 'service', '549.000'),
+                ('LINE', "Ligne mobile", 'service', '35.000'),
+                ('KEY4G', "Clé 4G", 'service', '89.000'),
+                ('PACK', "Pack Galaxy 4G", 'service', '600.000'),
+                ])
+        pack, = Pack.create([{
+                    'company': company.id, 'code': 'GALAXY',
+                    'name': "Pack Galaxy 4G",
+                    'product': products['PACK'].id,
+                    'components': [('create', [
+                                {'product': products[c].id, 'quantity': q}
+                                for c, q in [
+                                    ('PHONE', 1), ('LINE', 1),
+                                    ('KEY4G', 1)]])],
+                    }])
+        self.assertEqual(pack.price, Decimal('600.000'))
+        self.assertEqual(pack.components_price, Decimal('673.000'))
+        split = pack.split(Decimal('600.000'))
+        amounts = [a for _, _, a in split]
+        # 600 * 549 / 673, 600 * 35 / 673, and what is left
+        self.assertEqual(amounts, [
+                Decimal('489.450'), Decimal('31.204'), Decimal('79.346')])
+        self.assertEqual(sum(amounts), Decimal('600.000'))
+        self.assertEqual(
+            [c.share for c in pack.components], amounts)
+        with self.assertRaises(ValidationError), savepoint():
+            Pack.write([pack], {'components': [('create', [{
+                                'product': products['PACK'].id,
+                                'quantity': 1}])]})
+
+        customer = create_customer(company, "Sami")
+        sale = create_sale(
+            company, customer, [(products['PACK'], 2)], state='confirmed')
+        line, = sale.lines
+        self.assertEqual(line.pack, pack)
+        revenues = Revenue.search([('sale', '=', sale.id)])
+        self.assertEqual(
+            sorted((r.product.code, r.quantity, r.amount) for r in revenues),
+            [('KEY4G', 2, Decimal('158.693')),
+                ('LINE', 2, Decimal('62.407')),
+                ('PHONE', 2, Decimal('978.900'))])
+        self.assertEqual(sum(r.amount for r in revenues), line.amount)
+
+    @with_transaction()
+    def test_seasonal_promotion(self):
+        "A promotion of a season applies only to sales of the season"
+        company = self._operator()
+        products = create_products(company)
+        summer = self._season(company, "Summer", (6, 15), (8, 31))
+        promotion = self._promotion(
+            company, "Été -20 %", 'unit_price * 0.8', season=summer.id)
+        customer = create_customer(company, "Sami")
+        sale = create_sale(
+            company, customer, [(products['KEY4G'], 1)], date=SUMMER_DAY)
+        line, = sale.lines
+        self.assertEqual(line.unit_price, Decimal('71.2000'))
+        self.assertEqual(line.original_unit_price, Decimal('89.0000'))
+        self.assertEqual(line.promotion, promotion)
+        sale = create_sale(
+            company, customer, [(products['KEY4G'], 1)], date=WINTER_DAY)
+        line, = sale.lines
+        self.assertEqual(line.unit_price, Decimal('89.0000'))
+        self.assertIsNone(line.promotion)
+
+    @with_transaction()
+    def test_promotion_customer_rules(self):
+        "Promotions by category, zone and consumption band"
+        pool = Pool()
+        Category = pool.get('telco.customer.category')
+        Party = pool.get('party.party')
+        company = self._operator()
+        _, subdivisions = tunisia()
+        sahel = self._zone(company, 'SAHEL', [subdivisions['TN-51']])
+        big = self._band(company, "Big", '100')
+        vip, = Category.create([{
+                    'company': company.id, 'kind': 'commercial_1',
+                    'code': 'VIP', 'name': "VIP"}])
+        products = create_products(company)
+        self._promotion(
+            company, "Sahel VIP", 'unit_price - 10',
+            zones=[('add', [sahel.id])],
+            customer_categories=[('add', [vip.id])],
+            consumption_bands=[('add', [big.id])])
+        customer = create_customer(company, "Sami", subdivisions['TN-51'])
+
+        def price():
+            sale = create_sale(company, customer, [(products['CASE'], 1)])
+            return sale.lines[0].unit_price
+
+        self.assertEqual(price(), Decimal('25'))
+        Party.write([customer], {'commercial_category_1': vip.id})
+        self.assertEqual(price(), Decimal('25'))
+        create_sale(company, customer, [(products['PHONE'], 1)],
+            date=dt.date.today() - dt.timedelta(days=5), state='confirmed')
+        self.assertEqual(price(), Decimal('15'))
+        other = create_customer(company, "Amel", subdivisions['TN-11'],
+            commercial_category_1=vip.id)
+        sale = create_sale(company, other, [(products['CASE'], 1)])
+        self.assertEqual(sale.lines[0].unit_price, Decimal('25'))
+
+    @with_transaction()
+    def test_stacking(self):
+        "Exclusive promotions apply alone, stackable ones one after another"
+        pool = Pool()
+        Promotion = pool.get('sale.promotion')
+        company = self._operator()
+        products = create_products(company)
+        customer = create_customer(company, "Sami")
+        ten = self._promotion(
+            company, "-10 %", 'unit_price * 0.9', stacking='stackable',
+            priority=20)
+        five = self._promotion(
+            company, "-5 DT", 'unit_price - 5', stacking='stackable',
+            priority=10)
+        sale = create_sale(company, customer, [(products['KEY4G'], 1)])
+        line, = sale.lines
+        # (89 * 0.9) - 5
+        self.assertEqual(line.unit_price, Decimal('75.1000'))
+        self.assertEqual(
+            [(a.promotion, a.discount) for a in line.promotion_applications],
+            [(ten, Decimal('8.900')), (five, Decimal('5.000'))])
+
+        # an exclusive promotion of higher priority applies alone
+        half = self._promotion(
+            company, "-50 %", 'unit_price * 0.5', priority=30)
+        sale = create_sale(company, customer, [(products['KEY4G'], 1)])
+        line, = sale.lines
+        self.assertEqual(line.unit_price, Decimal('44.5000'))
+        self.assertEqual(
+            [a.promotion for a in line.promotion_applications], [half])
+
+        # an exclusive one of lower priority does not apply after others
+        Promotion.write([half], {'priority': 5})
+        sale = create_sale(company, customer, [(products['KEY4G'], 1)])
+        line, = sale.lines
+        self.assertEqual(line.unit_price, Decimal('75.1000'))
+        self.assertNotIn(
+            half, [a.promotion for a in line.promotion_applications])
+
+        # back to draft: the original price and no promotion
+        Sale = pool.get('sale.sale')
+        with Transaction().set_context(company=company.id):
+            Sale.draft([sale])
+        line, = sale.lines
+        self.assertEqual(line.unit_price, Decimal('89.0000'))
+        self.assertEqual(line.promotion_applications, ())
+
+    @with_transaction()
+    def test_caps(self):
+        "Promotions stop at their quantity or budget cap"
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        Promotion = pool.get('sale.promotion')
+        company = self._operator()
+        products = create_products(company)
+        customer = create_customer(company, "Sami")
+        promotion = self._promotion(
+            company, "100 clés", 'unit_price - 10', quantity_cap=3)
+        first = create_sale(company, customer, [(products['KEY4G'], 2)])
+        self.assertEqual(first.lines[0].unit_price, Decimal('79'))
+        self.assertEqual(promotion.consumed_quantity, 2)
+        second = create_sale(company, customer, [(products['KEY4G'], 2)])
+        self.assertEqual(second.lines[0].unit_price, Decimal('89'))
+        third = create_sale(company, customer, [(products['KEY4G'], 1)])
+        self.assertEqual(third.lines[0].unit_price, Decimal('79'))
+        self.assertEqual(Promotion(promotion.id).consumed_quantity, 3)
+        # a cancelled sale gives its quantity back
+        with Transaction().set_context(company=company.id):
+            Sale.cancel([first])
+        self.assertEqual(Promotion(promotion.id).consumed_quantity, 1)
+
+        budget = self._promotion(
+            company, "Budget 50", 'unit_price * 0.8', budget_cap=50,
+            priority=20)
+        sale = create_sale(company, customer, [(products['CASE'], 2)])
+        # 2 x 5 = 10 of discount
+        self.assertEqual(sale.lines[0].unit_price, Decimal('20'))
+        self.assertEqual(budget.consumed_budget, Decimal('10'))
+        sale = create_sale(company, customer, [(products['PHONE'], 1)])
+        # 109.8 of discount is over the 40 left: the other promotion
+        self.assertEqual(sale.lines[0].unit_price, Decimal('539'))
+        self.assertEqual(
+            Promotion(budget.id).consumed_budget, Decimal('10'))
+
+    @with_transaction()
+    def test_proposals(self):
+        "Proposals from the sales, their figures, and drafts from them"
+        pool = Pool()
+        Proposal = pool.get('telco.offer.proposal')
+        Offer = pool.get('telco.offer')
+        Category = pool.get('telco.customer.category')
+        company = self._operator()
+        _, subdivisions = tunisia()
+        sahel = self._zone(company, 'SAHEL', [subdivisions['TN-51']])
+        self._band(company, "Medium", '50', '400')
+        vip, = Category.create([{
+                    'company': company.id, 'kind': 'commercial_1',
+                    'code': 'VIP', 'name': "VIP"}])
+        products = create_products(company)
+        small, big = Offer.create([{
+                    'company': company.id, 'code': code, 'name': name,
+                    'product': products[product].id}
+                for code, name, product in [
+                    ('S', "Forfait S", 'LINE'),
+                    ('L', "Forfait L", 'KEY4G')]])
+        today = dt.date.today()
+        day = today - dt.timedelta(days=20)
+        customers = [
+            create_customer(company, f"Client {i}", subdivisions['TN-51'],
+                commercial_category_1=vip.id if i < 2 else None)
+            for i in range(4)]
+        baskets = [
+            ['PHONE', 'CASE'], ['PHONE', 'CASE'], ['PHONE', 'CASE', 'LINE'],
+            ['PHONE'], ['LINE'], ['KEY4G', 'LINE']]
+        for i, basket in enumerate(baskets):
+            create_sale(company, customers[i % 4],
+                [(products[c], 1) for c in basket], date=day,
+                state='confirmed')
+
+        proposals = Proposal.compute(
+            company, today - dt.timedelta(days=90), today, min_count=2)
+        by_kind = {}
+        for proposal in proposals:
+            by_kind.setdefault(proposal.kind, []).append(proposal)
+        pack, = by_kind['pack']
+        # CASE in 3 sales, PHONE in 4, together in 3 out of 6
+        self.assertEqual(
+            (pack.product, pack.product2), (products['CASE'], products['PHONE']))
+        self.assertEqual(pack.count, 3)
+        self.assertEqual(pack.support, 0.5)
+        self.assertEqual(pack.confidence, 1.0)
+        self.assertEqual(pack.lift, 1.5)
+        segment, = by_kind['segment']
+        self.assertEqual(segment.category, vip)
+        self.assertEqual(segment.count, 2)
+        zone, = by_kind['zone']
+        self.assertEqual((zone.zone, zone.product), (sahel, products['PHONE']))
+        self.assertEqual(zone.quantity, 4)
+        self.assertEqual(zone.share, round(4 / 11, 4))
+        consumption = by_kind['consumption']
+        self.assertTrue(consumption)
+        for proposal in consumption:
+            self.assertIn(proposal.offer, [small, big])
+
+        with Transaction().set_context(company=company.id):
+            Proposal.create_draft([pack, segment, zone])
+        self.assertEqual(pack.state, 'done')
+        self.assertFalse(pack.pack.active)
+        self.assertEqual(
+            [c.product for c in pack.pack.components],
+            [products['CASE'], products['PHONE']])
+        self.assertEqual(pack.pack.price, Decimal('516.600'))
+        self.assertFalse(segment.promotion.active)
+        self.assertEqual(list(segment.promotion.customer_categories), [vip])
+        self.assertEqual(list(zone.promotion.zones), [sahel])
+        self.assertEqual(list(zone.promotion.products), [products['PHONE']])
+
+    @with_transaction()
+    def test_isolation(self):
+        "Marketing staff see only their operator's offers and proposals"
+        pool = Pool()
+        Offer = pool.get('telco.offer')
+        Pack = pool.get('telco.pack')
+        Zone = pool.get('telco.offer.zone')
+        ooredoo = self._operator()
+        tt = self._operator('TT', "Tunisie Telecom")
+        ooredoo_products = create_products(ooredoo)
+        tt_products = create_products(tt)
+        ours, = Offer.create([{
+                    'company': ooredoo.id, 'code': 'S', 'name': "S",
+                    'product': ooredoo_products['LINE'].id}])
+        theirs, = Offer.create([{
+                    'company': tt.id, 'code': 'S', 'name': "S",
+                    'product': tt_products['LINE'].id}])
+        self._zone(tt, 'GRAND_TUNIS', [])
+        user = create_staff('marketing', ooredoo, MARKETING)
+        with as_user(user):
+            self.assertEqual(Offer.search([]), [ours])
+            self.assertEqual(Zone.search([]), [])
+            with self.assertRaises(AccessError):
+                Offer.read([theirs.id], ['name'])
+            # a product of the other operator cannot be linked
+            with self.assertRaises(ValidationError):
+                Pack.create([{
+                            'company': ooredoo.id, 'code': 'P', 'name': "P",
+                            'product': ooredoo_products['PHONE'].id,
+                            'components': [('create', [{
+                                            'product': tt_products[
+                                                'CASE'].id,
+                                            'quantity': 1}])],
+                            }])
+            # nor an offer made for the other operator
+            with self.assertRaises(AccessError):
+                Offer.create([{
+                            'company': tt.id, 'code': 'X', 'name': "X",
+                            'product': tt_products['KEY4G'].id}])
+
+    @with_transaction()
+    def test_gating(self):
+        "Without the offers feature marketing staff are refused"
+        pool = Pool()
+        Offer = pool.get('telco.offer')
+        Menu = pool.get('ir.ui.menu')
+        ModelData = pool.get('ir.model.data')
+        company = self._operator(features=('clients',))
+        user = create_staff('marketing', company, MARKETING)
+        seller = create_staff('seller', company, SALES)
+        menu_id = ModelData.get_id('telco_offers', 'menu_offers')
+        with as_user(user):
+            with self.assertRaises(AccessError):
+                Offer.search([])
+            self.assertEqual(Menu.search([('id', '=', menu_id)]), [])
+        with as_user(seller):
+            with self.assertRaises(AccessError):
+                Offer.create([{'company': company.id, 'code': 'S',
+                            'name': "S"}])
+        other = self._operator('TT', "Tunisie Telecom")
+        user = create_staff('marketing_tt', other, MARKETING)
+        with as_user(user):
+            self.assertEqual(Offer.search([]), [])
+            self.assertEqual(
+                len(Menu.search([('id', '=', menu_id)])), 1)
+
+
+del ModuleTestCase
