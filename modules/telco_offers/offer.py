@@ -16,7 +16,7 @@ from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, Workflow, fields,
     sequence_ordered)
 from trytond.modules.telco_base.line import LINE_KINDS
-from trytond.modules.product import price_digits
+from trytond.modules.product import price_digits, round_price
 from trytond.modules.telco_base.model import same_operator
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
@@ -510,7 +510,8 @@ class Offer(
             ]
 
     def get_price(self, name):
-        return list_price(self.product, self.company.id)
+        price = list_price(self.product, self.company.id)
+        return round_price(price) if price is not None else None
 
     def valid_on(self, date):
         return ((not self.start_date or self.start_date <= date)

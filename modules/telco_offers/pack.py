@@ -8,7 +8,7 @@ from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, Workflow, fields,
     sequence_ordered)
-from trytond.modules.product import price_digits
+from trytond.modules.product import price_digits, round_price
 from trytond.modules.telco_base.model import same_operator
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
@@ -67,8 +67,10 @@ class Pack(OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
 
     def get_prices(self, name):
         if name == 'price':
-            return list_price(self.product, self.company.id)
-        return sum((c.weight for c in self.components), Decimal(0))
+            price = list_price(self.product, self.company.id)
+        else:
+            price = sum((c.weight for c in self.components), Decimal(0))
+        return round_price(price) if price is not None else None
 
     @classmethod
     def validate_fields(cls, packs, field_names):
@@ -85,6 +87,7 @@ class Pack(OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
         prices; the rounding remainder goes to the last component.
         Return [(component, quantity, amount)]"""
         currency = self.company.currency
+        amount = currency.round(amount)
         components = list(self.components)
         if not components:
             return []
