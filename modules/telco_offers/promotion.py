@@ -9,6 +9,7 @@ from sql.aggregate import Sum
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.modules.product import round_price
+from trytond.modules.telco_base.model import same_operator
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
@@ -51,6 +52,13 @@ class Promotion(EligibilityMixin, metaclass=PoolMeta):
         fields.Float("Consumed Quantity", digits=(16, 0)), 'get_consumed')
     consumed_budget = fields.Function(
         fields.Numeric("Consumed Budget", digits=(16, 3)), 'get_consumed')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        # sale_promotion lets any product or category be linked
+        same_operator(cls.products, 'template.company')
+        same_operator(cls.categories)
 
     @classmethod
     def default_stacking(cls):

@@ -12,11 +12,14 @@ from sql.functions import RowNumber
 
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Workflow, fields
+from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 from trytond.pyson import Eval
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import (
     Button, StateAction, StateTransition, StateView, Wizard)
+
+from trytond.modules.telco_base.model import same_operator
 
 from .exceptions import ProposalError
 from .offer import SOLD_STATES, consumptions
@@ -96,6 +99,10 @@ class Proposal(Workflow, ModelSQL, ModelView):
     def __setup__(cls):
         super().__setup__()
         cls._order = [('kind', 'ASC'), ('id', 'ASC')]
+        for field in [cls.product, cls.product2]:
+            same_operator(field, 'template.company')
+        for field in [cls.category, cls.zone, cls.customer, cls.offer]:
+            same_operator(field)
         cls._transitions |= {('proposed', 'done')}
         cls._buttons.update({
                 'create_draft': {
@@ -107,6 +114,15 @@ class Proposal(Workflow, ModelSQL, ModelView):
     @classmethod
     def default_state(cls):
         return 'proposed'
+
+    @classmethod
+    def check_modification(cls, mode, records, values=None, external=False):
+        super().check_modification(
+            mode, records, values=values, external=external)
+        # the figures and their subjects are the server's
+        if external and mode in {'create', 'write'}:
+            raise AccessError(gettext(
+                    'telco_offers.msg_proposal_read_only'))
 
     @classmethod
     def default_company(cls):
@@ -121,6 +137,14 @@ class Proposal(Workflow, ModelSQL, ModelView):
                     ('company', '=', company.id),
                     ('state', '=', 'proposed'),
                     ]))
+        values = cls._propose(
+            company, from_date, to_date, min_count, limit)
+        # the figures are the server's: users only read and delete them
+        with without_check_access():
+            return cls.browse(cls.create(values))
+
+    @classmethod
+    def _propose(cls, company, from_date, to_date, min_count, limit):
         values = []
         for method in [
                 cls._propose_packs, cls._propose_segments,
@@ -133,7 +157,7 @@ class Proposal(Workflow, ModelSQL, ModelView):
                     'from_date': from_date,
                     'to_date': to_date,
                     })
-        return cls.create(values)
+        return values
 
     @classmethod
     def _sold_lines(cls, company, from_date, to_date):

@@ -479,6 +479,46 @@ class TelcoOffersTestCase(CompanyTestMixin, ModuleTestCase):
         self.assertEqual(list(zone.promotion.products), [products['PHONE']])
 
     @with_transaction()
+    def test_proposal_access(self):
+        "Marketing computes proposals and turns them into drafts, no more"
+        pool = Pool()
+        Proposal = pool.get('telco.offer.proposal')
+        Promotion = pool.get('sale.promotion')
+        ooredoo = self._operator()
+        tt = self._operator('TT', "Tunisie Telecom")
+        today = dt.date.today()
+        for company in [ooredoo, tt]:
+            products = create_products(company)
+            customers = [create_customer(company, f"Client {i}")
+                for i in range(2)]
+            for customer in customers:
+                create_sale(company, customer,
+                    [(products['PHONE'], 1), (products['CASE'], 1)],
+                    date=today, state='confirmed')
+        theirs = Proposal.compute(
+            tt, today - dt.timedelta(days=30), today)
+        user = create_staff('marketing', ooredoo, MARKETING)
+        with as_user(user):
+            ours = Proposal.compute(
+                ooredoo, today - dt.timedelta(days=30), today)
+            self.assertEqual(Proposal.search([]), ours)
+            pack, = [p for p in ours if p.kind == 'pack']
+            self.assertEqual(pack.count, 2)
+            with self.assertRaises(AccessError):
+                Proposal.read([p.id for p in theirs], ['name'])
+            with self.assertRaises(AccessError):
+                Proposal.write(ours, {'count': 99})
+            Proposal.create_draft([pack])
+            self.assertEqual(Proposal(pack.id).state, 'done')
+            # a promotion cannot name a product of another operator
+            with self.assertRaises(ValidationError):
+                Promotion.create([{
+                            'company': ooredoo.id, 'name': "X",
+                            'formula': 'unit_price',
+                            'products': [('add', [theirs[0].product.id])],
+                            }])
+
+    @with_transaction()
     def test_isolation(self):
         "Marketing staff see only their operator's offers and proposals"
         pool = Pool()
