@@ -168,8 +168,7 @@ class PackRevenue(ModelSQL, ModelView):
         'company.company', "Operator", required=True, ondelete='CASCADE',
         readonly=True)
     sale_line = fields.Many2One(
-        'sale.line', "Sale Line", required=True, ondelete='CASCADE',
-        readonly=True)
+        'sale.line', "Sale Line", ondelete='CASCADE', readonly=True)
     sale = fields.Function(
         fields.Many2One('sale.sale', "Sale"), 'get_sale',
         searcher='search_sale')
@@ -190,36 +189,39 @@ class PackRevenue(ModelSQL, ModelView):
         cls._order.insert(0, ('date', 'DESC'))
 
     def get_sale(self, name):
-        return self.sale_line.sale.id
+        return self.sale_line.sale.id if self.sale_line else None
 
     @classmethod
     def search_sale(cls, name, clause):
         return [('sale_line.' + clause[0],) + tuple(clause[1:])]
 
     @classmethod
-    def record(cls, lines):
-        "Split the revenue of the pack lines of sales"
+    def record(cls, lines, field='sale_line'):
+        """Split the revenue of the pack lines of sales (sale.line or, with
+        field pos_line, the lines of shop sales)"""
         pool = Pool()
         Pack = pool.get('telco.pack')
-        products = {
-            line.product.id for line in lines
-            if line.type == 'line' and line.product}
+        lines = [l for l in lines
+            if getattr(l, 'type', 'line') == 'line' and l.product]
+        cls.delete(cls.search([(field, 'in', [l.id for l in lines])]))
+        products = {l.product.id for l in lines}
         packs = {p.product.id: p for p in Pack.search([
                     ('product', 'in', list(products)),
                     ('active', 'in', [True, False]),
                     ])} if products else {}
-        cls.delete(cls.search([('sale_line', 'in', [l.id for l in lines])]))
         to_create = []
         for line in lines:
-            pack = packs.get(line.product.id) if line.product else None
-            if line.type != 'line' or not pack:
+            pack = packs.get(line.product.id)
+            if not pack or pack.company != line.sale.company:
                 continue
+            date = getattr(line.sale, 'sale_date', None) or getattr(
+                line.sale, 'date', None)
             for component, quantity, amount in pack.split(
                     line.amount, line.quantity):
                 to_create.append({
                         'company': line.sale.company.id,
-                        'sale_line': line.id,
-                        'date': line.sale.sale_date,
+                        field: line.id,
+                        'date': date,
                         'pack': pack.id,
                         'product': component.product.id,
                         'quantity': quantity,
@@ -288,3 +290,26 @@ class SaleLine(metaclass=PoolMeta):
         return {
             l.id: packs.get(l.product.id) if l.product else None
             for l in lines}
+
+
+class PackRevenuePOS(metaclass=PoolMeta):
+    __name__ = 'telco.pack.revenue'
+
+    pos_line = fields.Many2One(
+        'sale.point.sale.line', "Shop Sale Line", ondelete='CASCADE',
+        readonly=True)
+
+
+class POSSale(metaclass=PoolMeta):
+    "A pack sold in a shop has its revenue split as in a sale"
+    __name__ = 'sale.point.sale'
+
+    @classmethod
+    @Workflow.transition('done')
+    def do(cls, sales):
+        pool = Pool()
+        Revenue = pool.get('telco.pack.revenue')
+        super().do(sales)
+        with without_check_access():
+            Revenue.record(
+                [l for s in sales for l in s.lines], field='pos_line')

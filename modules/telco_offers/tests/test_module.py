@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 from trytond.model.exceptions import AccessError, ValidationError
+from trytond.modules.account.tests import create_chart
 from trytond.modules.company.tests import CompanyTestMixin
 from trytond.modules.telco_base.tests.tools import (
     as_user, create_operator, create_staff, savepoint)
@@ -23,6 +24,7 @@ WINTER_DAY = dt.date(2026, 11, 20)
 class TelcoOffersTestCase(CompanyTestMixin, ModuleTestCase):
     "Test Telco Offers module"
     module = 'telco_offers'
+    extras = ['sale_point']
 
     def _operator(self, code='OOREDOO', name="Ooredoo Tunisie",
             features=('clients', 'offers')):
@@ -263,6 +265,76 @@ class TelcoOffersTestCase(CompanyTestMixin, ModuleTestCase):
                 ('LINE', 2, Decimal('62.407')),
                 ('PHONE', 2, Decimal('978.900'))])
         self.assertEqual(sum(r.amount for r in revenues), line.amount)
+
+    @with_transaction()
+    def test_pack_sold_in_shop(self):
+        "A pack sold at a shop's point of sale has its revenue split"
+        pool = Pool()
+        Pack = pool.get('telco.pack')
+        Revenue = pool.get('telco.pack.revenue')
+        POS = pool.get('sale.point')
+        POSSale = pool.get('sale.point.sale')
+        Journal = pool.get('account.journal')
+        Location = pool.get('stock.location')
+        Sequence = pool.get('ir.sequence.strict')
+        ModelData = pool.get('ir.model.data')
+        Account = pool.get('account.account')
+        Method = pool.get('sale.point.payment.method')
+        Payment = pool.get('sale.point.payment')
+        company = self._operator()
+        products = create_products(company, [
+                ('PHONE', "Samsung Galaxy A15", 'service', '549.000'),
+                ('KEY4G', "Clé 4G", 'service', '89.000'),
+                ('PACK', "Pack Galaxy 4G", 'service', '600.000'),
+                ])
+        pack, = Pack.create([{
+                    'company': company.id, 'code': 'GALAXY',
+                    'name': "Pack Galaxy 4G",
+                    'product': products['PACK'].id,
+                    'components': [('create', [
+                                {'product': products[c].id, 'quantity': 1}
+                                for c in ['PHONE', 'KEY4G']])],
+                    }])
+        storage, = Location.search([('code', '=', 'STO')])
+        customer, = Location.search([('type', '=', 'customer')], limit=1)
+        with Transaction().set_context(company=company.id):
+            journal, = Journal.search([('type', '=', 'revenue')], limit=1)
+            sequence, = Sequence.create([{
+                        'name': "POS", 'company': company.id,
+                        'sequence_type': ModelData.get_id(
+                            'sale_point', 'sequence_type_sale'),
+                        }])
+            point, = POS.create([{
+                        'name': "Tunis Centre", 'company': company.id,
+                        'journal': journal.id, 'sequence': sequence.id,
+                        'storage_location': storage.id,
+                        'return_location': storage.id,
+                        'customer_location': customer.id,
+                        }])
+            sale, = POSSale.create([{
+                        'company': company.id, 'point': point.id,
+                        'lines': [('create', [{
+                                        'product': products['PACK'].id,
+                                        'quantity': 1,
+                                        'unit_list_price': Decimal('600'),
+                                        'unit_gross_price': Decimal('600'),
+                                        }])],
+                        }])
+            create_chart(company)
+            account, = Account.search([
+                    ('company', '=', company.id), ('code', '=', '1.1.1')])
+            method, = Method.create([{
+                        'company': company.id, 'name': "Carte",
+                        'account': account.id, 'cash': False}])
+            Payment.create([{
+                        'sale': sale.id, 'method': method.id,
+                        'amount': sale.total}])
+            POSSale.process([sale])
+            self.assertEqual(sale.state, 'done')
+        revenues = Revenue.search([('pos_line', 'in', sale.lines)])
+        self.assertEqual(
+            sorted((r.product.code, r.amount) for r in revenues),
+            [('KEY4G', Decimal('83.699')), ('PHONE', Decimal('516.301'))])
 
     @with_transaction()
     def test_seasonal_promotion(self):
