@@ -25,6 +25,10 @@ from trytond.modules.telco_base.tests.tools import (
     create_operator, create_staff, run_queue)
 from trytond.modules.telco_billing.tests.tools import (
     create_catalogue, setup_accounting)
+from trytond.modules.telco_stock.tests.tools import (
+    create_account_category, create_cash_desk, create_lots,
+    create_shop, create_sim_lots, create_stock_products, imei, pos_lines,
+    receive)
 from trytond.pool import Pool, isregisteredby
 from trytond.protocols.jsonrpc import JSONDecoder, JSONEncoder
 from trytond.res.user import DeleteError as UserDeleteError
@@ -35,8 +39,8 @@ from trytond.wsgi import app
 
 MODULES = [
     'telco_base', 'telco_dashboard', 'telco_claims', 'telco_product',
-    'telco_billing']
-FEATURES = ['clients', 'dashboard', 'claims', 'billing']
+    'telco_billing', 'telco_stock']
+FEATURES = ['clients', 'dashboard', 'claims', 'billing', 'stock']
 PASSWORD = 'Isolation-Pa55word!'
 
 # Telco models that are not owned by an operator, and why.
@@ -54,6 +58,11 @@ SHARED = {
 # Tryton's own modules), crawled too.
 STANDARD_BILLING = [
     'sale.line', 'account.invoice.tax', 'account.tax',
+    ]
+# Standard models of the shops (sale_point), per operator by their own rules
+STANDARD_STOCK = [
+    'sale.point.payment', 'sale.point.payment.method',
+    'sale.point.cash.session',
     ]
 # Standard models the suite makes per operator, beside the telco ones.
 STANDARD = [
@@ -180,8 +189,10 @@ def _build(company, staff):
                     'subject': f'Your claim {claim.number}',
                     'body': 'Resolved'}])
         claim_month, = ClaimMonth.search([('company', '=', company.id)])
-    billing = _build_billing(company, staff, party, payer_account)
-    return billing | {
+    billing, accounting = _build_billing(
+        company, staff, party, payer_account)
+    stock = _build_stock(company, staff, party, accounting)
+    return billing | stock | {
         'company.company': company,
         'res.user': staff,
         'party.party': party,
@@ -290,13 +301,130 @@ def _build_billing(company, staff, party, payer_account):
         'account.invoice.line': invoice.lines[0],
         'account.invoice.tax': invoice.taxes[0],
         'telco.invoice.request': invoice_request,
+        }, accounting
+
+
+def _build_stock(company, staff, party, accounting):
+    "A shop with hours, stock, a transfer, an inventory and a shop sale"
+    pool = Pool()
+    Exception_ = pool.get('telco.shop.hours.exception')
+    Rel = pool.get('telco.shop-telco.shop.service')
+    Minimum = pool.get('telco.shop.stock_minimum')
+    Shipment = pool.get('stock.shipment.internal')
+    Inventory = pool.get('stock.inventory')
+    Line = pool.get('telco.line')
+    Sale = pool.get('sale.point.sale')
+    Payment = pool.get('sale.point.payment')
+    Session = pool.get('sale.point.cash.session')
+
+    code = company.code
+    category = create_account_category(company, accounting)
+    products = create_stock_products(company, category, suffix='-S')
+    shop = create_shop(
+        company, f'SHOP-{code}', f'Shop {code}', 36.8, 10.18,
+        services=[f'puk_{code.lower()}'], manager=staff)
+    central = create_shop(
+        company, f'CENTRAL-{code}', f'Central {code}', 36.7, 10.2)
+    storage = shop.warehouse.storage_location
+    phone_lot, = create_lots(
+        company, products['PHONE'], [imei(company.id * 10)])
+    sim_lot, = create_sim_lots(company, products['SIM'], 1, start=50)
+    receive(company, central.warehouse.storage_location,
+        products['CASE'], 10)
+    receive(company, storage, products['PHONE'], 1, lot=phone_lot)
+    receive(company, storage, products['SIM'], 1, lot=sim_lot)
+    unit = products['CASE'].default_uom
+    with Transaction().set_context(company=company.id):
+        exception, = Exception_.create([{
+                    'shop': shop.id, 'name': f'Holiday {code}',
+                    'start_date': dt.date(2026, 3, 20),
+                    'end_date': dt.date(2026, 3, 20), 'closed': True}])
+        minimum, = Minimum.create([{
+                    'shop': shop.id, 'product': products['CASE'].id,
+                    'minimum': 2}])
+        from_ = central.warehouse.storage_location
+        shipment, = Shipment.create([{
+                    'company': company.id,
+                    'from_location': from_.id, 'to_location': storage.id,
+                    'moves': [('create', [{
+                                    'company': company.id,
+                                    'product': products['CASE'].id,
+                                    'unit': unit.id, 'quantity': 3,
+                                    'from_location': from_.id,
+                                    'to_location': storage.id,
+                                    }])],
+                    }])
+        Shipment.wait([shipment])
+        Shipment.assign_try([shipment])
+        if shipment.transit_location:
+            Shipment.pack([shipment])
+            Shipment.ship([shipment])
+        Shipment.do([shipment])
+        inventory, = Inventory.create([{
+                    'company': company.id, 'location': storage.id,
+                    'lines': [('create', [{
+                                    'product': products['CASE'].id,
+                                    'quantity': 3}])],
+                    }])
+        point, cash = create_cash_desk(company, shop, accounting)
+        new_line, = Line.create([{
+                    'company': company.id, 'customer': party.id,
+                    'number': {'OPA': '+21698000002',
+                        'OPB': '+21622000002'}[code],
+                    'kind': 'mobile_prepaid'}])
+        sale = Sale(point=point)
+        sale.lines = pos_lines(sale, [
+                (products['SIM'], 1,
+                    {'lot': sim_lot, 'telco_line': new_line}),
+                (products['CASE'], 1, {}),
+                ])
+        sale.save()
+        payment, = Payment.create([{
+                    'sale': sale.id, 'method': cash.id,
+                    'amount': sale.amount_to_pay}])
+        Sale.process([sale])
+        # a draft sale: the crawler's writes are not stopped by its state
+        draft, = Sale.copy([sale])
+        first, = Session.search([('point', '=', point.id)], limit=1)
+        first.end_amount = first.start_amount + first.balance
+        first.save()
+        Session.close([first])
+        # closed and with a previous session: moving it to B's point would
+        # hit the one open (or first) session per point before the rule
+        session, = Session.create([{
+                    'point': point.id, 'previous_session': first.id}])
+        session.end_amount = session.start_amount + session.balance
+        session.save()
+        Session.close([session])
+    shop_stock = [s for s in shop.stock if s.product == products['CASE']][0]
+    return {
+        'telco.shop': shop,
+        'telco.shop.service': shop.services[0],
+        'telco.shop-telco.shop.service': Rel.search(
+            [('shop', '=', shop.id)])[0],
+        'telco.shop.hours': shop.hours[0],
+        'telco.shop.hours.exception': exception,
+        'telco.shop.stock_minimum': minimum,
+        'telco.shop.stock': shop_stock,
+        'stock.location': storage,
+        'stock.lot': phone_lot,
+        'stock.move': shipment.moves[0],
+        'stock.shipment.internal': shipment,
+        'stock.inventory': inventory,
+        'stock.inventory.line': inventory.lines[0],
+        'sale.point': point,
+        'sale.point.sale': draft,
+        'sale.point.sale.line': draft.lines[0],
+        'sale.point.payment': payment,
+        'sale.point.payment.method': cash,
+        'sale.point.cash.session': session,
         }
 
 
 def crawled_models():
     "Model names the crawler must cover"
     pool = Pool()
-    names = set(STANDARD) | set(STANDARD_BILLING)
+    names = set(STANDARD) | set(STANDARD_BILLING) | set(STANDARD_STOCK)
     for name, model in pool.iterobject():
         if not issubclass(model, ModelStorage):
             continue
@@ -726,6 +854,13 @@ ISOLATION_GROUPS = [
     'telco_dashboard.group_dashboard',
     'telco_billing.group_quote',
     'telco_billing.group_billing',
+    'telco_stock.group_shop_agent',
+    'telco_stock.group_shop_manager',
+    'telco_stock.group_stock_manager',
+    'sale_point.group_sale_point',
+    'sale_point.group_sale_point_posting',
+    'stock.group_stock',
+    'stock.group_stock_admin',
     'sale.group_sale',
     'account.group_account',
     'product.group_product_admin',

@@ -17,7 +17,7 @@ deployment says where to."""
 from geopy.exc import GeopyError
 from geopy.geocoders import get_geocoder_for_service
 
-from trytond.config import config
+from trytond import config
 from trytond.i18n import gettext
 
 from .exceptions import GeocoderError

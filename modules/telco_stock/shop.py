@@ -3,8 +3,9 @@
 import datetime as dt
 import math
 
-from sql import Literal, Union
+from sql import Literal, Null
 from sql.aggregate import Count, Max, Min
+from sql.conditionals import Case
 from sql.operators import Exists, Not
 
 from trytond import backend
@@ -35,6 +36,27 @@ WEEKDAYS = [
     ]
 # first search radius (km) of the nearest shops, doubled until enough
 NEAREST_RADIUS = 5.0
+# the radius of a search is the quantile of those the last ones needed
+RADIUS_MEMORY = 32
+RADIUS_QUANTILE = 0.95
+
+
+def open_at(at, weekly_open, exceptions):
+    """Whether a shop is open at the local datetime, from whether its weekly
+    hours open it then and from its exceptions [(start date, end date,
+    weekday or None, closed, opening, closing)]: the exceptions of the day
+    of the week prevail over those of every day, which replace the weekly
+    hours on their dates"""
+    date, time, weekday = at.date(), at.time(), str(at.weekday())
+    dated = [e for e in exceptions if e[0] <= date <= e[1]]
+    special = (
+        [e for e in dated if e[2] == weekday]
+        or [e for e in dated if not e[2]])
+    if special:
+        return any(
+            not closed and opening <= time < closing
+            for _, _, _, closed, opening, closing in special)
+    return bool(weekly_open)
 
 
 class _OperatorMixin:
@@ -87,6 +109,7 @@ class Shop(_OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
     phone = fields.Char("Phone")
     manager = fields.Many2One(
         'res.user', "Manager",
+        domain=[('companies', '=', Eval('company', -1))],
         help="Receives the low-stock alerts of the shop.")
     services = fields.Many2Many(
         'telco.shop-telco.shop.service', 'shop', 'service', "Services")
@@ -101,6 +124,10 @@ class Shop(_OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
         help="Created with the shop: its stock in Tryton.")
     minimums = fields.One2Many(
         'telco.shop.stock_minimum', 'shop', "Stock Minimums")
+    stock = fields.One2Many(
+        'telco.shop.stock', 'shop', "Stock", readonly=True,
+        filter=[('quantity', '!=', 0)],
+        help="The quantities in the shop's storage, from the done moves.")
     open_now = fields.Function(fields.Boolean("Open Now"), 'get_open_now')
     _density_cache = Cache('telco.shop.density', duration=3600, context=False)
     _radius_cache = Cache('telco.shop.radius', duration=600, context=False)
@@ -201,6 +228,7 @@ class Shop(_OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
         default = default.copy() if default is not None else {}
         default.setdefault('warehouse', None)
         default.setdefault('minimums', None)
+        default.setdefault('stock', None)
         default.setdefault('code', lambda d: d['code'] + '-2')
         return super().copy(shops, default=default)
 
@@ -232,17 +260,13 @@ class Shop(_OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
 
     def is_open(self, at):
         "Whether the shop is open at the local datetime"
-        date, time = at.date(), at.time()
-        exceptions = [
-            e for e in self.exceptions if e.start_date <= date <= e.end_date]
-        if exceptions:
-            return any(
-                not e.closed and e.opening <= time < e.closing
-                for e in exceptions)
-        weekday = str(at.weekday())
-        return any(
-            h.weekday == weekday and h.opening <= time < h.closing
-            for h in self.hours)
+        weekday, time = str(at.weekday()), at.time()
+        return open_at(
+            at,
+            any(h.weekday == weekday and h.opening <= time < h.closing
+                for h in self.hours),
+            [(e.start_date, e.end_date, e.weekday, e.closed, e.opening,
+                    e.closing) for e in self.exceptions])
 
     @classmethod
     def get_open_now(cls, shops, name):
@@ -252,78 +276,37 @@ class Shop(_OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
     # --- nearest shops --------------------------------------------------
 
     @classmethod
-    def _open_condition(cls, shop, at):
-        "SQL condition: the shop is open at the local datetime"
+    def _open_column(cls, shop, at):
+        """SQL expression: whether the shop is open at the local datetime,
+        as open_at decides; for the select list, so that it is computed
+        only for the shops that pass the other filters"""
         pool = Pool()
         Hours = pool.get('telco.shop.hours')
         Exception_ = pool.get('telco.shop.hours.exception')
         hours = Hours.__table__()
         exception = Exception_.__table__()
-        date, time = at.date(), at.time()
-        covering = (
-            (exception.shop == shop.id)
+        date, time, weekday = at.date(), at.time(), str(at.weekday())
+
+        def exists(where):
+            return Exists(exception.select(Literal(1), where=where))
+        dated = ((exception.shop == shop.id)
             & (exception.start_date <= date)
             & (exception.end_date >= date))
-        special = exception.select(Literal(1), where=covering)
-        special_open = exception.select(
-            Literal(1),
-            where=covering & (exception.closed == Literal(False))
+        of_day = dated & (exception.weekday == weekday)
+        every_day = dated & (exception.weekday == Null)
+        open_then = ((exception.closed == Literal(False))
             & (exception.opening <= time) & (exception.closing > time))
-        weekly_open = hours.select(
-            Literal(1),
-            where=(hours.shop == shop.id)
-            & (hours.weekday == str(at.weekday()))
-            & (hours.opening <= time) & (hours.closing > time))
-        return Exists(special_open) | (
-            Not(Exists(special)) & Exists(weekly_open))
-
-    @classmethod
-    def _in_stock(cls, warehouse_ids, product_id, company_id):
-        """Return the warehouses that have the product in their storage
-        (done moves in and out of it and of its children)"""
-        pool = Pool()
-        Move = pool.get('stock.move')
-        Location = pool.get('stock.location')
-        warehouse = Location.__table__()
-        storage = Location.__table__()
-        location = Location.__table__()
-        move = Move.__table__()
-        cursor = Transaction().connection.cursor()
-        in_ = fields.SQL_OPERATORS['in']
-        quantities = {}
-        for sub_ids in grouped_slice(
-                list(warehouse_ids), backend.MAX_QUERY_PARAMS):
-            cursor.execute(*warehouse.join(storage,
-                    condition=warehouse.storage_location == storage.id
-                    ).join(location,
-                    condition=(location.left >= storage.left)
-                    & (location.left <= storage.right)
-                    ).select(location.id, warehouse.id,
-                    where=in_(warehouse.id, list(sub_ids))))
-            owner = dict(cursor)
-            if not owner:
-                continue
-            locations = list(owner)
-            # two index scans (company, location, date, product) of the
-            # moves of these locations only
-            cursor.execute(*Union(
-                    move.select(move.to_location, move.internal_quantity,
-                        where=(move.company == company_id)
-                        & in_(move.to_location, locations)
-                        & (move.product == product_id)
-                        & (move.state == 'done')),
-                    move.select(move.from_location,
-                        -move.internal_quantity,
-                        where=(move.company == company_id)
-                        & in_(move.from_location, locations)
-                        & (move.product == product_id)
-                        & (move.state == 'done')),
-                    all_=True))
-            for location_id, quantity in cursor:
-                warehouse_id = owner[location_id]
-                quantities[warehouse_id] = (
-                    quantities.get(warehouse_id, 0) + quantity)
-        return {w for w, q in quantities.items() if q > 0}
+        weekly_open = Exists(hours.select(Literal(1),
+                where=(hours.shop == shop.id)
+                & (hours.weekday == weekday)
+                & (hours.opening <= time) & (hours.closing > time)))
+        # most shops have no exception on the date: one index probe
+        return Case(
+            (Not(exists(dated)), weekly_open),
+            else_=exists(of_day & open_then) | (
+                Not(exists(of_day)) & (
+                    exists(every_day & open_then) | (
+                        Not(exists(every_day)) & weekly_open))))
 
     @classmethod
     def nearest(cls, latitude, longitude, limit=5, at=None, open_=False,
@@ -339,6 +322,7 @@ class Shop(_OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
         Company = pool.get('company.company')
         Service = pool.get('telco.shop.service')
         Rel = pool.get('telco.shop-telco.shop.service')
+        ShopStock = pool.get('telco.shop.stock')
         Rule = pool.get('ir.rule')
         latitude, longitude = float(latitude), float(longitude)
         if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
@@ -355,60 +339,72 @@ class Shop(_OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
             at = dt.datetime.fromisoformat(at)
 
         shop = cls.__table__()
-        # the box first: its parameters are replaced as the radius grows
-        box = ((shop.latitude >= Literal(0.0))
-            & (shop.latitude <= Literal(0.0))
-            & (shop.longitude >= Literal(0.0))
-            & (shop.longitude <= Literal(0.0)))
+        # the query is compiled once: the parameters of the box are
+        # replaced as the radius grows
+        bounds = [object() for _ in range(4)]
+        box = ((shop.latitude >= Literal(bounds[0]))
+            & (shop.latitude <= Literal(bounds[1]))
+            & (shop.longitude >= Literal(bounds[2]))
+            & (shop.longitude <= Literal(bounds[3])))
         where = ((shop.company == company_id)
             & (shop.active == Literal(True)))
         if service:
             service_table = Service.__table__()
             rel = Rel.__table__()
-            where &= shop.id.in_(rel.join(service_table,
-                    condition=rel.service == service_table.id
-                    ).select(rel.shop,
-                    where=(service_table.code == service)
-                    & (service_table.company == company_id)
-                    & (service_table.active == Literal(True))))
-        if open_:
-            where &= cls._open_condition(shop, at)
+            # the service is found once (a scalar subquery), then one
+            # probe per shop
+            service_id = service_table.select(service_table.id,
+                where=(service_table.code == service)
+                & (service_table.company == company_id)
+                & (service_table.active == Literal(True)))
+            where &= Exists(rel.select(Literal(1),
+                    where=(rel.shop == shop.id)
+                    & (rel.service == service_id)))
+        if product:
+            stock = ShopStock.__table__()
+            where &= Exists(stock.select(Literal(1),
+                    where=(stock.shop == shop.id)
+                    & (stock.product == int(product))
+                    & (stock.quantity > 0)))
         # the caller's access rules apply, as to a search
         rule = Rule.query_get(cls.__name__)
         if rule is not None:
             where &= shop.id.in_(rule)
-        columns = [shop.id, shop.latitude, shop.longitude, shop.warehouse]
+        columns = [shop.id, shop.latitude, shop.longitude]
+        if open_:
+            columns.append(cls._open_column(shop, at))
         query, params = tuple(shop.select(*columns, where=box & where))
-        everywhere = tuple(shop.select(*columns, where=where))
+        slots = {
+            i: n for i, p in enumerate(params)
+            for n, b in enumerate(bounds) if p is b}
 
         cursor = Transaction().connection.cursor()
-        unprepared = {'prepare': False} if backend.name == 'postgresql' else {}
-        # start from the radius the same search needed last time
+        # start from a radius that was enough for most of the last searches
+        # of the same kind: one statement most of the time, a small box
         radius_key = (company_id, limit, bool(open_), service, product)
-        radius = cls._radius_cache.get(radius_key) or cls._first_radius(
-            company_id, limit)
-        distances, in_stock, checked = {}, set(), set()
+        needed = cls._radius_cache.get(radius_key) or ()
+        if needed:
+            radius = sorted(needed)[int(RADIUS_QUANTILE * (len(needed) - 1))]
+        else:
+            radius = cls._first_radius(company_id, limit)
+        distances = {}
         while True:
             (min_lat, max_lat, min_lon, max_lon, whole) = bounding_box(
                 latitude, longitude, radius)
             if whole or min_lon > max_lon:
                 # the world, or across the antimeridian: rare, unbounded
-                cursor.execute(*everywhere)
+                cursor.execute(*shop.select(*columns, where=where))
                 whole = True
             else:
-                # planned with the box at hand: a generic plan (prepared
-                # statement) does not know how small the box is
-                cursor.execute(
-                    query, (min_lat, max_lat, min_lon, max_lon) + params[4:],
-                    **unprepared)
+                values = (min_lat, max_lat, min_lon, max_lon)
+                cursor.execute(query, tuple(
+                        values[slots[i]] if i in slots else p
+                        for i, p in enumerate(params)))
             rows = cursor.fetchall()
-            if product:
-                unknown = {r[3] for r in rows} - checked
-                in_stock |= cls._in_stock(unknown, int(product), company_id)
-                checked |= unknown
-                rows = [r for r in rows if r[3] in in_stock]
+            if open_:
+                rows = [r[:3] for r in rows if r[3]]
             found = nearest_first(
-                latitude, longitude, [r[:3] for r in rows], limit, distances)
+                latitude, longitude, rows, limit, distances)
             # every shop within the radius is in the box: the first
             # `limit` are sure once the last of them is within the radius
             if whole or (
@@ -417,8 +413,9 @@ class Shop(_OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
             # grow by the density met so far
             radius *= max(2, 1.5 * (limit / max(len(rows), 0.25)) ** 0.5)
         if not whole:
-            cls._radius_cache.set(
-                radius_key, max(NEAREST_RADIUS, found[limit - 1][0] * 1.2))
+            needed = (needed + (
+                    max(NEAREST_RADIUS, found[limit - 1][0] * 1.05),))
+            cls._radius_cache.set(radius_key, needed[-RADIUS_MEMORY:])
         return [(i, round(d, 3)) for d, i in found[:limit]]
 
     @classmethod
@@ -520,6 +517,12 @@ class HoursException(ModelSQL, ModelView):
     end_date = fields.Date(
         "To", required=True,
         domain=[('end_date', '>=', Eval('start_date'))])
+    weekday = fields.Selection(
+        [(None, "Every Day")] + WEEKDAYS, "Day", sort=False,
+        help="Only this day of the week within the dates: it prevails over "
+        "the exceptions of every day; the days without exception keep their "
+        "weekly hours.")
+    weekday_string = weekday.translated('weekday')
     closed = fields.Boolean("Closed")
     opening = fields.Time(
         "Opening",
@@ -686,3 +689,5 @@ class Cron(metaclass=PoolMeta):
         cls.method.selection.append(
             ('telco.shop.stock_minimum|check_low_stock',
                 "Check Shop Stock Minimums"))
+        cls.method.selection.append(
+            ('telco.shop.stock|refresh_all', "Rebuild Shop Stock"))

@@ -1,5 +1,7 @@
 # This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+from sql import Literal, Null
+
 from trytond.i18n import gettext
 from trytond.model import Index, Unique, fields
 from trytond.modules.telco_base.line import luhn_valid
@@ -38,10 +40,46 @@ class Location(metaclass=PoolMeta):
             field = getattr(cls, name)
             field.domain = [field.domain or [], operator]
             field.depends = (field.depends or set()) | {'company'}
+        same_operator(cls.address, 'party.company')
 
     @classmethod
     def default_company(cls):
         return Transaction().context.get('company')
+
+    @classmethod
+    def get_default_warehouse(cls):
+        """The operator's only warehouse that is not a shop's, else the only
+        shared one: the shops' warehouses are chosen, not defaulted"""
+        pool = Pool()
+        Shop = pool.get('telco.shop')
+        context = Transaction().context
+        if context.get('warehouse'):
+            return context['warehouse']
+        company = context.get('company')
+        warehouse = cls._default_warehouse_cache.get(company, -1)
+        if warehouse == -1:
+            location = cls.__table__()
+            shop = Shop.__table__()
+            cursor = Transaction().connection.cursor()
+            cursor.execute(*location.join(shop, 'LEFT',
+                    condition=shop.warehouse == location.id
+                    ).select(location.id, location.company,
+                    where=(location.type == 'warehouse')
+                    & (location.active == Literal(True))
+                    & (shop.id == Null)
+                    & ((location.company == company)
+                        | (location.company == Null)),
+                    limit=10))
+            rows = cursor.fetchall()
+            own = [i for i, c in rows if c is not None]
+            shared = [i for i, c in rows if c is None]
+            warehouse = None
+            if len(own) == 1:
+                warehouse = own[0]
+            elif not own and len(shared) == 1:
+                warehouse = shared[0]
+            cls._default_warehouse_cache.set(company, warehouse)
+        return warehouse
 
 
 class Lot(metaclass=PoolMeta):
@@ -146,6 +184,23 @@ class Move(metaclass=PoolMeta):
         if field_names is None or {'lot', 'quantity'} & field_names:
             for move in moves:
                 move.check_serial_quantity()
+
+    @classmethod
+    def do(cls, moves):
+        pool = Pool()
+        ShopStock = pool.get('telco.shop.stock')
+        pending = [m for m in moves if m.state != 'done']
+        super().do(moves)
+        ShopStock.add_moves([m for m in pending if m.state == 'done'])
+
+    @classmethod
+    def cancel(cls, moves):
+        pool = Pool()
+        ShopStock = pool.get('telco.shop.stock')
+        done = [m for m in moves if m.state == 'done']
+        super().cancel(moves)
+        ShopStock.add_moves(
+            [m for m in done if m.state == 'cancelled'], sign=-1)
 
     def check_serial_quantity(self):
         "One serial number is one item"

@@ -111,6 +111,33 @@ class TelcoStockTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
         self.assertEqual(shop.warehouse.name, "Tunis Kasbah")
 
     @with_transaction()
+    def test_default_warehouse(self):
+        "Sales default to the operator's own warehouse, never to a shop's"
+        pool = Pool()
+        Location = pool.get('stock.location')
+        company = self._operator()
+        other = self._operator('TT', "Tunisie Telecom")
+        shared, = Location.search([('code', '=', 'WH')])
+        create_shop(company, 'TUN1', "Tunis Centre", *TUNIS)
+        create_shop(company, 'ARI1', "Ariana", 36.8625, 10.1956)
+
+        def default(company):
+            with Transaction().set_context(company=company.id):
+                return Location.get_default_warehouse()
+        self.assertEqual(default(company), shared.id)
+        storage, = Location.copy([shared.storage_location], default={
+                'company': company.id, 'parent': None})
+        central, = Location.create([{
+                    'name': "Entrepôt central", 'type': 'warehouse',
+                    'company': company.id,
+                    'storage_location': storage.id,
+                    'input_location': storage.id,
+                    'output_location': storage.id,
+                    }])
+        self.assertEqual(default(company), central.id)
+        self.assertEqual(default(other), shared.id)
+
+    @with_transaction()
     def test_opening_hours(self):
         "Weekly hours, a closed holiday and Ramadan hours"
         pool = Pool()
@@ -137,6 +164,41 @@ class TelcoStockTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
         self.assertTrue(shop.is_open(MONDAY + dt.timedelta(days=1)))
         self.assertTrue(shop.is_open(RAMADAN.replace(hour=15)))
         self.assertFalse(shop.is_open(RAMADAN))
+        # every day of Ramadan, Sundays included, until a day of the week
+        # has its own exception
+        ramadan_sunday = RAMADAN + dt.timedelta(days=6)
+        self.assertTrue(shop.is_open(ramadan_sunday.replace(hour=10)))
+        Exception_.create([{
+                    'shop': shop.id, 'name': "Ramadan, dimanche",
+                    'start_date': dt.date(2027, 2, 8),
+                    'end_date': dt.date(2027, 3, 9),
+                    'weekday': '6', 'closed': True,
+                    }, {
+                    'shop': shop.id, 'name': "Ramadan, samedi",
+                    'start_date': dt.date(2027, 2, 8),
+                    'end_date': dt.date(2027, 3, 9),
+                    'weekday': '5',
+                    'opening': dt.time(10), 'closing': dt.time(13),
+                    }])
+        ramadan_saturday = RAMADAN + dt.timedelta(days=5)
+        self.assertFalse(shop.is_open(ramadan_sunday.replace(hour=10)))
+        self.assertTrue(shop.is_open(ramadan_saturday.replace(hour=12)))
+        self.assertFalse(shop.is_open(ramadan_saturday.replace(hour=14)))
+        self.assertTrue(shop.is_open(RAMADAN.replace(hour=15)))
+        # the SQL condition of the nearest shops agrees
+        Shop = pool.get('telco.shop')
+        for at, expected in [
+                (MONDAY, False),
+                (MONDAY + dt.timedelta(days=1), True),
+                (RAMADAN, False),
+                (RAMADAN.replace(hour=15), True),
+                (ramadan_sunday.replace(hour=10), False),
+                (ramadan_saturday.replace(hour=12), True),
+                (ramadan_saturday.replace(hour=14), False),
+                ]:
+            with Transaction().set_context(company=company.id):
+                found = Shop.nearest(*TUNIS, open_=True, at=at)
+            self.assertEqual(bool(found), expected, at)
 
     @with_transaction()
     def test_hours_refused(self):
@@ -272,7 +334,7 @@ class TelcoStockTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
     @with_transaction()
     def test_geocoder(self):
         "Addresses are located by the configured geocoder (Nominatim API)"
-        from trytond.config import config
+        from trytond import config
         pool = Pool()
         Shop = pool.get('telco.shop')
         company = self._operator()
@@ -394,6 +456,71 @@ class TelcoStockTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
             quantities[(shop.warehouse.id, products['CASE'].id)], 3)
         self.assertEqual(
             quantities[(shop.warehouse.id, products['PHONE'].id)], 1)
+
+    @with_transaction()
+    def test_shop_stock(self):
+        "The stock of each shop follows its done and cancelled moves"
+        pool = Pool()
+        ShopStock = pool.get('telco.shop.stock')
+        Move = pool.get('stock.move')
+        Product = pool.get('product.product')
+        Date = pool.get('ir.date')
+        company = self._operator()
+        products = create_stock_products(company)
+        central = create_shop(company, 'CENTRAL', "Entrepôt central", *TUNIS)
+        shop = create_shop(company, 'ARI1', "Ariana", 36.8625, 10.1956)
+        receipt = receive(company, central.warehouse.storage_location,
+            products['CASE'], 10)
+        lot, = create_lots(company, products['PHONE'], [imei(7)])
+        receive(company, central.warehouse.storage_location,
+            products['PHONE'], 1, lot=lot)
+        storage = central.warehouse.storage_location
+        with Transaction().set_context(company=company.id):
+            transfer, = Move.create([{
+                        'company': company.id,
+                        'product': products['CASE'].id,
+                        'unit': products['CASE'].default_uom.id,
+                        'quantity': 3,
+                        'from_location': storage.id,
+                        'to_location': shop.warehouse.storage_location.id,
+                        }])
+            Move.do([transfer])
+            # done twice: counted once
+            Move.do([transfer])
+
+        def summary():
+            return {(s.shop.code, s.product.code): s.quantity
+                for s in ShopStock.search([('quantity', '!=', 0)])}
+
+        def from_moves():
+            with Transaction().set_context(
+                    company=company.id, stock_date_end=Date.today()):
+                quantities = Product.products_by_location(
+                    [central.warehouse.storage_location.id,
+                        shop.warehouse.storage_location.id],
+                    with_childs=True)
+            codes = {central.warehouse.storage_location.id: 'CENTRAL',
+                shop.warehouse.storage_location.id: 'ARI1'}
+            return {(codes[l], Product(p).code): q
+                for (l, p), q in quantities.items() if q}
+
+        self.assertEqual(summary(), {
+                ('CENTRAL', 'CASE'): 7, ('CENTRAL', 'PHONE'): 1,
+                ('ARI1', 'CASE'): 3})
+        self.assertEqual(summary(), from_moves())
+        self.assertEqual(
+            [(s.product.code, s.quantity) for s in shop.stock],
+            [('CASE', 3)])
+        Move.cancel([receipt])
+        self.assertEqual(summary(), {
+                ('CENTRAL', 'CASE'): -3, ('CENTRAL', 'PHONE'): 1,
+                ('ARI1', 'CASE'): 3})
+        self.assertEqual(summary(), from_moves())
+        # rebuilt from the moves: the same
+        ShopStock.refresh_all()
+        self.assertEqual(summary(), from_moves())
+        ShopStock.refresh([shop])
+        self.assertEqual(summary(), from_moves())
 
     @with_transaction()
     def test_low_stock_alert(self):

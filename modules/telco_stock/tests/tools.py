@@ -56,8 +56,9 @@ def create_shop(company, code, name, latitude, longitude, city='Tunis',
     return shop
 
 
-def create_stock_products(company, account_category=None):
-    "A phone (IMEI), a SIM card (ICCID) and an accessory of the operator"
+def create_stock_products(company, account_category=None, suffix=''):
+    """A phone (IMEI), a SIM card (ICCID) and an accessory of the operator,
+    by code; their product codes end with the suffix"""
     pool = Pool()
     Template = pool.get('product.template')
     Uom = pool.get('product.uom')
@@ -70,7 +71,8 @@ def create_stock_products(company, account_category=None):
                 ('CASE', 'Coque silicone', 'accessory', '25.000'),
                 ]:
             template, = Template.create([{
-                        'name': name, 'code': code, 'type': 'goods',
+                        'name': name, 'code': code + suffix,
+                        'type': 'goods',
                         'telco_kind': kind, 'company': company.id,
                         'default_uom': unit.id, 'salable': True,
                         'sale_uom': unit.id,
