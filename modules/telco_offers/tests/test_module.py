@@ -6,25 +6,28 @@ from decimal import Decimal
 from trytond.model.exceptions import AccessError, ValidationError
 from trytond.modules.account.tests import create_chart
 from trytond.modules.company.tests import CompanyTestMixin
+from trytond.modules.telco_base.tests.smtp import SMTPTestMixin
 from trytond.modules.telco_base.tests.tools import (
     as_user, create_operator, create_staff, savepoint)
 from trytond.modules.telco_offers.exceptions import EligibilityError
 from trytond.modules.telco_offers.offer import CustomerProfile
 from trytond.pool import Pool
+from trytond.sendmail import SMTPDataManager
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
 
 from .tools import (
-    MARKETING, SALES, create_customer, create_products, create_sale, tunisia)
+    MARKETING, MARKETING_EMAIL, SALES, create_customer, create_products,
+    create_sale, tunisia)
 
 SUMMER_DAY = dt.date(2026, 7, 14)
 WINTER_DAY = dt.date(2026, 11, 20)
 
 
-class TelcoOffersTestCase(CompanyTestMixin, ModuleTestCase):
+class TelcoOffersTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
     "Test Telco Offers module"
     module = 'telco_offers'
-    extras = ['sale_point']
+    extras = ['sale_point', 'marketing_email']
 
     def _operator(self, code='OOREDOO', name="Ooredoo Tunisie",
             features=('clients', 'offers')):
@@ -589,6 +592,89 @@ class TelcoOffersTestCase(CompanyTestMixin, ModuleTestCase):
                             'formula': 'unit_price',
                             'products': [('add', [theirs[0].product.id])],
                             }])
+
+    @with_transaction()
+    def test_advertise(self):
+        "An offer is sent to its segment, unsubscriptions are kept"
+        pool = Pool()
+        Offer = pool.get('telco.offer')
+        Category = pool.get('telco.customer.category')
+        EmailList = pool.get('marketing.email.list')
+        Email = pool.get('marketing.email')
+        Message = pool.get('marketing.email.message')
+        Advertise = pool.get('telco.offer.advertise', type='wizard')
+        ooredoo = self._operator()
+        tt = self._operator('TT', "Tunisie Telecom")
+        youth, = Category.create([{
+                    'company': ooredoo.id, 'kind': 'commercial_1',
+                    'code': 'YOUTH', 'name': "Jeunes"}])
+        products = create_products(ooredoo)
+        offer, = Offer.create([{
+                    'company': ooredoo.id, 'code': 'JEUNES',
+                    'name': "Forfait Jeunes", 'product': products['LINE'].id,
+                    'description': "20 Go pour 20 DT",
+                    'customer_categories': [('add', [youth.id])],
+                    }])
+
+        def customer(company, name, email, **values):
+            return create_customer(company, name, **values,
+                contact_mechanisms=[('create', [{
+                                'type': 'email', 'value': email}])])
+        customer(ooredoo, "Sami", 'sami@example.com',
+            commercial_category_1=youth.id)
+        customer(ooredoo, "Amel", 'amel@example.com')
+        customer(ooredoo, "Karim", 'karim@example.com',
+            commercial_category_1=youth.id)
+        customer(tt, "Other", 'other@example.com')
+        with Transaction().set_context(company=ooredoo.id):
+            youth_list, = EmailList.create([{
+                        'name': "Jeunes", 'company': ooredoo.id}])
+            karim, = Email.create([{
+                        'list_': youth_list.id,
+                        'email': 'karim@example.com'}])
+            Email.unsubscribe([karim.email_token])
+        user = create_staff('marketing', ooredoo, MARKETING_EMAIL)
+        with as_user(user), Transaction().set_context(
+                active_model='telco.offer', active_id=offer.id,
+                active_ids=[offer.id]):
+            session_id, _, _ = Advertise.create()
+            result = Advertise.execute(session_id, {}, 'start')
+            values = {k: v for k, v in result['view']['defaults'].items()
+                if not k.endswith('.')}
+            self.assertEqual(values['title'], "[JEUNES] Forfait Jeunes")
+            self.assertIn("20 Go pour 20 DT", values['content'])
+            values['list_'] = youth_list.id
+            result = Advertise.execute(
+                session_id, {'start': values}, 'prepare')
+            message_id, = result['actions'][0][1]['res_id']
+            message = Message(message_id)
+            self.assertEqual(message.company, ooredoo)
+            self.assertEqual(message.list_, youth_list)
+            # the address that unsubscribed stays so
+            self.assertEqual(
+                sorted(e.email for e in youth_list.emails),
+                ['sami@example.com'])
+            Message.send([message])
+        self.smtp.messages.clear()
+        datamanager = SMTPDataManager()
+        Message.process([Message(message_id)],
+            smtpd_datamanager=datamanager)
+        transaction = Transaction()
+        datamanager.tpc_vote(transaction)
+        datamanager.tpc_finish(transaction)
+        self.assertEqual(
+            [to for to, _ in self.smtp.messages], [['sami@example.com']])
+        _, sent = self.smtp.messages[0]
+        self.assertEqual(sent['Subject'], "[JEUNES] Forfait Jeunes")
+        self.assertIn('List-Unsubscribe', sent)
+        self.assertEqual(Message(message_id).state, 'sent')
+
+        # the other operator's marketing sees neither list nor message
+        other = create_staff('marketing_tt', tt, MARKETING_EMAIL)
+        with as_user(other):
+            self.assertEqual(EmailList.search([]), [])
+            self.assertEqual(Message.search([]), [])
+            self.assertEqual(Email.search([]), [])
 
     @with_transaction()
     def test_isolation(self):

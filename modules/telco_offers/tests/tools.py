@@ -11,6 +11,8 @@ from trytond.transaction import Transaction
 MARKETING = STAFF_GROUPS + [
     'telco_offers.group_marketing', 'product.group_product_admin',
     'sale.group_sale']
+# with marketing_email
+MARKETING_EMAIL = MARKETING + ['marketing.group_marketing']
 SALES = STAFF_GROUPS + ['sale.group_sale', 'telco_offers.group_offers']
 
 
