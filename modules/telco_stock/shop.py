@@ -2,6 +2,7 @@
 # this repository contains the full copyright notices and license terms.
 import datetime as dt
 import math
+import time
 
 from sql import Literal, Null
 from sql.aggregate import Count, Max, Min
@@ -9,7 +10,7 @@ from sql.conditionals import Case
 from sql.operators import Exists, Not
 
 from trytond import backend
-from trytond.cache import Cache
+from trytond.cache import Cache, LRUDict
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, fields)
@@ -36,9 +37,11 @@ WEEKDAYS = [
     ]
 # first search radius (km) of the nearest shops, doubled until enough
 NEAREST_RADIUS = 5.0
+# seconds a compiled query of the nearest shops is kept
+NEAREST_QUERY_DURATION = 300
 # the radius of a search is the quantile of those the last ones needed
 RADIUS_MEMORY = 32
-RADIUS_QUANTILE = 0.95
+RADIUS_QUANTILE = 1.0
 
 
 def open_at(at, weekly_open, exceptions):
@@ -57,6 +60,22 @@ def open_at(at, weekly_open, exceptions):
             not closed and opening <= time < closing
             for _, _, _, closed, opening, closing in special)
     return bool(weekly_open)
+
+
+class _Placeholder:
+    "A value of a compiled query, bound at each execution"
+    __slots__ = ('name',)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return f'<{self.name}>'
+
+
+_PLACEHOLDERS = [
+    'company', 'service', 'product', 'date', 'time', 'weekday',
+    'min_lat', 'max_lat', 'min_lon', 'max_lon']
 
 
 class _OperatorMixin:
@@ -131,6 +150,7 @@ class Shop(_OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
     open_now = fields.Function(fields.Boolean("Open Now"), 'get_open_now')
     _density_cache = Cache('telco.shop.density', duration=3600, context=False)
     _radius_cache = Cache('telco.shop.radius', duration=600, context=False)
+    _nearest_queries = LRUDict(64)
 
     @classmethod
     def __setup__(cls):
@@ -276,16 +296,15 @@ class Shop(_OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
     # --- nearest shops --------------------------------------------------
 
     @classmethod
-    def _open_column(cls, shop, at):
-        """SQL expression: whether the shop is open at the local datetime,
-        as open_at decides; for the select list, so that it is computed
-        only for the shops that pass the other filters"""
+    def _open_column(cls, shop, date, time, weekday):
+        """SQL expression: whether the shop is open on the local date, time
+        and weekday, as open_at decides; for the select list, so that it is
+        computed only for the shops that pass the other filters"""
         pool = Pool()
         Hours = pool.get('telco.shop.hours')
         Exception_ = pool.get('telco.shop.hours.exception')
         hours = Hours.__table__()
         exception = Exception_.__table__()
-        date, time, weekday = at.date(), at.time(), str(at.weekday())
 
         def exists(where):
             return Exists(exception.select(Literal(1), where=where))
@@ -320,9 +339,6 @@ class Shop(_OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
         portal: it searches with the caller's access rules."""
         pool = Pool()
         Company = pool.get('company.company')
-        Service = pool.get('telco.shop.service')
-        Rel = pool.get('telco.shop-telco.shop.service')
-        ShopStock = pool.get('telco.shop.stock')
         Rule = pool.get('ir.rule')
         latitude, longitude = float(latitude), float(longitude)
         if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
@@ -338,45 +354,30 @@ class Shop(_OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
         elif isinstance(at, str):
             at = dt.datetime.fromisoformat(at)
 
-        shop = cls.__table__()
-        # the query is compiled once: the parameters of the box are
-        # replaced as the radius grows
-        bounds = [object() for _ in range(4)]
-        box = ((shop.latitude >= Literal(bounds[0]))
-            & (shop.latitude <= Literal(bounds[1]))
-            & (shop.longitude >= Literal(bounds[2]))
-            & (shop.longitude <= Literal(bounds[3])))
-        where = ((shop.company == company_id)
-            & (shop.active == Literal(True)))
-        if service:
-            service_table = Service.__table__()
-            rel = Rel.__table__()
-            # the service is found once (a scalar subquery), then one
-            # probe per shop
-            service_id = service_table.select(service_table.id,
-                where=(service_table.code == service)
-                & (service_table.company == company_id)
-                & (service_table.active == Literal(True)))
-            where &= Exists(rel.select(Literal(1),
-                    where=(rel.shop == shop.id)
-                    & (rel.service == service_id)))
-        if product:
-            stock = ShopStock.__table__()
-            where &= Exists(stock.select(Literal(1),
-                    where=(stock.shop == shop.id)
-                    & (stock.product == int(product))
-                    & (stock.quantity > 0)))
-        # the caller's access rules apply, as to a search
-        rule = Rule.query_get(cls.__name__)
-        if rule is not None:
-            where &= shop.id.in_(rule)
-        columns = [shop.id, shop.latitude, shop.longitude]
+        # compiled once per kind of search and access rules: the values
+        # are bound at each call, the box as the radius grows
+        transaction = Transaction()
+        key = (transaction.database.name, bool(service), bool(product),
+            bool(open_), repr(Rule.domain_get(cls.__name__)))
+        compiled = cls._nearest_queries.get(key)
+        if compiled is None or compiled[0] < time.monotonic():
+            compiled = (time.monotonic() + NEAREST_QUERY_DURATION,
+                cls._nearest_query(bool(service), bool(product), bool(open_)))
+            cls._nearest_queries[key] = compiled
+        (query, params), (everywhere, everywhere_params) = compiled[1]
+        values = {
+            'company': company_id,
+            'service': service,
+            'product': int(product) if product else None,
+            }
         if open_:
-            columns.append(cls._open_column(shop, at))
-        query, params = tuple(shop.select(*columns, where=box & where))
-        slots = {
-            i: n for i, p in enumerate(params)
-            for n, b in enumerate(bounds) if p is b}
+            values.update(
+                date=at.date(), time=at.time(), weekday=str(at.weekday()))
+
+        def bind(params):
+            return tuple(
+                values[p.name] if isinstance(p, _Placeholder) else p
+                for p in params)
 
         cursor = Transaction().connection.cursor()
         # start from a radius that was enough for most of the last searches
@@ -393,13 +394,12 @@ class Shop(_OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
                 latitude, longitude, radius)
             if whole or min_lon > max_lon:
                 # the world, or across the antimeridian: rare, unbounded
-                cursor.execute(*shop.select(*columns, where=where))
+                cursor.execute(everywhere, bind(everywhere_params))
                 whole = True
             else:
-                values = (min_lat, max_lat, min_lon, max_lon)
-                cursor.execute(query, tuple(
-                        values[slots[i]] if i in slots else p
-                        for i, p in enumerate(params)))
+                values.update(min_lat=min_lat, max_lat=max_lat,
+                    min_lon=min_lon, max_lon=max_lon)
+                cursor.execute(query, bind(params))
             rows = cursor.fetchall()
             if open_:
                 rows = [r[:3] for r in rows if r[3]]
@@ -417,6 +417,54 @@ class Shop(_OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
                     max(NEAREST_RADIUS, found[limit - 1][0] * 1.05),))
             cls._radius_cache.set(radius_key, needed[-RADIUS_MEMORY:])
         return [(i, round(d, 3)) for d, i in found[:limit]]
+
+    @classmethod
+    def _nearest_query(cls, service, product, open_):
+        """The SQL of the nearest shops with the filters, within the box and
+        everywhere, with placeholders for the values"""
+        pool = Pool()
+        Service = pool.get('telco.shop.service')
+        Rel = pool.get('telco.shop-telco.shop.service')
+        ShopStock = pool.get('telco.shop.stock')
+        Rule = pool.get('ir.rule')
+        value = {n: _Placeholder(n) for n in _PLACEHOLDERS}
+        shop = cls.__table__()
+        # active as a column, not compared to a parameter: the partial
+        # index of the active shops then serves the prepared statement
+        where = (shop.company == value['company']) & shop.active
+        if service:
+            service_table = Service.__table__()
+            rel = Rel.__table__()
+            # the service is found once (a scalar subquery), then one
+            # probe per shop
+            service_id = service_table.select(service_table.id,
+                where=(service_table.code == value['service'])
+                & (service_table.company == value['company'])
+                & (service_table.active == Literal(True)))
+            where &= Exists(rel.select(Literal(1),
+                    where=(rel.shop == shop.id)
+                    & (rel.service == service_id)))
+        if product:
+            stock = ShopStock.__table__()
+            where &= Exists(stock.select(Literal(1),
+                    where=(stock.shop == shop.id)
+                    & (stock.product == value['product'])
+                    & (stock.quantity > 0)))
+        # the caller's access rules apply, as to a search
+        rule = Rule.query_get(cls.__name__)
+        if rule is not None:
+            where &= shop.id.in_(rule)
+        columns = [shop.id, shop.latitude, shop.longitude]
+        if open_:
+            columns.append(cls._open_column(
+                    shop, value['date'], value['time'], value['weekday']))
+        box = ((shop.latitude >= value['min_lat'])
+            & (shop.latitude <= value['max_lat'])
+            & (shop.longitude >= value['min_lon'])
+            & (shop.longitude <= value['max_lon']))
+        return (
+            tuple(shop.select(*columns, where=box & where)),
+            tuple(shop.select(*columns, where=where)))
 
     @classmethod
     def _first_radius(cls, company_id, limit):
