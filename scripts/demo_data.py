@@ -128,6 +128,12 @@ SHOP_SERVICES = [
     ('puk', "Code PUK"), ('payment', "Paiement de factures"),
     ('repair', "Réparation"), ('fibre', "Abonnement fibre"),
     ]
+# accessories received in the shops: (code, name, price, quantity in each
+# shop, in the order of their codes)
+SHOP_STOCK = [
+    ('CASE', "Coque silicone", '25.000', [12, 0, 4]),
+    ('CHARGER', "Chargeur USB-C 25 W", '39.000', [6, 3, 0]),
+    ]
 PLATFORM_GROUPS = [
     'telco_base.group_platform_admin',
     'telco_base.group_customer',
@@ -1142,6 +1148,41 @@ def setup_shops(company, shops):
         log(f"  shop {shop.rec_name}")
 
 
+def setup_shop_stock(company):
+    "Accessories received from the supplier into the shops' storage"
+    Uom = Model.get('product.uom')
+    Location = Model.get('stock.location')
+    Move = Model.get('stock.move')
+    Shop = Model.get('telco.shop')
+    ShopStock = Model.get('telco.shop.stock')
+    unit = Uom(xml_id('product.uom_unit'))
+    supplier, = Location.find([('type', '=', 'supplier')], limit=1)
+    shops = Shop.find([('company', '=', company.id)], order=[('code', 'ASC')])
+    for code, name, price, quantities in SHOP_STOCK:
+        template, _ = get_or_create('product.template', [
+                ('company', '=', company.id), ('code', '=', code),
+                ], {
+                'name': name, 'code': code, 'type': 'goods',
+                'telco_kind': 'accessory', 'default_uom': unit,
+                'salable': True, 'sale_uom': unit,
+                'list_price': Decimal(price),
+                })
+        product, = template.products
+        for shop, quantity in zip(shops, quantities * len(shops)):
+            if not quantity or ShopStock.find([
+                        ('shop', '=', shop.id),
+                        ('product', '=', product.id)]):
+                continue
+            move = Move(
+                product=product, unit=unit, quantity=quantity,
+                from_location=supplier,
+                to_location=shop.warehouse.storage_location,
+                unit_price=Decimal(price), currency=company.currency)
+            move.save()
+            move.click('do')
+            log(f"  {quantity} {name} received at {shop.rec_name}")
+
+
 def run_bill(company):
     "This month's bill run of the operator"
     BillRun = Model.get('telco.bill_run')
@@ -1229,6 +1270,7 @@ def main(argv=None):
             with as_user(f'{prefix}_shop'):
                 setup_shops(
                     Model.get('company.company')(company.id), values['shops'])
+                setup_shop_stock(Model.get('company.company')(company.id))
 
     log("platform administrator")
     platform, created = setup_user(
