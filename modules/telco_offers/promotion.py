@@ -190,12 +190,21 @@ class Promotion(EligibilityMixin, metaclass=PoolMeta):
 class Sale(metaclass=PoolMeta):
     __name__ = 'sale.sale'
 
+    @property
+    def keeps_prices(self):
+        """Whether the prices were agreed on the document the sale comes
+        from (an accepted quote of telco_billing): promotions would change
+        what the customer accepted"""
+        return bool(self.origin)
+
     def apply_promotion(self):
         pool = Pool()
         Promotion = pool.get('sale.promotion')
         for line in self.lines:
             if line.type == 'line' and line.original_unit_price is None:
                 line.original_unit_price = line.unit_price
+        if self.keeps_prices:
+            return
         promotions = sorted(
             Promotion.get_promotions(self),
             key=lambda p: (-p.priority, p.id))

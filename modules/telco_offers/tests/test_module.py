@@ -9,6 +9,8 @@ from trytond.modules.company.tests import CompanyTestMixin
 from trytond.modules.telco_base.tests.smtp import SMTPTestMixin
 from trytond.modules.telco_base.tests.tools import (
     as_user, create_operator, create_staff, savepoint)
+from trytond.modules.telco_billing.tests.tools import (
+    create_catalogue, setup_accounting)
 from trytond.modules.telco_offers.exceptions import EligibilityError
 from trytond.modules.telco_offers.offer import CustomerProfile
 from trytond.pool import Pool
@@ -27,7 +29,7 @@ WINTER_DAY = dt.date(2026, 11, 20)
 class TelcoOffersTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
     "Test Telco Offers module"
     module = 'telco_offers'
-    extras = ['sale_point', 'marketing_email']
+    extras = ['sale_point', 'marketing_email', 'telco_billing']
 
     def _operator(self, code='OOREDOO', name="Ooredoo Tunisie",
             features=('clients', 'offers')):
@@ -395,6 +397,34 @@ class TelcoOffersTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
             commercial_category_1=vip.id)
         sale = create_sale(company, other, [(products['CASE'], 1)])
         self.assertEqual(sale.lines[0].unit_price, Decimal('25'))
+
+    @with_transaction()
+    def test_billing_quote_keeps_prices(self):
+        "The sale of an accepted billing quote keeps the accepted prices"
+        pool = Pool()
+        Quote = pool.get('telco.quote')
+        QuoteLine = pool.get('telco.quote.line')
+        company = self._operator(features=('clients', 'billing', 'offers'))
+        accounting = setup_accounting(company)
+        products = create_catalogue(company, accounting)
+        self._promotion(company, "-10 %", 'unit_price * 0.9')
+        customer = create_customer(company, "Sami")
+        with Transaction().set_context(company=company.id):
+            quote = Quote(company=company, customer=customer)
+            quote.on_change_customer()
+            line = QuoteLine(
+                quote=quote, product=products['KEY4G'], quantity=1)
+            line.on_change_product()
+            quote.lines = [line]
+            quote.save()
+            Quote.send([quote])
+            Quote.accept([quote])
+        sale_line, = quote.sale.lines
+        self.assertEqual(sale_line.unit_price, Decimal('89.000'))
+        self.assertIsNone(sale_line.promotion)
+        # a sale of its own gets the promotion
+        sale = create_sale(company, customer, [(products['KEY4G'], 1)])
+        self.assertEqual(sale.lines[0].unit_price, Decimal('80.1000'))
 
     @with_transaction()
     def test_stacking(self):
