@@ -517,7 +517,8 @@ class ProposalCompute(Wizard):
         Company = pool.get('company.company')
         company_id = Transaction().context.get('company')
         if not company_id:
-            raise ProposalError(gettext('telco_offers.msg_proposal_no_company'))
+            raise ProposalError(gettext(
+                    'telco_offers.msg_proposal_no_company'))
         Proposal.compute(
             Company(company_id), self.start.from_date, self.start.to_date,
             self.start.min_count, self.start.limit)

@@ -553,7 +553,8 @@ class TelcoOffersTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
         pack, = by_kind['pack']
         # CASE in 3 sales, PHONE in 4, together in 3 out of 6
         self.assertEqual(
-            (pack.product, pack.product2), (products['CASE'], products['PHONE']))
+            (pack.product, pack.product2),
+            (products['CASE'], products['PHONE']))
         self.assertEqual(pack.count, 3)
         self.assertEqual(pack.support, 0.5)
         self.assertEqual(pack.confidence, 1.0)
