@@ -14,6 +14,7 @@ import json
 import secrets
 import unittest
 from contextlib import ExitStack
+from decimal import Decimal
 
 from werkzeug.test import Client
 
@@ -25,6 +26,8 @@ from trytond.modules.telco_base.tests.tools import (
     create_operator, create_staff, run_queue)
 from trytond.modules.telco_billing.tests.tools import (
     create_catalogue, setup_accounting)
+from trytond.modules.telco_offers.tests.tools import (
+    create_customer, create_sale, tunisia)
 from trytond.modules.telco_stock.tests.tools import (
     create_account_category, create_cash_desk, create_lots,
     create_shop, create_sim_lots, create_stock_products, imei, pos_lines,
@@ -39,8 +42,11 @@ from trytond.wsgi import app
 
 MODULES = [
     'telco_base', 'telco_dashboard', 'telco_claims', 'telco_product',
-    'telco_billing', 'telco_stock']
-FEATURES = ['clients', 'dashboard', 'claims', 'billing', 'stock']
+    'telco_billing', 'telco_stock', 'telco_offers']
+# optional dependencies (extras) of the telco modules, activated too so that
+# the models they bring in are crawled
+EXTRAS = ['marketing_email']
+FEATURES = ['clients', 'dashboard', 'claims', 'billing', 'stock', 'offers']
 PASSWORD = 'Isolation-Pa55word!'
 
 # Telco models that are not owned by an operator, and why.
@@ -192,7 +198,8 @@ def _build(company, staff):
     billing, accounting = _build_billing(
         company, staff, party, payer_account)
     stock = _build_stock(company, staff, party, accounting)
-    return billing | stock | {
+    offers = _build_offers(company, staff, party, accounting)
+    return billing | stock | offers | {
         'company.company': company,
         'res.user': staff,
         'party.party': party,
@@ -421,6 +428,165 @@ def _build_stock(company, staff, party, accounting):
         }
 
 
+def _build_offers(company, staff, party, accounting):
+    """Zones, bands, a season, an offer, a pack, a seasonal promotion applied
+    on a quoted sale, the revenue of a pack sold, a proposal and an
+    advertising list with its message"""
+    pool = Pool()
+    Template = pool.get('product.template')
+    Uom = pool.get('product.uom')
+    Lang = pool.get('ir.lang')
+    Category = pool.get('telco.customer.category')
+    Zone = pool.get('telco.offer.zone')
+    Band = pool.get('telco.offer.consumption_band')
+    Season = pool.get('telco.offer.season')
+    Offer = pool.get('telco.offer')
+    Pack = pool.get('telco.pack')
+    Revenue = pool.get('telco.pack.revenue')
+    Promotion = pool.get('sale.promotion')
+    Application = pool.get('sale.line.promotion')
+    Proposal = pool.get('telco.offer.proposal')
+    EmailList = pool.get('marketing.email.list')
+    Email = pool.get('marketing.email')
+    Message = pool.get('marketing.email.message')
+    Date = pool.get('ir.date')
+
+    code = company.code
+    _, subdivisions = tunisia()
+    subdivision = subdivisions['TN-11']
+    account_category = create_account_category(company, accounting)
+    unit, = Uom.search([('name', '=', 'Unit')])
+    products = {}
+    with Transaction().set_context(company=company.id):
+        for key, name, price in [
+                ('PLAN', "Forfait Jeunes", '35.000'),
+                ('PACK', "Pack Galaxy", '600.000'),
+                ('PHONE', "Samsung Galaxy A15", '549.000'),
+                ('KEY4G', "Clé 4G", '89.000'),
+                ]:
+            template, = Template.create([{
+                        'name': f'{name} {code}', 'code': f'{key}-O',
+                        'type': 'service', 'company': company.id,
+                        'default_uom': unit.id, 'salable': True,
+                        'sale_uom': unit.id,
+                        'list_price': Decimal(price),
+                        'account_category': account_category.id,
+                        'products': [('create', [{}])],
+                        }])
+            products[key] = template.products[0]
+        # codes and names by operator: moving A's record to B must meet the
+        # rule before any unique constraint
+        segment, = Category.create([{
+                    'company': company.id, 'kind': 'commercial_1',
+                    'code': f'YOUTH-{code}', 'name': f'Youth {code}'}])
+        zone, = Zone.create([{
+                    'company': company.id, 'code': f'TUNIS-{code}',
+                    'name': f'Grand Tunis {code}',
+                    'subdivisions': [('add', [subdivision.id])]}])
+        band, = Band.create([{
+                    'company': company.id, 'name': f'Any {code}',
+                    'minimum': Decimal(0)}])
+        season, = Season.create([{
+                    'company': company.id, 'name': f'Summer {code}',
+                    'start_month': 6, 'start_day': 15,
+                    'end_month': 8, 'end_day': 31,
+                    'periods': [('create', [{
+                                    'start_date': dt.date(2026, 6, 15),
+                                    'end_date': dt.date(2026, 8, 31)}])],
+                    }])
+        rules = {
+            'customer_categories': [('add', [segment.id])],
+            'zones': [('add', [zone.id])],
+            'consumption_bands': [('add', [band.id])],
+            }
+        offer, = Offer.create([{
+                    'company': company.id, 'code': f'YOUTH-{code}',
+                    'name': f'Youth {code}', 'product': products['PLAN'].id,
+                    **rules}])
+        pack, = Pack.create([{
+                    'company': company.id, 'code': f'GALAXY-{code}',
+                    'name': f'Pack Galaxy {code}',
+                    'product': products['PACK'].id,
+                    'components': [('create', [{
+                                    'product': products['PHONE'].id,
+                                    'quantity': 1}])],
+                    }])
+        promotion, = Promotion.create([{
+                    'company': company.id, 'name': f'Summer -10% {code}',
+                    'formula': 'unit_price * 0.9', 'season': season.id,
+                    'products': [('add', [products['KEY4G'].id])],
+                    **rules}])
+        # a customer the rules let in
+        customer = create_customer(
+            company, f'Young customer of {code}', subdivision,
+            commercial_category_1=segment.id)
+        # a quoted sale of the season gets the promotion
+        quoted = create_sale(
+            company, customer, [(products['KEY4G'], 1)],
+            date=dt.date(2026, 7, 14))
+        application, = Application.search([('line.sale', '=', quoted.id)])
+        # a pack sold with another product: revenue and a pack proposal
+        today = Date.today()
+        sold = create_sale(
+            company, customer,
+            [(products['PACK'], 1), (products['KEY4G'], 1)],
+            date=today, state='confirmed')
+        run_queue()
+        revenue = Revenue.search([('sale', '=', sold.id)])[0]
+        proposal, = [p for p in Proposal.compute(
+                company, today - dt.timedelta(days=30), today, min_count=1)
+            if p.kind == 'pack']
+        lang, = Lang.search([('code', '=', 'en')])
+        email_list, = EmailList.create([{
+                    'company': company.id, 'name': f'Summer {code}',
+                    'language': lang.id}])
+        email, = Email.create([{
+                    'list_': email_list.id,
+                    'email': f'young@{code.lower()}.example.com'}])
+        # a draft message: the crawler's writes are not stopped by its state
+        message, = Message.create([{
+                    'company': company.id, 'list_': email_list.id,
+                    'title': f'Summer {code}',
+                    'content': '<p>Summer offers</p>'}])
+
+    def relation(model, owner, field='owner'):
+        return pool.get(model).search([(field, '=', owner.id)])[0]
+    return {
+        'telco.offer.zone': zone,
+        'telco.offer.zone-country.subdivision': relation(
+            'telco.offer.zone-country.subdivision', zone, 'zone'),
+        'telco.offer.consumption_band': band,
+        'telco.offer.season': season,
+        'telco.offer.season.period': season.periods[0],
+        'telco.offer': offer,
+        'telco.offer-telco.customer.category': relation(
+            'telco.offer-telco.customer.category', offer),
+        'telco.offer-telco.offer.zone': relation(
+            'telco.offer-telco.offer.zone', offer),
+        'telco.offer-telco.offer.consumption_band': relation(
+            'telco.offer-telco.offer.consumption_band', offer),
+        'telco.pack': pack,
+        'telco.pack.component': pack.components[0],
+        'telco.pack.revenue': revenue,
+        'sale.promotion': promotion,
+        'sale.promotion-telco.customer.category': relation(
+            'sale.promotion-telco.customer.category', promotion),
+        'sale.promotion-telco.offer.zone': relation(
+            'sale.promotion-telco.offer.zone', promotion),
+        'sale.promotion-telco.offer.consumption_band': relation(
+            'sale.promotion-telco.offer.consumption_band', promotion),
+        'sale.line.promotion': application,
+        # the line with a promotion stands for the sale lines: on a line
+        # without one, linking a promotion would stop at the required
+        # original price (sale_promotion) before the operator's domain
+        'sale.line': application.line,
+        'telco.offer.proposal': proposal,
+        'marketing.email.list': email_list,
+        'marketing.email': email,
+        'marketing.email.message': message,
+        }
+
+
 def crawled_models():
     "Model names the crawler must cover"
     pool = Pool()
@@ -531,7 +697,7 @@ class IsolationTestCase(unittest.TestCase):
         cls._email_uri = config.get('email', 'uri')
         config.set('email', 'uri', cls.smtp.uri)
         drop_db()
-        activate_module(MODULES)
+        activate_module(MODULES + EXTRAS)
         extras = {}
         while True:
             # the bill run locks tables: start again with them, as the
@@ -815,6 +981,13 @@ class IsolationTestCase(unittest.TestCase):
             '/<string:database_name>/bus',
             # static files of the web client ([web] root)
             '/<path:path>',
+            # marketing_email (extras of telco_offers): the tracking image,
+            # a static file, no records
+            '/m/empty.gif',
+            # web_shortener (with marketing_email): public redirection of
+            # the links of the e-mails sent to customers, no session, serves
+            # no record
+            '/s/<base64:database_name>$<shortened>',
             }
         routes = {r.rule for r in app.url_map.iter_rules()}
         unknown = {r for r in routes - covered if not r.startswith('/static')}
@@ -867,4 +1040,7 @@ ISOLATION_GROUPS = [
     'account_product.group_account_product_admin',
     'party.group_party_admin',
     'company.group_employee_admin',
+    'telco_offers.group_offers',
+    'telco_offers.group_marketing',
+    'marketing.group_marketing',
     ]

@@ -550,6 +550,7 @@ class OfferCategory(ModelSQL):
     def __setup__(cls):
         super().__setup__()
         cls.__access__.add('owner')
+        same_operator(cls.category, company='_parent_owner.company')
 
 
 class OfferZone(ModelSQL):
@@ -565,6 +566,7 @@ class OfferZone(ModelSQL):
     def __setup__(cls):
         super().__setup__()
         cls.__access__.add('owner')
+        same_operator(cls.zone, company='_parent_owner.company')
 
 
 class OfferBand(ModelSQL):
@@ -581,6 +583,7 @@ class OfferBand(ModelSQL):
     def __setup__(cls):
         super().__setup__()
         cls.__access__.add('owner')
+        same_operator(cls.band, company='_parent_owner.company')
 
 
 class Sale(metaclass=PoolMeta):

@@ -253,6 +253,7 @@ class SaleLinePromotion(ModelSQL, ModelView):
     def __setup__(cls):
         super().__setup__()
         cls.__access__.add('line')
+        same_operator(cls.promotion, company='_parent_line.company')
 
 
 class PromotionCategory(ModelSQL):
@@ -269,6 +270,7 @@ class PromotionCategory(ModelSQL):
     def __setup__(cls):
         super().__setup__()
         cls.__access__.add('owner')
+        same_operator(cls.category, company='_parent_owner.company')
 
 
 class PromotionZone(ModelSQL):
@@ -284,6 +286,7 @@ class PromotionZone(ModelSQL):
     def __setup__(cls):
         super().__setup__()
         cls.__access__.add('owner')
+        same_operator(cls.zone, company='_parent_owner.company')
 
 
 class PromotionBand(ModelSQL):
@@ -300,4 +303,5 @@ class PromotionBand(ModelSQL):
     def __setup__(cls):
         super().__setup__()
         cls.__access__.add('owner')
+        same_operator(cls.band, company='_parent_owner.company')
 
