@@ -37,7 +37,7 @@ import polib
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODULES = [
     'telco_base', 'telco_dashboard', 'telco_claims', 'telco_product',
-    'telco_billing', 'telco_stock']
+    'telco_billing', 'telco_stock', 'telco_offers']
 PASSWORD = 'export-pot'
 EMAIL = 'admin@example.com'
 
@@ -47,8 +47,33 @@ def trytond_admin():
     return path if os.path.exists(path) else 'trytond-admin'
 
 
+def with_extras(modules):
+    """Return the modules followed by the optional dependencies
+    (extras_depend) of the telco modules among them and their dependencies
+    that are available: trytond-admin activates only the depends, and the
+    models a module registers with an extra (e.g. telco_offers' advertising
+    with marketing_email) carry strings of the module too"""
+    from trytond.modules import get_module_info, get_modules
+
+    available = set(get_modules())
+    ours = set(os.listdir(os.path.join(ROOT, 'modules')))
+    result, seen, todo = list(modules), set(), list(modules)
+    while todo:
+        name = todo.pop(0)
+        if name in seen or name not in ours:
+            continue
+        seen.add(name)
+        info = get_module_info(name)
+        todo.extend(info.get('depends', []))
+        for extra in info.get('extras_depend', []):
+            if extra in available and extra not in result:
+                result.append(extra)
+    return result
+
+
 def make_database(workdir, name, modules, languages=()):
-    "Create and activate a SQLite database, return the config file"
+    """Create and activate a SQLite database with the modules and their
+    extras, return the config file"""
     config_file = os.path.join(workdir, 'trytond.conf')
     with open(config_file, 'w') as fp:
         fp.write(
@@ -63,7 +88,7 @@ def make_database(workdir, name, modules, languages=()):
     env = dict(os.environ, TRYTONPASSFILE=passfile, TRYTOND_CONFIG='')
     open(os.path.join(workdir, name + '.sqlite'), 'w').close()
     base = [trytond_admin(), '-c', config_file, '-d', name]
-    command = base + ['-u', *modules, '--activate-dependencies']
+    command = base + ['-u', *with_extras(modules), '--activate-dependencies']
     if languages:
         command += ['-l', *languages]
     output = []
