@@ -3,7 +3,10 @@
 import datetime as dt
 import heapq
 import logging
+from collections import Counter
 from email.message import EmailMessage
+
+from sql import Union
 
 from trytond import backend, config
 from trytond.i18n import gettext
@@ -43,8 +46,10 @@ STATES = [
     ('cancelled', "Cancelled"),
     ]
 RUNNING = ['open', 'in_progress']
-# candidates read at most to rank similar claims
-SIMILAR_CANDIDATES = 2000
+# the most recent claims read of each text key, and the candidates that
+# share the most keys with the claim ranked by their text
+SIMILAR_PER_KEY = 400
+SIMILAR_CANDIDATES = 700
 SIMILAR_SAME_LINE = 200
 
 
@@ -471,16 +476,18 @@ class Claim(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
         if exact is None:
             exact = backend.name != 'postgresql'
         rows = self._similar_rows(words, exact)
+        branch_ = self.branch
+        type_id = self.type.id if self.type else None
+        line_id = self.line.id if self.line else None
         line_kind = self.line.kind if self.line else None
+        words = set(words)
         scored = []
         for id_, keywords, branch, type_, line, kind in rows:
             value = similarity.score(
                 words, (keywords or '').split(),
-                same_branch=branch == self.branch,
-                same_type=bool(type_) and type_ == (
-                    self.type.id if self.type else None),
-                same_line=bool(line) and line == (
-                    self.line.id if self.line else None),
+                same_branch=branch == branch_,
+                same_type=bool(type_) and type_ == type_id,
+                same_line=bool(line) and line == line_id,
                 same_line_kind=bool(kind) and kind == line_kind)
             if value > 0:
                 scored.append((value, -id_, id_))
@@ -499,15 +506,24 @@ class Claim(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
             & (claim.id < self.id)
             & (claim.state != 'cancelled'))
         if not exact:
-            keys = similarity.band_keys(words)
-            ids = set()
-            if keys:
-                cursor.execute(*band.select(band.claim,
-                        where=(band.company == self.company.id)
-                        & band.key.in_(keys)
-                        & (band.claim < self.id),
-                        limit=SIMILAR_CANDIDATES))
-                ids.update(i for i, in cursor)
+            # the most recent claims of each key, a bounded work however
+            # common the key (index on operator, key, claim); those sharing
+            # the most keys are the likeliest similar
+            shared = Counter()
+            recent = []
+            for key in sorted(set(similarity.band_keys(words))):
+                of_key = band.select(band.claim,
+                    where=(band.company == self.company.id)
+                    & (band.key == key)
+                    & (band.claim < self.id),
+                    order_by=[band.claim.desc], limit=SIMILAR_PER_KEY)
+                recent.append(of_key.select(of_key.claim))
+            if recent:
+                cursor.execute(*Union(*recent, all_=True))
+                shared.update(r[0] for r in cursor.fetchall())
+            ids = {i for i, _ in heapq.nlargest(
+                    SIMILAR_CANDIDATES, shared.items(),
+                    key=lambda c: (c[1], c[0]))}
             if self.line:
                 cursor.execute(*claim.select(claim.id,
                         where=where & (claim.line == self.line.id),
@@ -520,7 +536,7 @@ class Claim(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
                 ).select(
                 claim.id, claim.keywords, claim.branch, claim.type,
                 claim.line, line.kind, where=where))
-        return cursor
+        return cursor.fetchall()
 
     # workflow
 
@@ -782,7 +798,7 @@ class ClaimBand(ModelSQL):
                 Index(t,
                     (t.company, Index.Range(cardinality='low')),
                     (t.key, Index.Range(cardinality='high')),
-                    include=[t.claim]),
+                    (t.claim, Index.Range())),
                 Index(t, (t.claim, Index.Range())),
                 })
 
