@@ -16,7 +16,7 @@ from trytond.transaction import Transaction
 
 from . import phone
 from .exceptions import DuplicateWarning
-from .model import ButtonFieldsMixin
+from .model import ButtonFieldsMixin, CodeNameMixin
 
 CATEGORY_KINDS = [
     ('commercial_1', "Commercial (1)"),
@@ -51,7 +51,7 @@ LEGAL_FORMS = [
 CIN = re.compile(r'^\d{8}$')
 
 
-class CustomerCategory(DeactivableMixin, ModelSQL, ModelView):
+class CustomerCategory(CodeNameMixin, DeactivableMixin, ModelSQL, ModelView):
     "Customer category of an operator"
     __name__ = 'telco.customer.category'
     __string__ = "Customer Category"
@@ -75,21 +75,6 @@ class CustomerCategory(DeactivableMixin, ModelSQL, ModelView):
     @classmethod
     def default_company(cls):
         return Transaction().context.get('company')
-
-    def get_rec_name(self, name):
-        return f'[{self.code}] {self.name}'
-
-    @classmethod
-    def search_rec_name(cls, name, clause):
-        _, operator, value = clause
-        if operator.startswith('!') or operator.startswith('not '):
-            bool_op = 'AND'
-        else:
-            bool_op = 'OR'
-        return [bool_op,
-            ('code', operator, value),
-            ('name', operator, value),
-            ]
 
 
 def _category(kind, string):

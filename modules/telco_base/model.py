@@ -17,6 +17,23 @@ def same_operator(field, path='company', company='company'):
     field.depends = (field.depends or set()) | {company}
 
 
+class CodeNameMixin:
+    "Records named '[code] name', found by either"
+    __slots__ = ()
+
+    def get_rec_name(self, name):
+        return f'[{self.code}] {self.name}'
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        _, operator, value = clause
+        bool_op = 'AND' if operator.startswith(('!', 'not ')) else 'OR'
+        return [bool_op,
+            ('code', operator, value),
+            ('name', operator, value),
+            ]
+
+
 class ButtonFieldsMixin:
     """Refuse that users write the fields that only buttons change.
 

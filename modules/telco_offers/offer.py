@@ -17,7 +17,7 @@ from trytond.model import (
     sequence_ordered)
 from trytond.modules.telco_base.line import LINE_KINDS
 from trytond.modules.product import price_digits, round_price
-from trytond.modules.telco_base.model import same_operator
+from trytond.modules.telco_base.model import CodeNameMixin, same_operator
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
 from trytond.tools import grouped_slice
@@ -64,7 +64,8 @@ def _operator_field():
         'company.company', "Operator", required=True, ondelete='CASCADE')
 
 
-class Zone(OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
+class Zone(
+        CodeNameMixin, OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
     "Commercial zone of an operator: a set of governorates"
     __name__ = 'telco.offer.zone'
     __string__ = "Zone"
@@ -87,18 +88,6 @@ class Zone(OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
                 'telco_offers.msg_zone_code_unique'),
             ]
         cls._order.insert(0, ('code', 'ASC'))
-
-    def get_rec_name(self, name):
-        return f'[{self.code}] {self.name}'
-
-    @classmethod
-    def search_rec_name(cls, name, clause):
-        _, operator, value = clause
-        bool_op = 'AND' if operator.startswith(('!', 'not ')) else 'OR'
-        return [bool_op,
-            ('code', operator, value),
-            ('name', operator, value),
-            ]
 
     @classmethod
     def of_subdivisions(cls, company_id, subdivision_ids):
@@ -423,8 +412,8 @@ def eligibility_relations(prefix):
 
 
 class Offer(
-        OperatorMixin, EligibilityMixin, DeactivableMixin, ModelSQL,
-        ModelView):
+        CodeNameMixin, OperatorMixin, EligibilityMixin, DeactivableMixin,
+        ModelSQL, ModelView):
     "Tariff plan or option of an operator"
     __name__ = 'telco.offer'
     __string__ = "Offer"
@@ -496,18 +485,6 @@ class Offer(
     @classmethod
     def default_billing_period(cls):
         return 'monthly'
-
-    def get_rec_name(self, name):
-        return f'[{self.code}] {self.name}'
-
-    @classmethod
-    def search_rec_name(cls, name, clause):
-        _, operator, value = clause
-        bool_op = 'AND' if operator.startswith(('!', 'not ')) else 'OR'
-        return [bool_op,
-            ('code', operator, value),
-            ('name', operator, value),
-            ]
 
     def get_price(self, name):
         price = list_price(self.product, self.company.id)

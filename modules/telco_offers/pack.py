@@ -9,7 +9,7 @@ from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, Workflow, fields,
     sequence_ordered)
 from trytond.modules.product import price_digits, round_price
-from trytond.modules.telco_base.model import same_operator
+from trytond.modules.telco_base.model import CodeNameMixin, same_operator
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import without_check_access
@@ -18,7 +18,8 @@ from .exceptions import OfferValidationError
 from .offer import OperatorMixin, list_price
 
 
-class Pack(OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
+class Pack(
+        CodeNameMixin, OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
     "Pack of products and services sold together"
     __name__ = 'telco.pack'
     __string__ = "Pack"
@@ -52,18 +53,6 @@ class Pack(OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
             ]
         cls._order.insert(0, ('code', 'ASC'))
         same_operator(cls.product, 'template.company')
-
-    def get_rec_name(self, name):
-        return f'[{self.code}] {self.name}'
-
-    @classmethod
-    def search_rec_name(cls, name, clause):
-        _, operator, value = clause
-        bool_op = 'AND' if operator.startswith(('!', 'not ')) else 'OR'
-        return [bool_op,
-            ('code', operator, value),
-            ('name', operator, value),
-            ]
 
     def get_prices(self, name):
         if name == 'price':

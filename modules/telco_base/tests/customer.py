@@ -77,6 +77,22 @@ class CustomerTestMixin:
         self.assertEqual(party.prospect_date, dt.date.today())
 
     @with_transaction()
+    def test_category_code_and_name(self):
+        "A customer category is named and found by its code and its name"
+        pool = Pool()
+        Category = pool.get('telco.customer.category')
+        company = self._operator()
+        category, = Category.create([{
+                    'company': company.id, 'kind': 'collection',
+                    'code': 'WATCH', 'name': "Sous surveillance"}])
+        self.assertEqual(category.rec_name, "[WATCH] Sous surveillance")
+        for clause in [('rec_name', 'ilike', '%watch%'),
+                ('rec_name', 'ilike', '%surveill%')]:
+            self.assertEqual(Category.search([clause]), [category])
+        self.assertEqual(
+            Category.search([('rec_name', 'not ilike', '%watch%')]), [])
+
+    @with_transaction()
     def test_invalid_input(self):
         "Bad CIN, phone, e-mail, ICCID and line number are refused"
         pool = Pool()
