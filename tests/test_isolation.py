@@ -198,7 +198,8 @@ def _build(company, staff):
     billing, accounting = _build_billing(
         company, staff, party, payer_account)
     stock = _build_stock(company, staff, party, accounting)
-    offers = _build_offers(company, staff, party, accounting)
+    offers = _build_offers(
+        company, staff, party, accounting, stock['sale.point'])
     return billing | stock | offers | {
         'company.company': company,
         'res.user': staff,
@@ -428,10 +429,11 @@ def _build_stock(company, staff, party, accounting):
         }
 
 
-def _build_offers(company, staff, party, accounting):
+def _build_offers(company, staff, party, accounting, point):
     """Zones, bands, a season, an offer, a pack, a seasonal promotion applied
-    on a quoted sale, the revenue of a pack sold, a proposal and an
-    advertising list with its message"""
+    on a quoted sale, a promotion applied on a quote and a shop sale, the
+    revenue of a pack sold, a proposal and an advertising list with its
+    message"""
     pool = Pool()
     Template = pool.get('product.template')
     Uom = pool.get('product.uom')
@@ -445,6 +447,10 @@ def _build_offers(company, staff, party, accounting):
     Revenue = pool.get('telco.pack.revenue')
     Promotion = pool.get('sale.promotion')
     Application = pool.get('sale.line.promotion')
+    Quote = pool.get('telco.quote')
+    QuoteApplication = pool.get('telco.quote.line.promotion')
+    ShopSale = pool.get('sale.point.sale')
+    ShopApplication = pool.get('sale.point.sale.line.promotion')
     Proposal = pool.get('telco.offer.proposal')
     EmailList = pool.get('marketing.email.list')
     Email = pool.get('marketing.email')
@@ -536,6 +542,31 @@ def _build_offers(company, staff, party, accounting):
         proposal, = [p for p in Proposal.compute(
                 company, today - dt.timedelta(days=30), today, min_count=1)
             if p.kind == 'pack']
+        # a promotion of every day on a draft quote and an open shop sale:
+        # the crawler's writes are not stopped by their state
+        Promotion.create([{
+                    'company': company.id, 'name': f'Key -1 {code}',
+                    'formula': 'unit_price - 1', 'priority': 1,
+                    'products': [('add', [products['KEY4G'].id])]}])
+        quote, = Quote.create([{
+                    'company': company.id, 'customer': customer.id,
+                    'currency': company.currency.id,
+                    'lines': [('create', [{
+                                    'product': products['KEY4G'].id,
+                                    'quantity': 1,
+                                    'unit': products['KEY4G'].sale_uom.id,
+                                    'unit_price': Decimal('89.000'),
+                                    }])],
+                    }])
+        Quote.apply_promotions([quote])
+        quote_application, = QuoteApplication.search(
+            [('line.quote', '=', quote.id)])
+        shop_sale = ShopSale(point=point, customer=customer)
+        shop_sale.lines = pos_lines(shop_sale, [(products['KEY4G'], 1, {})])
+        shop_sale.save()
+        ShopSale.apply_promotions([shop_sale])
+        shop_application, = ShopApplication.search(
+            [('line.sale', '=', shop_sale.id)])
         lang, = Lang.search([('code', '=', 'en')])
         email_list, = EmailList.create([{
                     'company': company.id, 'name': f'Summer {code}',
@@ -576,6 +607,8 @@ def _build_offers(company, staff, party, accounting):
         'sale.promotion-telco.offer.consumption_band': relation(
             'sale.promotion-telco.offer.consumption_band', promotion),
         'sale.line.promotion': application,
+        'telco.quote.line.promotion': quote_application,
+        'sale.point.sale.line.promotion': shop_application,
         # the line with a promotion stands for the sale lines: on a line
         # without one, linking a promotion would stop at the required
         # original price (sale_promotion) before the operator's domain

@@ -761,6 +761,16 @@ class QuoteLine(sequence_ordered(), ModelSQL, ModelView):
             self.taxes = list(product.customer_taxes_used)
 
     @property
+    def discount_label(self):
+        "What the customer reads on the quote for a discounted price"
+        return None
+
+    @property
+    def undiscounted_unit_price(self):
+        "The unit price before the discount, shown struck on the quote"
+        return None
+
+    @property
     def taxable_lines(self):
         return [(
                 list(self.taxes or []),

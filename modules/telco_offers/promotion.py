@@ -80,6 +80,24 @@ class Promotion(EligibilityMixin, metaclass=PoolMeta):
 
     @classmethod
     def get_consumed(cls, promotions, names):
+        cursor = Transaction().connection.cursor()
+        result = {
+            'consumed_quantity': {p.id: 0 for p in promotions},
+            'consumed_budget': {p.id: Decimal(0) for p in promotions},
+            }
+        ids = [p.id for p in promotions]
+        for query in cls._consumed_queries(ids):
+            cursor.execute(*query)
+            for promotion_id, quantity, discount in cursor:
+                result['consumed_quantity'][promotion_id] += quantity or 0
+                result['consumed_budget'][promotion_id] += Decimal(
+                    str(discount or 0))
+        return {n: result[n] for n in names}
+
+    @classmethod
+    def _consumed_queries(cls, ids):
+        """Yield the queries of (promotion, quantity, discount) that use the
+        caps of the promotions"""
         pool = Pool()
         Application = pool.get('sale.line.promotion')
         Line = pool.get('sale.line')
@@ -87,24 +105,32 @@ class Promotion(EligibilityMixin, metaclass=PoolMeta):
         application = Application.__table__()
         line = Line.__table__()
         sale = Sale.__table__()
-        cursor = Transaction().connection.cursor()
-        result = {
-            'consumed_quantity': {p.id: 0 for p in promotions},
-            'consumed_budget': {p.id: Decimal(0) for p in promotions},
-            }
-        cursor.execute(*application.join(
-                line, condition=application.line == line.id
-                ).join(sale, condition=line.sale == sale.id).select(
-                application.promotion,
-                Sum(application.quantity), Sum(application.discount),
-                where=application.promotion.in_([p.id for p in promotions])
-                & sale.state.in_(CONSUMING_STATES),
-                group_by=[application.promotion]))
-        for promotion_id, quantity, discount in cursor:
-            result['consumed_quantity'][promotion_id] = quantity or 0
-            result['consumed_budget'][promotion_id] = Decimal(
-                str(discount or 0))
-        return {n: result[n] for n in names}
+        yield application.join(
+            line, condition=application.line == line.id
+            ).join(sale, condition=line.sale == sale.id).select(
+            application.promotion,
+            Sum(application.quantity), Sum(application.discount),
+            where=application.promotion.in_(ids)
+            & sale.state.in_(CONSUMING_STATES),
+            group_by=[application.promotion])
+
+    def get_pattern(self, sale):
+        if sale.id is not None and sale.id >= 0:
+            return super().get_pattern(sale)
+        # a shop sale or a quote priced as a sale that is not stored
+        pool = Pool()
+        Currency = pool.get('currency.currency')
+        Uom = pool.get('product.uom')
+        pattern = {}
+        if self.currency:
+            pattern['amount'] = Currency.compute(
+                sale.currency, self.get_sale_amount(sale), self.currency)
+        if self.unit:
+            pattern['quantity'] = sum(
+                Uom.compute_qty(l.unit, l.quantity, self.unit)
+                for l in sale.lines
+                if l.type == 'line' and self.is_valid_sale_line(l))
+        return pattern
 
     @property
     def customer_rules(self):
@@ -305,3 +331,39 @@ class PromotionBand(ModelSQL):
         cls.__access__.add('owner')
         same_operator(cls.band, company='_parent_owner.company')
 
+
+
+def promote(company, party, date, items):
+    """Price with the promotions in force items that are not sale lines
+    (the lines of shop sales and of quotes): they are applied on a sale
+    that is not stored, as they would be on a sale.
+
+    items: [(product, quantity, unit, unit_price, taxes)]
+    Return [(unit_price, original_unit_price, [sale.line.promotion])]
+    in the order of the items; the applications are not stored."""
+    pool = Pool()
+    Sale = pool.get('sale.sale')
+    SaleLine = pool.get('sale.line')
+    sale = Sale(
+        company=company, party=party, sale_date=date,
+        currency=company.currency, origin=None, price_list=None,
+        invoice_party=None)
+    lines = []
+    for product, quantity, unit, unit_price, taxes in items:
+        lines.append(SaleLine(
+                sale=sale, type='line', product=product, quantity=quantity,
+                unit=unit, unit_price=unit_price, taxes=list(taxes),
+                original_unit_price=None, promotion=None,
+                promotion_applications=[]))
+    sale.lines = lines
+    currency = company.currency
+    sale.untaxed_amount = sum(
+        (currency.round(Decimal(str(l.quantity)) * l.unit_price)
+            for l in lines), Decimal(0))
+    sale.tax_amount = sale.get_tax_amount()
+    sale.total_amount = sale.untaxed_amount + sale.tax_amount
+    sale.apply_promotion()
+    return [
+        (l.unit_price, l.original_unit_price,
+            list(l.promotion_applications))
+        for l in sale.lines]

@@ -9,6 +9,7 @@ from trytond.modules.company.tests import CompanyTestMixin
 from trytond.modules.telco_base.tests.smtp import SMTPTestMixin
 from trytond.modules.telco_base.tests.tools import (
     as_user, create_operator, create_staff, savepoint)
+from trytond.modules.telco_billing.tests.test_module import pdf_text
 from trytond.modules.telco_billing.tests.tools import (
     create_catalogue, setup_accounting)
 from trytond.modules.telco_offers.exceptions import EligibilityError
@@ -271,35 +272,16 @@ class TelcoOffersTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
                 ('PHONE', 2, Decimal('978.900'))])
         self.assertEqual(sum(r.amount for r in revenues), line.amount)
 
-    @with_transaction()
-    def test_pack_sold_in_shop(self):
-        "A pack sold at a shop's point of sale has its revenue split"
+    def _point(self, company, chart=True):
+        "A point of sale of the operator and a card payment method"
         pool = Pool()
-        Pack = pool.get('telco.pack')
-        Revenue = pool.get('telco.pack.revenue')
         POS = pool.get('sale.point')
-        POSSale = pool.get('sale.point.sale')
         Journal = pool.get('account.journal')
         Location = pool.get('stock.location')
         Sequence = pool.get('ir.sequence.strict')
         ModelData = pool.get('ir.model.data')
         Account = pool.get('account.account')
         Method = pool.get('sale.point.payment.method')
-        Payment = pool.get('sale.point.payment')
-        company = self._operator()
-        products = create_products(company, [
-                ('PHONE', "Samsung Galaxy A15", 'service', '549.000'),
-                ('KEY4G', "Clé 4G", 'service', '89.000'),
-                ('PACK', "Pack Galaxy 4G", 'service', '600.000'),
-                ])
-        pack, = Pack.create([{
-                    'company': company.id, 'code': 'GALAXY',
-                    'name': "Pack Galaxy 4G",
-                    'product': products['PACK'].id,
-                    'components': [('create', [
-                                {'product': products[c].id, 'quantity': 1}
-                                for c in ['PHONE', 'KEY4G']])],
-                    }])
         storage, = Location.search([('code', '=', 'STO')])
         customer, = Location.search([('type', '=', 'customer')], limit=1)
         with Transaction().set_context(company=company.id):
@@ -316,6 +298,55 @@ class TelcoOffersTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
                         'return_location': storage.id,
                         'customer_location': customer.id,
                         }])
+            if chart:
+                create_chart(company)
+            account, = Account.search([
+                    ('company', '=', company.id), ('code', '=', '1.1.1')])
+            method, = Method.create([{
+                        'company': company.id, 'name': "Carte",
+                        'account': account.id, 'cash': False}])
+        return point, method
+
+    def _shop_sale(self, company, point, products, customer=None):
+        "An open shop sale of the products priced as by the cash desk"
+        pool = Pool()
+        POSSale = pool.get('sale.point.sale')
+        Line = pool.get('sale.point.sale.line')
+        with Transaction().set_context(company=company.id):
+            sale = POSSale(company=company, point=point, customer=customer)
+            lines = []
+            for product, quantity in products:
+                line = Line(sale=sale, product=product, quantity=quantity)
+                line.on_change_product()
+                lines.append(line)
+            sale.lines = lines
+            sale.save()
+        return sale
+
+    @with_transaction()
+    def test_pack_sold_in_shop(self):
+        "A pack sold at a shop's point of sale has its revenue split"
+        pool = Pool()
+        Pack = pool.get('telco.pack')
+        Revenue = pool.get('telco.pack.revenue')
+        POSSale = pool.get('sale.point.sale')
+        Payment = pool.get('sale.point.payment')
+        company = self._operator()
+        products = create_products(company, [
+                ('PHONE', "Samsung Galaxy A15", 'service', '549.000'),
+                ('KEY4G', "Clé 4G", 'service', '89.000'),
+                ('PACK', "Pack Galaxy 4G", 'service', '600.000'),
+                ])
+        Pack.create([{
+                    'company': company.id, 'code': 'GALAXY',
+                    'name': "Pack Galaxy 4G",
+                    'product': products['PACK'].id,
+                    'components': [('create', [
+                                {'product': products[c].id, 'quantity': 1}
+                                for c in ['PHONE', 'KEY4G']])],
+                    }])
+        point, method = self._point(company)
+        with Transaction().set_context(company=company.id):
             sale, = POSSale.create([{
                         'company': company.id, 'point': point.id,
                         'lines': [('create', [{
@@ -325,12 +356,6 @@ class TelcoOffersTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
                                         'unit_gross_price': Decimal('600'),
                                         }])],
                         }])
-            create_chart(company)
-            account, = Account.search([
-                    ('company', '=', company.id), ('code', '=', '1.1.1')])
-            method, = Method.create([{
-                        'company': company.id, 'name': "Carte",
-                        'account': account.id, 'cash': False}])
             Payment.create([{
                         'sale': sale.id, 'method': method.id,
                         'amount': sale.total}])
@@ -340,6 +365,86 @@ class TelcoOffersTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
         self.assertEqual(
             sorted((r.product.code, r.amount) for r in revenues),
             [('KEY4G', Decimal('83.699')), ('PHONE', Decimal('516.301'))])
+
+    @with_transaction()
+    def test_promotion_in_shop(self):
+        """The promotions apply on a shop sale when the cashier asks for the
+        payment, those for customers only to a known customer"""
+        pool = Pool()
+        POSSale = pool.get('sale.point.sale')
+        Payment = pool.get('sale.point.payment')
+        Promotion = pool.get('sale.promotion')
+        company = self._operator()
+        _, subdivisions = tunisia()
+        sahel = self._zone(company, 'SAHEL', [subdivisions['TN-51']])
+        products = create_catalogue(company, setup_accounting(company))
+        key = self._promotion(
+            company, "Clé -10 %", 'unit_price * 0.9', quantity_cap=2,
+            products=[('add', [products['KEY4G'].id])])
+        local = self._promotion(
+            company, "Sahel -5", 'unit_price - 5', stacking='stackable',
+            priority=5, zones=[('add', [sahel.id])],
+            products=[('add', [products['PHONE'].id])])
+        sami = create_customer(company, "Sami", subdivisions['TN-51'])
+        point, method = self._point(company, chart=False)
+
+        sale = self._shop_sale(company, point, [
+                (products['KEY4G'], 1), (products['PHONE'], 1)])
+        with Transaction().set_context(company=company.id):
+            POSSale.pay([sale])
+        key_line, phone_line = sale.lines
+        self.assertEqual(key_line.unit_list_price, Decimal('80.1000'))
+        # with the VAT of 19 %
+        self.assertEqual(key_line.unit_gross_price, Decimal('95.3190'))
+        self.assertEqual(
+            key_line.original_unit_list_price, Decimal('89.000'))
+        self.assertEqual(
+            key_line.original_unit_gross_price, Decimal('105.9100'))
+        self.assertEqual(key_line.promotion, key)
+        # no customer: no promotion for customers
+        self.assertEqual(phone_line.unit_list_price, Decimal('549.000'))
+        self.assertEqual(sale.total, Decimal('748.629'))
+        # an open shop sale holds its share of the cap
+        self.assertEqual(Promotion(key.id).consumed_quantity, 1)
+
+        # the customer is known: asked again, the prices start over
+        with Transaction().set_context(company=company.id):
+            POSSale.write([sale], {'customer': sami.id})
+            POSSale.apply_promotions([sale])
+        key_line, phone_line = sale.lines
+        self.assertEqual(key_line.unit_list_price, Decimal('80.1000'))
+        self.assertEqual(len(key_line.promotion_applications), 1)
+        self.assertEqual(phone_line.unit_list_price, Decimal('544.000'))
+        self.assertEqual(phone_line.promotion, local)
+        self.assertEqual(Promotion(key.id).consumed_quantity, 1)
+
+        # once paid, the prices stay
+        with Transaction().set_context(company=company.id):
+            Payment.create([{
+                        'sale': sale.id, 'method': method.id,
+                        'amount': sale.total}])
+            Promotion.write([key], {'active': False})
+            POSSale.apply_promotions([sale])
+            self.assertEqual(
+                sale.lines[0].unit_list_price, Decimal('80.1000'))
+            POSSale.process([sale])
+        self.assertEqual(sale.state, 'done')
+        Promotion.write([key], {'active': True})
+
+        # the cap: 1 key left
+        other = self._shop_sale(
+            company, point, [(products['KEY4G'], 2)])
+        with Transaction().set_context(company=company.id):
+            POSSale.pay([other])
+        self.assertEqual(other.lines[0].unit_list_price, Decimal('89.000'))
+        # a cancelled shop sale gives its keys back
+        third = self._shop_sale(
+            company, point, [(products['KEY4G'], 1)])
+        with Transaction().set_context(company=company.id):
+            POSSale.pay([third])
+            self.assertEqual(Promotion(key.id).consumed_quantity, 2)
+            POSSale.cancel([third])
+        self.assertEqual(Promotion(key.id).consumed_quantity, 1)
 
     @with_transaction()
     def test_seasonal_promotion(self):
@@ -399,32 +504,75 @@ class TelcoOffersTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
         self.assertEqual(sale.lines[0].unit_price, Decimal('25'))
 
     @with_transaction()
-    def test_billing_quote_keeps_prices(self):
-        "The sale of an accepted billing quote keeps the accepted prices"
+    def test_billing_quote_promotion(self):
+        """A quote gets the promotions on its one-off lines when sent; the
+        sale of the accepted quote keeps the accepted prices and uses the
+        caps"""
         pool = Pool()
         Quote = pool.get('telco.quote')
         QuoteLine = pool.get('telco.quote.line')
+        Promotion = pool.get('sale.promotion')
         company = self._operator(features=('clients', 'billing', 'offers'))
         accounting = setup_accounting(company)
         products = create_catalogue(company, accounting)
-        self._promotion(company, "-10 %", 'unit_price * 0.9')
+        promotion = self._promotion(
+            company, "-10 %", 'unit_price * 0.9', quantity_cap=5)
         customer = create_customer(company, "Sami")
-        with Transaction().set_context(company=company.id):
+
+        def new_quote(codes):
             quote = Quote(company=company, customer=customer)
             quote.on_change_customer()
-            line = QuoteLine(
-                quote=quote, product=products['KEY4G'], quantity=1)
-            line.on_change_product()
-            quote.lines = [line]
+            lines = []
+            for code in codes:
+                line = QuoteLine(
+                    quote=quote, product=products[code], quantity=1)
+                line.on_change_product()
+                lines.append(line)
+            quote.lines = lines
             quote.save()
+            return quote
+
+        with Transaction().set_context(company=company.id):
+            quote = new_quote(['KEY4G', 'MOBILE'])
+            Quote.apply_promotions([quote])
+            key_line, plan_line = quote.lines
+            self.assertEqual(key_line.unit_price, Decimal('80.1000'))
+            self.assertEqual(key_line.original_unit_price, Decimal('89.000'))
+            self.assertEqual(key_line.promotion, promotion)
+            self.assertEqual(
+                [(a.promotion, a.discount)
+                    for a in key_line.promotion_applications],
+                [(promotion, Decimal('8.900'))])
+            # the monthly service keeps the price of its offer
+            self.assertTrue(plan_line.recurring)
+            self.assertEqual(plan_line.unit_price, Decimal('35.000'))
+            self.assertIsNone(plan_line.promotion)
+            # applied again, it starts from the original price
+            Quote.apply_promotions([quote])
+            key_line, _ = quote.lines
+            self.assertEqual(key_line.unit_price, Decimal('80.1000'))
+            self.assertEqual(len(key_line.promotion_applications), 1)
+
+            quote = new_quote(['KEY4G'])
             Quote.send([quote])
+            self.assertEqual(quote.lines[0].unit_price, Decimal('80.1000'))
+            # the customer sees the promotion and the price before it
+            text = ' '.join(pdf_text(quote.document).split())
+            self.assertIn("Promotion: -10 %", text)
+            self.assertIn("89.000", text)
+            # a sent quote does not use the cap, its sale does
+            self.assertEqual(Promotion(promotion.id).consumed_quantity, 0)
+            # the customer accepts after the promotion ended
+            Promotion.write([promotion], {'active': False})
             Quote.accept([quote])
         sale_line, = quote.sale.lines
-        self.assertEqual(sale_line.unit_price, Decimal('89.000'))
-        self.assertIsNone(sale_line.promotion)
-        # a sale of its own gets the promotion
+        self.assertEqual(sale_line.unit_price, Decimal('80.1000'))
+        self.assertEqual(sale_line.original_unit_price, Decimal('89.000'))
+        self.assertEqual(sale_line.promotion, promotion)
+        self.assertEqual(Promotion(promotion.id).consumed_quantity, 1)
+        # a sale of its own does not get the ended promotion
         sale = create_sale(company, customer, [(products['KEY4G'], 1)])
-        self.assertEqual(sale.lines[0].unit_price, Decimal('80.1000'))
+        self.assertEqual(sale.lines[0].unit_price, Decimal('89.000'))
 
     @with_transaction()
     def test_stacking(self):

@@ -1,0 +1,185 @@
+# This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Promotions on the sales of the shops (sale_point): applied when the
+cashier asks for the payment, as long as nothing is paid"""
+from decimal import Decimal
+
+from sql.aggregate import Sum
+
+from trytond.model import ModelSQL, ModelView, fields
+from trytond.modules.product import price_digits, round_price
+from trytond.modules.telco_base.model import same_operator
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Bool, Eval
+from trytond.transaction import without_check_access
+
+from .promotion import promote
+
+# the shop sales that consume the caps of their promotions
+CONSUMING_STATES = ('open', 'done', 'posted')
+
+
+class POSSale(metaclass=PoolMeta):
+    __name__ = 'sale.point.sale'
+
+    customer = fields.Many2One(
+        'party.party', "Customer", ondelete='RESTRICT',
+        context={'company': Eval('company', -1)},
+        states={'readonly': Eval('state') != 'open'},
+        help="The customer, when known: the promotions for customers "
+        "apply only to a known customer.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        same_operator(cls.customer)
+        cls.customer.depends |= {'company'}
+        cls._buttons.update(
+            apply_promotions={
+                'invisible': Eval('state') != 'open',
+                'readonly': Bool(Eval('payments', [0])),
+                'depends': ['state', 'payments'],
+                })
+
+    @classmethod
+    @ModelView.button
+    def apply_promotions(cls, sales):
+        """Price again the lines of the sales not paid yet with the
+        promotions in force on their date"""
+        pool = Pool()
+        Line = pool.get('sale.point.sale.line')
+        lines = []
+        for sale in sales:
+            if sale.state != 'open' or sale.payments or not sale.lines:
+                continue
+            for line in sale.lines:
+                line.unapply_promotion()
+            # the cashiers need not read the rules of the promotions
+            with without_check_access():
+                prices = promote(
+                    sale.company, sale.customer, sale.date,
+                    [(l.product, l.quantity, l.product.sale_uom,
+                            l.unit_list_price, l.taxes)
+                        for l in sale.lines])
+            for line, (price, _, applications) in zip(sale.lines, prices):
+                line.apply_promotion(price, applications)
+            lines.extend(sale.lines)
+        Line.save(lines)
+
+    @classmethod
+    @ModelView.button_action('sale_point.wizard_pay')
+    def pay(cls, sales):
+        cls.apply_promotions(sales)
+        super().pay(sales)
+
+
+class POSSaleLine(metaclass=PoolMeta):
+    __name__ = 'sale.point.sale.line'
+
+    original_unit_list_price = fields.Numeric(
+        "Original Unit List Price", digits=price_digits, readonly=True,
+        states={'invisible': ~Eval('promotion')})
+    original_unit_gross_price = fields.Numeric(
+        "Original Unit Gross Price", digits=price_digits, readonly=True,
+        states={'invisible': ~Eval('promotion')})
+    promotion = fields.Many2One(
+        'sale.promotion', "Promotion", ondelete='RESTRICT', readonly=True,
+        states={'invisible': ~Eval('promotion')})
+    promotion_applications = fields.One2Many(
+        'sale.point.sale.line.promotion', 'line', "Promotions Applied",
+        readonly=True,
+        states={'invisible': ~Eval('promotion_applications')})
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        same_operator(cls.promotion)
+
+    @fields.depends('original_unit_list_price', 'original_unit_gross_price',
+        'promotion', 'promotion_applications')
+    def on_change_product(self):
+        super().on_change_product()
+        self.original_unit_list_price = None
+        self.original_unit_gross_price = None
+        self.promotion = None
+        self.promotion_applications = []
+
+    @classmethod
+    def copy(cls, lines, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('promotion_applications')
+        return super().copy(lines, default=default)
+
+    def unapply_promotion(self):
+        if self.original_unit_list_price is not None:
+            self.unit_list_price = self.original_unit_list_price
+            self.unit_gross_price = self.original_unit_gross_price
+        self.original_unit_list_price = None
+        self.original_unit_gross_price = None
+        self.promotion = None
+        self.promotion_applications = []
+
+    def apply_promotion(self, unit_list_price, applications):
+        pool = Pool()
+        Application = pool.get('sale.point.sale.line.promotion')
+        Tax = pool.get('account.tax')
+        if not applications:
+            return
+        self.original_unit_list_price = self.unit_list_price
+        self.original_unit_gross_price = self.unit_gross_price
+        self.unit_list_price = round_price(unit_list_price)
+        taxes = Tax.compute(
+            self.taxes, self.unit_list_price, 1, date=self.sale.date)
+        self.unit_gross_price = (
+            self.unit_list_price + sum(t['amount'] for t in taxes)).quantize(
+                Decimal(1) / 10 ** self.__class__.unit_gross_price.digits[1])
+        self.promotion = applications[-1].promotion
+        self.promotion_applications = [
+            Application(
+                promotion=a.promotion, quantity=a.quantity,
+                unit_price_before=a.unit_price_before, discount=a.discount)
+            for a in applications]
+
+
+class POSSaleLinePromotion(ModelSQL, ModelView):
+    "Promotion applied on a shop sale line"
+    __name__ = 'sale.point.sale.line.promotion'
+    __string__ = "Promotion Applied"
+
+    line = fields.Many2One(
+        'sale.point.sale.line', "Line", required=True, ondelete='CASCADE')
+    promotion = fields.Many2One(
+        'sale.promotion', "Promotion", required=True, ondelete='RESTRICT')
+    quantity = fields.Float("Quantity", digits=(16, 0), readonly=True)
+    unit_price_before = fields.Numeric(
+        "Unit Price Before", digits=(16, 4), readonly=True)
+    discount = fields.Numeric("Discount", digits=(16, 3), readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('line')
+        same_operator(cls.promotion, company='_parent_line.company')
+
+
+class Promotion(metaclass=PoolMeta):
+    __name__ = 'sale.promotion'
+
+    @classmethod
+    def _consumed_queries(cls, ids):
+        pool = Pool()
+        Application = pool.get('sale.point.sale.line.promotion')
+        Line = pool.get('sale.point.sale.line')
+        Sale = pool.get('sale.point.sale')
+        yield from super()._consumed_queries(ids)
+        application = Application.__table__()
+        line = Line.__table__()
+        sale = Sale.__table__()
+        yield application.join(
+            line, condition=application.line == line.id
+            ).join(sale, condition=line.sale == sale.id).select(
+            application.promotion,
+            Sum(application.quantity), Sum(application.discount),
+            where=application.promotion.in_(ids)
+            & sale.state.in_(CONSUMING_STATES),
+            group_by=[application.promotion])
