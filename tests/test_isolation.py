@@ -45,7 +45,7 @@ MODULES = [
     'telco_billing', 'telco_stock', 'telco_offers']
 # optional dependencies (extras) of the telco modules, activated too so that
 # the models they bring in are crawled
-EXTRAS = ['marketing_email']
+EXTRAS = ['marketing_email', 'sale_product_recommendation']
 FEATURES = ['clients', 'dashboard', 'claims', 'billing', 'stock', 'offers']
 PASSWORD = 'Isolation-Pa55word!'
 
@@ -59,6 +59,9 @@ SHARED = {
     'ir.cron': "platform configuration, administrators only",
     'party.configuration': "singleton; its per-operator values are "
     "company multi-values",
+    'sale.configuration': "singleton set by the platform administrator; "
+    "telco_offers only adds a recommendation method, computed from the "
+    "operator's own sales",
     }
 # Standard models the billing modules use per operator (company rules of
 # Tryton's own modules), crawled too.

@@ -30,7 +30,9 @@ WINTER_DAY = dt.date(2026, 11, 20)
 class TelcoOffersTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
     "Test Telco Offers module"
     module = 'telco_offers'
-    extras = ['sale_point', 'marketing_email', 'telco_billing']
+    extras = [
+        'sale_point', 'marketing_email', 'telco_billing',
+        'sale_product_recommendation']
 
     def _operator(self, code='OOREDOO', name="Ooredoo Tunisie",
             features=('clients', 'offers')):
@@ -445,6 +447,114 @@ class TelcoOffersTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
             self.assertEqual(Promotion(key.id).consumed_quantity, 2)
             POSSale.cancel([third])
         self.assertEqual(Promotion(key.id).consumed_quantity, 1)
+
+    @with_transaction()
+    def test_recommended_products(self):
+        """A sale recommends the packs holding its products, then the
+        products the operator's customers bought with them"""
+        pool = Pool()
+        Pack = pool.get('telco.pack')
+        Configuration = pool.get('sale.configuration')
+        Sale = pool.get('sale.sale')
+        Line = pool.get('sale.line')
+        POSSale = pool.get('sale.point.sale')
+        Payment = pool.get('sale.point.payment')
+        company = self._operator()
+        products = create_products(company, [
+                ('PHONE', "Samsung Galaxy A15", 'service', '549.000'),
+                ('KEY4G', "Clé 4G", 'service', '89.000'),
+                ('LINE', "Ligne mobile", 'service', '35.000'),
+                ('CASE', "Coque", 'service', '25.000'),
+                ('PACK', "Pack Galaxy 4G", 'service', '600.000'),
+                ('OLD', "Ancien produit", 'service', '10.000'),
+                ])
+        Pack.create([{
+                    'company': company.id, 'code': 'GALAXY',
+                    'name': "Pack Galaxy 4G",
+                    'product': products['PACK'].id,
+                    'components': [('create', [
+                                {'product': products[c].id, 'quantity': 1}
+                                for c in ['PHONE', 'KEY4G']])],
+                    }])
+        customer = create_customer(company, "Sami")
+        today = dt.date.today()
+        for codes in [['PHONE', 'CASE']] * 3 + [
+                ['PHONE', 'LINE'], ['KEY4G', 'LINE'], ['KEY4G', 'LINE']]:
+            create_sale(company, customer,
+                [(products[c], 1) for c in codes], state='confirmed')
+        # bought together more than a year ago: forgotten
+        for _ in range(5):
+            create_sale(company, customer,
+                [(products['PHONE'], 1), (products['OLD'], 1)],
+                date=today - dt.timedelta(days=400), state='confirmed')
+        # two paid shop sales of a phone and a key
+        point, method = self._point(company)
+        with Transaction().set_context(company=company.id):
+            for _ in range(2):
+                shop_sale, = POSSale.create([{
+                            'company': company.id, 'point': point.id,
+                            'lines': [('create', [{
+                                            'product': products[c].id,
+                                            'quantity': 1,
+                                            'unit_list_price': Decimal(1),
+                                            'unit_gross_price': Decimal(1),
+                                            } for c in ['PHONE', 'KEY4G']])],
+                            }])
+                Payment.create([{
+                            'sale': shop_sale.id, 'method': method.id,
+                            'amount': shop_sale.total}])
+                POSSale.process([shop_sale])
+        # a draft quote is not a sale
+        create_sale(company, customer, [
+                (products['PHONE'], 1), (products['LINE'], 1)],
+            state='draft')
+        config = Configuration(1)
+        config.product_recommendation_method = 'bought_together'
+        config.product_recommendation_size = 3
+        config.save()
+
+        def recommended_for(company, codes):
+            with Transaction().set_context(company=company.id):
+                sale = Sale(company=company, state='draft')
+                sale.lines = [Line(product=products[c]) for c in codes]
+                return [
+                    p.code for p in sale.on_change_with_recommended_products()]
+
+        def recommended(codes):
+            return recommended_for(company, codes)
+
+        # the pack, then the case (3 sales), the key (2 shop sales)
+        self.assertEqual(recommended(['PHONE']), ['PACK', 'CASE', 'KEY4G'])
+        self.assertEqual(recommended(['LINE']), ['KEY4G', 'PHONE'])
+        self.assertEqual(recommended(['PACK']), [])
+        # a client asking with another operator and its products gets
+        # none of its products
+        other = self._operator('ORANGE', "Orange Tunisie")
+        other_products = create_products(other, [
+                ('PHONE-O', "Galaxy", 'service', '500.000'),
+                ('CASE-O', "Coque", 'service', '20.000')])
+        other_customer = create_customer(other, "Amel")
+        create_sale(other, other_customer, [
+                (other_products['PHONE-O'], 1),
+                (other_products['CASE-O'], 1)], state='confirmed')
+        products.update(other_products)
+        staff = create_staff('seller', company, groups=SALES)
+        with as_user(staff, company):
+            self.assertEqual(
+                recommended(['PHONE']), ['PACK', 'CASE', 'KEY4G'])
+            with Transaction().set_context(company=other.id):
+                sale = Sale(company=other, state='draft')
+                sale.lines = [Line(product=products['PHONE-O'])]
+                self.assertEqual(
+                    sale.on_change_with_recommended_products(), [])
+        # while its own staff gets them
+        self.assertEqual(recommended_for(other, ['PHONE-O']), ['CASE-O'])
+        # not without the offers feature
+        Subscription = pool.get('telco.operator.feature')
+        Subscription.delete(Subscription.search([
+                    ('company', '=', other.id),
+                    ('feature.code', '=', 'offers')]))
+        self.assertEqual(recommended_for(other, ['PHONE-O']), [])
 
     @with_transaction()
     def test_seasonal_promotion(self):
