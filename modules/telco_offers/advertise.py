@@ -15,7 +15,6 @@ from trytond.wizard import (
     Button, StateAction, StateTransition, StateView, Wizard)
 
 from .exceptions import ProposalError
-from .offer import CustomerProfile
 
 
 class EmailList(metaclass=PoolMeta):
@@ -35,7 +34,6 @@ class EmailList(metaclass=PoolMeta):
         Return the number of addresses added."""
         pool = Pool()
         Email = pool.get('marketing.email')
-        Party = pool.get('party.party')
         ContactMechanism = pool.get('party.contact_mechanism')
         mechanisms = ContactMechanism.search([
                 ('party.company', '=', self.company.id),
@@ -50,13 +48,12 @@ class EmailList(metaclass=PoolMeta):
         emails = {}
         for mechanism in mechanisms:
             emails.setdefault(mechanism.party.id, mechanism.value)
+        eligible = owner.eligible_parties(
+            self.company.id, list(emails), date)
         to_create = []
-        for party in Party.browse(list(emails)):
-            email = emails[party.id]
+        for party_id in sorted(eligible):
+            email = emails[party_id]
             if not email or email.lower() in known:
-                continue
-            profile = CustomerProfile(party, self.company.id, date)
-            if not owner.is_eligible(profile):
                 continue
             known.add(email.lower())
             to_create.append({'list_': self.id, 'email': email})

@@ -883,6 +883,89 @@ class TelcoOffersTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
                             }])
 
     @with_transaction()
+    def test_segment_matches_profiles(self):
+        """The customers selected with set-based queries are those the
+        rules let in one profile at a time"""
+        import itertools
+        pool = Pool()
+        Category = pool.get('telco.customer.category')
+        Promotion = pool.get('sale.promotion')
+        Address = pool.get('party.address')
+        company = self._operator()
+        _, subdivisions = tunisia()
+        sahel = self._zone(company, 'SAHEL', [subdivisions['TN-51']])
+        self._zone(company, 'SFAX', [subdivisions['TN-61']])
+        big = self._band(company, "Big", '100')
+        small = self._band(company, "Small", '0', '100')
+        vip, other_category = Category.create([{
+                    'company': company.id, 'kind': kind, 'code': code,
+                    'name': code} for kind, code in [
+                    ('commercial_1', 'VIP'), ('collection', 'GOOD')]])
+        products = create_products(company)
+        today = dt.date.today()
+        parties = []
+        kinds = ['fixed', 'fibre', None]
+        places = [subdivisions['TN-51'], subdivisions['TN-11'], None]
+        birth_dates = [
+            None, today.replace(year=today.year - 20),
+            today.replace(year=today.year - 30) + dt.timedelta(days=1),
+            today.replace(year=today.year - 45)]
+        for i, (kind, place, birth, category, spend, type_) in enumerate(
+                itertools.islice(itertools.product(
+                        kinds, places, birth_dates, [vip, other_category,
+                            None], [0, 1, 3], ['person', 'organization']),
+                    0, None, 7)):
+            values = {'customer_type': type_}
+            if type_ == 'person':
+                values['birth_date'] = birth
+            if category:
+                field = ('commercial_category_1' if category == vip
+                    else 'collection_category')
+                values[field] = category.id
+            party = create_customer(
+                company, f"Customer {i}", place, **values)
+            if kind:
+                self._activate_line(
+                    company, party, f'+2167{i:07d}', kind)
+            if spend:
+                create_sale(company, party, [(products['PHONE'], spend)],
+                    date=today - dt.timedelta(days=10), state='confirmed')
+            parties.append(party)
+        # an address no longer used does not place the customer
+        Address.write([parties[1].addresses[0]], {'active': False})
+        rules = [
+            {},
+            {'customer_types': ['organization']},
+            {'customer_categories': [('add', [vip.id])]},
+            {'customer_categories': [('add', [vip.id, other_category.id])]},
+            {'zones': [('add', [sahel.id])]},
+            {'line_kinds': ['fibre']},
+            {'consumption_bands': [('add', [big.id])]},
+            {'consumption_bands': [('add', [small.id])]},
+            {'age_min': 21},
+            {'age_max': 29},
+            {'age_min': 18, 'age_max': 30},
+            {'zones': [('add', [sahel.id])],
+                'consumption_bands': [('add', [big.id])],
+                'customer_types': ['person']},
+            {'line_kinds': ['fixed', 'fibre'],
+                'customer_categories': [('add', [vip.id])]},
+            ]
+        for i, values in enumerate(rules):
+            promotion, = Promotion.create([{
+                        'company': company.id, 'name': f"Rule {i}",
+                        'formula': 'unit_price', **values}])
+            with self.subTest(rules=values):
+                expected = {p.id for p in parties if promotion.is_eligible(
+                        CustomerProfile(p, company.id))}
+                self.assertEqual(
+                    promotion.eligible_parties(
+                        company.id, [p.id for p in parties]),
+                    expected)
+                if values:
+                    self.assertTrue(0 < len(expected) < len(parties))
+
+    @with_transaction()
     def test_advertise(self):
         "An offer is sent to its segment, unsubscriptions are kept"
         pool = Pool()
