@@ -1,7 +1,11 @@
 # This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+from sql import Literal
+from sql.operators import Equal
+
+from trytond import backend
 from trytond.i18n import gettext
-from trytond.model import Index, fields
+from trytond.model import Exclude, Index, fields
 from trytond.model.exceptions import ValidationError
 from trytond.modules.telco_base.model import same_operator
 from trytond.pool import PoolMeta
@@ -82,8 +86,17 @@ class Product(metaclass=PoolMeta):
         super().__setup__()
         # Codes are unique per operator: two operators may both sell a
         # "PHONE"; the check is made by validate instead of the database.
+        # The product module's constraint of codes unique in the database
+        # gives way to one of the same name on the template's variants: on
+        # an update, the product module registers before this class and
+        # would add its own again, but it adds none that exists by name.
+        t = cls.__table__()
         cls._sql_constraints = [
             c for c in cls._sql_constraints if c[0] != 'code_exclude']
+        cls._sql_constraints.append(
+            ('code_exclude', Exclude(t, (t.template, Equal), (t.code, Equal),
+                    where=(t.active == Literal(True)) & (t.code != '')),
+                'product.msg_product_code_unique'))
         same_operator(cls.replaced_by, 'template.company')
         for field in [cls.replaced_by, cls.replacing]:
             field.depends = (field.depends or set()) | {'company'}
@@ -94,9 +107,19 @@ class Product(metaclass=PoolMeta):
 
     @classmethod
     def __register__(cls, module):
+        transaction = Transaction()
+        table = cls.__table__()
+        if backend.name == 'postgresql':
+            # made by the product module before this class was registered
+            cursor = transaction.connection.cursor()
+            cursor.execute(
+                "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conname = %s", (f'{table._name}_code_exclude',))
+            for definition, in cursor:
+                if 'template' not in definition:
+                    cls.__table_handler__(module).drop_constraint(
+                        'code_exclude')
         super().__register__(module)
-        # created by the product module before this class was registered
-        cls.__table_handler__(module).drop_constraint('code_exclude')
 
     @classmethod
     def validate_fields(cls, products, field_names):

@@ -1,5 +1,9 @@
 # This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+from sql import Literal
+from sql.operators import Equal
+
+from trytond.model import Exclude
 from trytond.model.exceptions import (
     AccessError, DomainValidationError, ValidationError)
 from trytond.modules.company.tests import CompanyTestMixin
@@ -83,6 +87,27 @@ class TelcoProductTestCase(CompanyTestMixin, ModuleTestCase):
         other_a = self._product(a, "Galaxy A25")
         with self.assertRaises(ValidationError):
             Template.write([other_a], {'code': 'PHONE'})
+
+    @with_transaction()
+    def test_code_constraint_on_update(self):
+        """An update of the product module with two operators selling the
+        same code does not add back codes unique in the database"""
+        pool = Pool()
+        Product = pool.get('product.product')
+        Template = pool.get('product.template')
+        a = create_operator("Ooredoo", 'OOREDOO', ['clients', 'billing'])
+        b = create_operator("Orange", 'ORANGE', ['clients', 'billing'])
+        phone_a = self._product(a, "Galaxy A15")
+        phone_b = self._product(b, "iPhone 15")
+        Template.write([phone_a, phone_b], {'code': 'PHONE'})
+        # what the product module registers, before telco_product
+        t = Product.__table__()
+        Product.__table_handler__('product').add_constraint(
+            'code_exclude', Exclude(t, (t.code, Equal),
+                where=(t.active == Literal(True)) & (t.code != '')))
+        self.assertEqual(
+            [p.code for p in Product.search([('code', '=', 'PHONE')])],
+            ['PHONE', 'PHONE'])
 
     @with_transaction()
     def test_catalogue_gated(self):
