@@ -265,7 +265,9 @@ class Proposal(Workflow, ModelSQL, ModelView):
         cursor.execute(*query)
         values = []
         for category_id, n, revenue, margin in cursor:
-            revenue, margin = Decimal(str(revenue)), Decimal(str(margin))
+            # the quantities are floats: so are the sums
+            revenue = company.currency.round(Decimal(str(revenue)))
+            margin = company.currency.round(Decimal(str(margin)))
             per_customer = (margin / n).quantize(Decimal('0.001'))
             values.append({
                     'kind': 'segment',
