@@ -98,21 +98,9 @@ class Promotion(EligibilityMixin, metaclass=PoolMeta):
     def _consumed_queries(cls, ids):
         """Yield the queries of (promotion, quantity, discount) that use the
         caps of the promotions"""
-        pool = Pool()
-        Application = pool.get('sale.line.promotion')
-        Line = pool.get('sale.line')
-        Sale = pool.get('sale.sale')
-        application = Application.__table__()
-        line = Line.__table__()
-        sale = Sale.__table__()
-        yield application.join(
-            line, condition=application.line == line.id
-            ).join(sale, condition=line.sale == sale.id).select(
-            application.promotion,
-            Sum(application.quantity), Sum(application.discount),
-            where=application.promotion.in_(ids)
-            & sale.state.in_(CONSUMING_STATES),
-            group_by=[application.promotion])
+        yield consumed_query(
+            'sale.line.promotion', 'sale.line', 'sale.sale',
+            CONSUMING_STATES, ids)
 
     def get_pattern(self, sale):
         if sale.id is not None and sale.id >= 0:
@@ -261,13 +249,11 @@ class SaleLine(metaclass=PoolMeta):
         states={'invisible': ~Eval('promotion_applications')})
 
 
-class SaleLinePromotion(ModelSQL, ModelView):
-    "Promotion applied on a sale line"
-    __name__ = 'sale.line.promotion'
-    __string__ = "Promotion Applied"
+class PromotionApplicationMixin:
+    """A promotion applied on a line: the discount it gave.
+    Classes define the Many2One field line."""
+    __slots__ = ()
 
-    line = fields.Many2One(
-        'sale.line', "Line", required=True, ondelete='CASCADE')
     promotion = fields.Many2One(
         'sale.promotion', "Promotion", required=True, ondelete='RESTRICT')
     quantity = fields.Float("Quantity", digits=(16, 0), readonly=True)
@@ -280,6 +266,23 @@ class SaleLinePromotion(ModelSQL, ModelView):
         super().__setup__()
         cls.__access__.add('line')
         same_operator(cls.promotion, company='_parent_line.company')
+
+    @classmethod
+    def copies(cls, applications):
+        "New applications of this class as the applications given"
+        return [cls(
+                promotion=a.promotion, quantity=a.quantity,
+                unit_price_before=a.unit_price_before, discount=a.discount)
+            for a in applications]
+
+
+class SaleLinePromotion(PromotionApplicationMixin, ModelSQL, ModelView):
+    "Promotion applied on a sale line"
+    __name__ = 'sale.line.promotion'
+    __string__ = "Promotion Applied"
+
+    line = fields.Many2One(
+        'sale.line', "Line", required=True, ondelete='CASCADE')
 
 
 class PromotionCategory(ModelSQL):
@@ -331,6 +334,22 @@ class PromotionBand(ModelSQL):
         cls.__access__.add('owner')
         same_operator(cls.band, company='_parent_owner.company')
 
+
+
+def consumed_query(application, line, sale, states, ids):
+    """The query of (promotion, quantity, discount) of the applications of
+    the promotions on the lines of the sales in the states (model names)"""
+    pool = Pool()
+    application = pool.get(application).__table__()
+    line = pool.get(line).__table__()
+    sale = pool.get(sale).__table__()
+    return application.join(
+        line, condition=application.line == line.id
+        ).join(sale, condition=line.sale == sale.id).select(
+        application.promotion,
+        Sum(application.quantity), Sum(application.discount),
+        where=application.promotion.in_(ids) & sale.state.in_(states),
+        group_by=[application.promotion])
 
 
 def promote(company, party, date, items):

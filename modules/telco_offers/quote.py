@@ -10,7 +10,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
 
-from .promotion import promote
+from .promotion import PromotionApplicationMixin, promote
 
 
 class Quote(metaclass=PoolMeta):
@@ -75,12 +75,8 @@ class Quote(metaclass=PoolMeta):
                 continue
             sale_line.original_unit_price = quote_line.original_unit_price
             sale_line.promotion = quote_line.promotion
-            sale_line.promotion_applications = [
-                Application(
-                    promotion=a.promotion, quantity=a.quantity,
-                    unit_price_before=a.unit_price_before,
-                    discount=a.discount)
-                for a in quote_line.promotion_applications]
+            sale_line.promotion_applications = Application.copies(
+                quote_line.promotion_applications)
         return sale
 
 
@@ -141,29 +137,13 @@ class QuoteLine(metaclass=PoolMeta):
         self.original_unit_price = original_unit_price
         self.unit_price = unit_price
         self.promotion = applications[-1].promotion
-        self.promotion_applications = [
-            Application(
-                promotion=a.promotion, quantity=a.quantity,
-                unit_price_before=a.unit_price_before, discount=a.discount)
-            for a in applications]
+        self.promotion_applications = Application.copies(applications)
 
 
-class QuoteLinePromotion(ModelSQL, ModelView):
+class QuoteLinePromotion(PromotionApplicationMixin, ModelSQL, ModelView):
     "Promotion applied on a quote line"
     __name__ = 'telco.quote.line.promotion'
     __string__ = "Promotion Applied"
 
     line = fields.Many2One(
         'telco.quote.line', "Line", required=True, ondelete='CASCADE')
-    promotion = fields.Many2One(
-        'sale.promotion', "Promotion", required=True, ondelete='RESTRICT')
-    quantity = fields.Float("Quantity", digits=(16, 0), readonly=True)
-    unit_price_before = fields.Numeric(
-        "Unit Price Before", digits=(16, 4), readonly=True)
-    discount = fields.Numeric("Discount", digits=(16, 3), readonly=True)
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls.__access__.add('line')
-        same_operator(cls.promotion, company='_parent_line.company')

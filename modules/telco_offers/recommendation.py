@@ -14,6 +14,7 @@ from sql.aggregate import Count, Max
 
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
 
 from .offer import SOLD_STATES
@@ -113,6 +114,16 @@ def _baskets(company, since):
 
 class RecommendationMixin:
     __slots__ = ()
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.recommended_products.context = {
+            **(cls.recommended_products.context or {}),
+            'company': Eval('company', -1),
+            }
+        cls.recommended_products.depends = (
+            cls.recommended_products.depends or set()) | {'company'}
 
     @fields.depends(methods=['_recommended_products_bought_together'])
     def on_change_with_recommended_products(self, name=None):

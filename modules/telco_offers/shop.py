@@ -4,8 +4,6 @@
 cashier asks for the payment, as long as nothing is paid"""
 from decimal import Decimal
 
-from sql.aggregate import Sum
-
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.modules.product import price_digits, round_price
 from trytond.modules.telco_base.model import same_operator
@@ -13,7 +11,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval
 from trytond.transaction import without_check_access
 
-from .promotion import promote
+from .promotion import PromotionApplicationMixin, consumed_query, promote
 
 # the shop sales that consume the caps of their promotions
 CONSUMING_STATES = ('open', 'done', 'posted')
@@ -134,32 +132,16 @@ class POSSaleLine(metaclass=PoolMeta):
             self.unit_list_price + sum(t['amount'] for t in taxes)).quantize(
                 Decimal(1) / 10 ** self.__class__.unit_gross_price.digits[1])
         self.promotion = applications[-1].promotion
-        self.promotion_applications = [
-            Application(
-                promotion=a.promotion, quantity=a.quantity,
-                unit_price_before=a.unit_price_before, discount=a.discount)
-            for a in applications]
+        self.promotion_applications = Application.copies(applications)
 
 
-class POSSaleLinePromotion(ModelSQL, ModelView):
+class POSSaleLinePromotion(PromotionApplicationMixin, ModelSQL, ModelView):
     "Promotion applied on a shop sale line"
     __name__ = 'sale.point.sale.line.promotion'
     __string__ = "Promotion Applied"
 
     line = fields.Many2One(
         'sale.point.sale.line', "Line", required=True, ondelete='CASCADE')
-    promotion = fields.Many2One(
-        'sale.promotion', "Promotion", required=True, ondelete='RESTRICT')
-    quantity = fields.Float("Quantity", digits=(16, 0), readonly=True)
-    unit_price_before = fields.Numeric(
-        "Unit Price Before", digits=(16, 4), readonly=True)
-    discount = fields.Numeric("Discount", digits=(16, 3), readonly=True)
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls.__access__.add('line')
-        same_operator(cls.promotion, company='_parent_line.company')
 
 
 class Promotion(metaclass=PoolMeta):
@@ -167,19 +149,7 @@ class Promotion(metaclass=PoolMeta):
 
     @classmethod
     def _consumed_queries(cls, ids):
-        pool = Pool()
-        Application = pool.get('sale.point.sale.line.promotion')
-        Line = pool.get('sale.point.sale.line')
-        Sale = pool.get('sale.point.sale')
         yield from super()._consumed_queries(ids)
-        application = Application.__table__()
-        line = Line.__table__()
-        sale = Sale.__table__()
-        yield application.join(
-            line, condition=application.line == line.id
-            ).join(sale, condition=line.sale == sale.id).select(
-            application.promotion,
-            Sum(application.quantity), Sum(application.discount),
-            where=application.promotion.in_(ids)
-            & sale.state.in_(CONSUMING_STATES),
-            group_by=[application.promotion])
+        yield consumed_query(
+            'sale.point.sale.line.promotion', 'sale.point.sale.line',
+            'sale.point.sale', CONSUMING_STATES, ids)

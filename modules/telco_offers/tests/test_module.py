@@ -325,21 +325,11 @@ class TelcoOffersTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
             sale.save()
         return sale
 
-    @with_transaction()
-    def test_pack_sold_in_shop(self):
-        "A pack sold at a shop's point of sale has its revenue split"
+    def _galaxy_pack(self, company, products):
+        "The pack of PHONE and KEY4G sold as PACK"
         pool = Pool()
         Pack = pool.get('telco.pack')
-        Revenue = pool.get('telco.pack.revenue')
-        POSSale = pool.get('sale.point.sale')
-        Payment = pool.get('sale.point.payment')
-        company = self._operator()
-        products = create_products(company, [
-                ('PHONE', "Samsung Galaxy A15", 'service', '549.000'),
-                ('KEY4G', "Clé 4G", 'service', '89.000'),
-                ('PACK', "Pack Galaxy 4G", 'service', '600.000'),
-                ])
-        Pack.create([{
+        pack, = Pack.create([{
                     'company': company.id, 'code': 'GALAXY',
                     'name': "Pack Galaxy 4G",
                     'product': products['PACK'].id,
@@ -347,22 +337,44 @@ class TelcoOffersTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
                                 {'product': products[c].id, 'quantity': 1}
                                 for c in ['PHONE', 'KEY4G']])],
                     }])
-        point, method = self._point(company)
+        return pack
+
+    def _paid_shop_sale(self, company, point, method, items):
+        "A shop sale of [(product, unit price)] paid and done"
+        pool = Pool()
+        POSSale = pool.get('sale.point.sale')
+        Payment = pool.get('sale.point.payment')
         with Transaction().set_context(company=company.id):
             sale, = POSSale.create([{
                         'company': company.id, 'point': point.id,
                         'lines': [('create', [{
-                                        'product': products['PACK'].id,
-                                        'quantity': 1,
-                                        'unit_list_price': Decimal('600'),
-                                        'unit_gross_price': Decimal('600'),
-                                        }])],
+                                        'product': product.id, 'quantity': 1,
+                                        'unit_list_price': price,
+                                        'unit_gross_price': price,
+                                        } for product, price in items])],
                         }])
             Payment.create([{
                         'sale': sale.id, 'method': method.id,
                         'amount': sale.total}])
             POSSale.process([sale])
-            self.assertEqual(sale.state, 'done')
+        return sale
+
+    @with_transaction()
+    def test_pack_sold_in_shop(self):
+        "A pack sold at a shop's point of sale has its revenue split"
+        pool = Pool()
+        Revenue = pool.get('telco.pack.revenue')
+        company = self._operator()
+        products = create_products(company, [
+                ('PHONE', "Samsung Galaxy A15", 'service', '549.000'),
+                ('KEY4G', "Clé 4G", 'service', '89.000'),
+                ('PACK', "Pack Galaxy 4G", 'service', '600.000'),
+                ])
+        self._galaxy_pack(company, products)
+        point, method = self._point(company)
+        sale = self._paid_shop_sale(
+            company, point, method, [(products['PACK'], Decimal('600'))])
+        self.assertEqual(sale.state, 'done')
         revenues = Revenue.search([('pos_line', 'in', sale.lines)])
         self.assertEqual(
             sorted((r.product.code, r.amount) for r in revenues),
@@ -453,12 +465,9 @@ class TelcoOffersTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
         """A sale recommends the packs holding its products, then the
         products the operator's customers bought with them"""
         pool = Pool()
-        Pack = pool.get('telco.pack')
         Configuration = pool.get('sale.configuration')
         Sale = pool.get('sale.sale')
         Line = pool.get('sale.line')
-        POSSale = pool.get('sale.point.sale')
-        Payment = pool.get('sale.point.payment')
         company = self._operator()
         products = create_products(company, [
                 ('PHONE', "Samsung Galaxy A15", 'service', '549.000'),
@@ -468,14 +477,7 @@ class TelcoOffersTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
                 ('PACK', "Pack Galaxy 4G", 'service', '600.000'),
                 ('OLD', "Ancien produit", 'service', '10.000'),
                 ])
-        Pack.create([{
-                    'company': company.id, 'code': 'GALAXY',
-                    'name': "Pack Galaxy 4G",
-                    'product': products['PACK'].id,
-                    'components': [('create', [
-                                {'product': products[c].id, 'quantity': 1}
-                                for c in ['PHONE', 'KEY4G']])],
-                    }])
+        self._galaxy_pack(company, products)
         customer = create_customer(company, "Sami")
         today = dt.date.today()
         for codes in [['PHONE', 'CASE']] * 3 + [
@@ -489,21 +491,9 @@ class TelcoOffersTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
                 date=today - dt.timedelta(days=400), state='confirmed')
         # two paid shop sales of a phone and a key
         point, method = self._point(company)
-        with Transaction().set_context(company=company.id):
-            for _ in range(2):
-                shop_sale, = POSSale.create([{
-                            'company': company.id, 'point': point.id,
-                            'lines': [('create', [{
-                                            'product': products[c].id,
-                                            'quantity': 1,
-                                            'unit_list_price': Decimal(1),
-                                            'unit_gross_price': Decimal(1),
-                                            } for c in ['PHONE', 'KEY4G']])],
-                            }])
-                Payment.create([{
-                            'sale': shop_sale.id, 'method': method.id,
-                            'amount': shop_sale.total}])
-                POSSale.process([shop_sale])
+        for _ in range(2):
+            self._paid_shop_sale(company, point, method, [
+                    (products[c], Decimal(1)) for c in ['PHONE', 'KEY4G']])
         # a draft quote is not a sale
         create_sale(company, customer, [
                 (products['PHONE'], 1), (products['LINE'], 1)],
@@ -782,7 +772,13 @@ class TelcoOffersTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
         vip, = Category.create([{
                     'company': company.id, 'kind': 'commercial_1',
                     'code': 'VIP', 'name': "VIP"}])
-        products = create_products(company)
+        # prices whose sums in floats are not round
+        products = create_products(company, [
+                ('PHONE', "Samsung Galaxy A15", 'service', '549.000'),
+                ('KEY4G', "Clé 4G Huawei", 'service', '89.300'),
+                ('LINE', "Ligne mobile", 'service', '35.100'),
+                ('CASE', "Coque silicone", 'service', '25.000'),
+                ])
         small, big = Offer.create([{
                     'company': company.id, 'code': code, 'name': name,
                     'product': products[product].id}
@@ -820,6 +816,7 @@ class TelcoOffersTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
         segment, = by_kind['segment']
         self.assertEqual(segment.category, vip)
         self.assertEqual(segment.count, 2)
+        self.assertEqual(segment.revenue, Decimal('1307.500'))
         zone, = by_kind['zone']
         self.assertEqual((zone.zone, zone.product), (sahel, products['PHONE']))
         self.assertEqual(zone.quantity, 4)
