@@ -123,9 +123,13 @@ printf '%s\n' "$ADMIN_PASSWORD" > "$passfile"
 echo "== initialising database $DB ($URI)"
 TRYTONPASSFILE=$passfile "$VENV/bin/trytond-admin" -c "$CONF" -d "$DB" \
     --all --email admin@example.com
-echo "== activating telco_base telco_dashboard telco_claims telco_billing telco_stock, loading French"
+# marketing_email and sale_product_recommendation are extras of telco_offers:
+# advertising by e-mail and the products recommended on sales (telco_stock
+# brings sale_point, the other extra)
+echo "== activating telco_base telco_dashboard telco_claims telco_billing telco_stock telco_offers marketing_email sale_product_recommendation, loading French"
 TRYTONPASSFILE=$passfile "$VENV/bin/trytond-admin" -c "$CONF" -d "$DB" \
     -u telco_base telco_dashboard telco_claims telco_billing telco_stock \
+    telco_offers marketing_email sale_product_recommendation \
     --activate-dependencies -l fr
 echo "== loading demo data"
 "$VENV/bin/python" "$ROOT/scripts/demo_data.py" -c "$CONF" -d "$DB" \
@@ -134,20 +138,22 @@ echo "== loading demo data"
 url=http://$LISTEN/
 echo
 echo "Telco CRM demo ready: database \"$DB\", web client $url"
-fmt='  %-15s %-10s %s\n'
+fmt='  %-17s %-10s %s\n'
 # shellcheck disable=SC2059
 {
     printf "$fmt" login password who
     printf "$fmt" admin "$ADMIN_PASSWORD" "Tryton administrator (also platform administrator)"
     printf "$fmt" platform "$PASSWORD" "platform administrator: every operator"
-    printf "$fmt" ooredoo_admin "$PASSWORD" "Ooredoo Tunisie administrator (clients, dashboard, claims, billing, shops)"
+    printf "$fmt" ooredoo_admin "$PASSWORD" "Ooredoo Tunisie administrator (clients, dashboard, claims, billing, shops, offers)"
     printf "$fmt" ooredoo_agent "$PASSWORD" "Ooredoo Tunisie agent"
     printf "$fmt" ooredoo_billing "$PASSWORD" "Ooredoo Tunisie billing officer"
     printf "$fmt" ooredoo_shop "$PASSWORD" "Ooredoo Tunisie shop and stock manager"
-    printf "$fmt" tt_admin "$PASSWORD" "Tunisie Telecom administrator (clients, billing, shops)"
+    printf "$fmt" ooredoo_marketing "$PASSWORD" "Ooredoo Tunisie marketing (offers, packs, promotions, proposals, e-mail advertising)"
+    printf "$fmt" tt_admin "$PASSWORD" "Tunisie Telecom administrator (clients, billing, shops, offers)"
     printf "$fmt" tt_agent "$PASSWORD" "Tunisie Telecom agent"
     printf "$fmt" tt_billing "$PASSWORD" "Tunisie Telecom billing officer"
     printf "$fmt" tt_shop "$PASSWORD" "Tunisie Telecom shop and stock manager"
+    printf "$fmt" tt_marketing "$PASSWORD" "Tunisie Telecom marketing (offers, packs, promotions, proposals, e-mail advertising)"
 }
 if [ -n "$SMTP_PID" ]; then
     echo "E-mails sent by the demo are kept in $VAR_DIR/mail (a maildir)."

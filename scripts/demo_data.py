@@ -11,15 +11,18 @@ employees; their life cycle (most customers active, one prospect, one
 suspended), a payer account each, lines of every kind with SIM cards, three
 credit rules and a few credit classes decided; for billing, each operator's
 chart of accounts, VAT and catalogue, quotes (some accepted: an order and a
-subscription) and this month's bill run.
+subscription) and this month's bill run; for shops, shops with their hours
+and stock; for offers, zones, consumption bands, seasons, offers, a pack,
+promotions, sales of the last months, the proposals computed from them and
+an e-mail advertisement prepared.
 
 Every record is looked up (by code, login or name) before it is created, so
 running the script again neither fails nor duplicates anything.
 
     python scripts/demo_data.py -c var/demo.conf -d telco_demo
 
-The database must exist with telco_dashboard, telco_claims and
-telco_billing activated
+The database must exist with telco_dashboard, telco_claims, telco_billing,
+telco_stock, telco_offers and marketing_email activated
 (scripts/demo.sh does it all).  The script runs as the "admin" user, who is a
 platform administrator, through proteus: the same access rights and record
 rules as the web client apply.
@@ -52,7 +55,8 @@ OPERATORS = [
         'street': "Immeuble Zenith, Les Berges du Lac",
         'postal_code': '1053',
         'city': "Tunis",
-        'features': ['clients', 'dashboard', 'claims', 'billing', 'stock'],
+        'features': [
+            'clients', 'dashboard', 'claims', 'billing', 'stock', 'offers'],
         'login': 'ooredoo',
         'shops': [
             ('OO-LAC', "Ooredoo Les Berges du Lac", 36.8380, 10.2390,
@@ -74,7 +78,7 @@ OPERATORS = [
         'street': "Jardins du Lac II",
         'postal_code': '1053',
         'city': "Tunis",
-        'features': ['clients', 'billing', 'stock'],
+        'features': ['clients', 'billing', 'stock', 'offers'],
         'login': 'tt',
         'shops': [
             ('TT-KASBAH', "Espace TT Kasbah", 36.7990, 10.1700,
@@ -95,6 +99,7 @@ ADMIN_GROUPS = [
     'telco_claims.group_claim',
     'telco_claims.group_claim_supervisor',
     'telco_billing.group_quote',
+    'telco_offers.group_offers',
     'sale.group_sale',
     'party.group_party_admin',
     'company.group_employee_admin',
@@ -104,6 +109,7 @@ AGENT_GROUPS = [
     'telco_base.group_customer',
     'telco_claims.group_claim',
     'telco_billing.group_quote',
+    'telco_offers.group_offers',
     'sale.group_sale',
     ]
 BILLING_GROUPS = AGENT_GROUPS + [
@@ -133,6 +139,21 @@ SHOP_SERVICES = [
 SHOP_STOCK = [
     ('CASE', "Coque silicone", '25.000', [12, 0, 4]),
     ('CHARGER', "Chargeur USB-C 25 W", '39.000', [6, 3, 0]),
+    ]
+# as MARKETING_EMAIL of telco_offers' tests/tools.py, and the accounting
+# category of the pack's product
+MARKETING_GROUPS = [
+    'telco_base.group_operator_admin',
+    'telco_base.group_agent',
+    'telco_base.group_customer',
+    'telco_base.group_customer_admin',
+    'party.group_party_admin',
+    'company.group_employee_admin',
+    'telco_offers.group_marketing',
+    'product.group_product_admin',
+    'sale.group_sale',
+    'marketing.group_marketing',
+    'account_product.group_account_product_admin',
     ]
 PLATFORM_GROUPS = [
     'telco_base.group_platform_admin',
@@ -380,6 +401,92 @@ PROFILES = {
         },
     }
 
+# The governorates of Tunisia (ISO 3166-2:TN)
+GOVERNORATES = [
+    ('TN-11', "Tunis"), ('TN-12', "Ariana"), ('TN-13', "Ben Arous"),
+    ('TN-14', "La Manouba"), ('TN-21', "Nabeul"), ('TN-22', "Zaghouan"),
+    ('TN-23', "Bizerte"), ('TN-31', "Béja"), ('TN-32', "Jendouba"),
+    ('TN-33', "Le Kef"), ('TN-34', "Siliana"), ('TN-41', "Kairouan"),
+    ('TN-42', "Kasserine"), ('TN-43', "Sidi Bouzid"), ('TN-51', "Sousse"),
+    ('TN-52', "Monastir"), ('TN-53', "Mahdia"), ('TN-61', "Sfax"),
+    ('TN-71', "Gafsa"), ('TN-72', "Tozeur"), ('TN-73', "Kébili"),
+    ('TN-81', "Gabès"), ('TN-82', "Médenine"), ('TN-83', "Tataouine"),
+    ]
+# the governorate of the cities of the demo's addresses
+CITY_GOVERNORATES = {
+    "Tunis": 'TN-11', "La Marsa": 'TN-11', "Ariana": 'TN-12',
+    "Nabeul": 'TN-21', "Bizerte": 'TN-23', "Kairouan": 'TN-41',
+    "Sousse": 'TN-51', "Monastir": 'TN-52', "Sfax": 'TN-61',
+    "Gabès": 'TN-81', "Houmt Souk": 'TN-82', "Midoun": 'TN-82',
+    }
+
+# Offers (telco_offers), the same for each operator.
+# code, name, governorates
+ZONES = [
+    ('GTUNIS', "Grand Tunis", ['TN-11', 'TN-12', 'TN-13', 'TN-14']),
+    ('SAHEL', "Sahel", ['TN-51', 'TN-52', 'TN-53']),
+    ]
+# sequence, name, monthly consumption from (included), to (excluded)
+CONSUMPTION_BANDS = [
+    (10, "Petite consommation", '0', '60'),
+    (20, "Consommation moyenne", '60', '200'),
+    (30, "Grosse consommation", '200', None),
+    ]
+# name, (start month, day, end month, day) every year, or dated periods
+SEASONS = [
+    ("Été", (6, 15, 8, 31), []),
+    ("Rentrée", (9, 1, 9, 30), []),
+    ("Fin d'année", (12, 15, 1, 5), []),
+    ("Ramadan", None, [
+            (dt.date(2026, 2, 18), dt.date(2026, 3, 19)),
+            (dt.date(2027, 2, 8), dt.date(2027, 3, 9)),
+            ]),
+    ]
+# code, name, kind, product of CATALOGUE, allowances and rules, description
+# (minutes, sms, data_mb: None is unlimited)
+OFFERS = [
+    ('M30', "Forfait Mobile 30 Go", 'plan', 'MOBILE', {
+            'minutes': 300, 'sms': None, 'data_mb': 30720,
+            'customer_types': ['person'],
+            }, "300 minutes, SMS illimités et 30 Go d'internet mobile "
+        "par mois, pour les particuliers."),
+    ('F100', "Fibre 100 Mb/s", 'plan', 'FIBRE', {
+            'minutes': None, 'sms': 0, 'data_mb': None,
+            'customer_types': ['person', 'organization'],
+            }, "Internet illimité à 100 Mb/s et appels fixes illimités."),
+    ]
+# code, name, code and price of the pack's product, components
+PACK = ('GALAXY', "Pack Galaxy 4G", 'PACK-GALAXY', '600.000',
+    [('PHONE', 1), ('MOBILE', 1), ('KEY4G', 1)])
+# name, formula, products, season, zones, stacking, priority, quantity cap
+PROMOTIONS = [
+    ("Fin d'année : clé 4G -20 %", 'unit_price * 0.8', ['KEY4G'],
+        "Fin d'année", [], 'exclusive', 20, 100),
+    ("Grand Tunis : téléphone -5 %", 'unit_price * 0.95', ['PHONE'],
+        None, ['GTUNIS'], 'stackable', 10, None),
+    ]
+# sales of the last months, confirmed, from which the proposals are
+# computed: days before today, customer, products (code, quantity)
+OFFER_SALES = {
+    'OOREDOO': [
+        (80, "Mohamed Ben Ali", [('PHONE', 1), ('KEY4G', 1)]),
+        (62, "Amira Trabelsi", [('PHONE', 1), ('MOBILE', 1)]),
+        (45, "Fatma Gharbi", [('PHONE', 1), ('KEY4G', 1)]),
+        (30, "Leila Chaabane", [('PACK-GALAXY', 1)]),
+        (21, "Fatma Gharbi", [('KEY4G', 1), ('MOBILE', 1)]),
+        (12, "Mohamed Ben Ali", [('PHONE', 1), ('MOBILE', 1)]),
+        (8, "Youssef Jebali", [('KEY4G', 1), ('MOBILE', 1)]),
+        ],
+    'TT': [
+        (75, "Hela Ben Salem", [('PHONE', 1), ('KEY4G', 1)]),
+        (50, "Oussama Riahi", [('PHONE', 1), ('KEY4G', 1)]),
+        (35, "Anis Zouari", [('KEY4G', 1), ('MOBILE', 1)]),
+        (20, "Walid Dridi", [('PACK-GALAXY', 1)]),
+        (10, "Anis Zouari", [('KEY4G', 2)]),
+        (5, "Hela Ben Salem", [('PHONE', 1), ('MOBILE', 1)]),
+        ],
+    }
+
 # Line kinds that need a SIM card to be activated
 SIM_KINDS = {'mobile_prepaid', 'mobile_postpaid', '4g_key'}
 # Mobile network codes of the operators (MCC 605, Tunisia): ICCID and IMSI
@@ -458,6 +565,17 @@ def setup_country():
             'code3': 'TUN',
             'code_numeric': '788',
             })
+    Subdivision = Model.get('country.subdivision')
+    known = {s.code for s in Subdivision.find(
+            [('country', '=', country.id)])}
+    missing = [(code, name) for code, name in GOVERNORATES
+        if code not in known]
+    if missing:
+        Subdivision.save([
+                Subdivision(country=country, code=code, name=name,
+                    type='governorate')
+                for code, name in missing])
+        log(f"  created {len(missing)} governorates of Tunisia")
     return country
 
 
@@ -717,6 +835,28 @@ def setup_customer_categories(company):
         if changed:
             party.save()
             log(f"  categories of {company.code} {party.name}")
+
+
+def setup_customer_subdivisions(company):
+    """Put the addresses of the operator's customers in their governorate
+    (the zones of the offers are made of governorates)"""
+    Address = Model.get('party.address')
+    Subdivision = Model.get('country.subdivision')
+    subdivisions = {s.code: s for s in Subdivision.find([
+                ('code', 'in', sorted(set(CITY_GOVERNORATES.values()))),
+                ])}
+    addresses = Address.find([
+            ('party.company', '=', company.id),
+            ('subdivision', '=', None),
+            ('country.code', '=', 'TN'),
+            ('city', 'in', list(CITY_GOVERNORATES)),
+            ])
+    for address in addresses:
+        address.subdivision = subdivisions[CITY_GOVERNORATES[address.city]]
+    if addresses:
+        Address.save(addresses)
+        log(f"  governorates of {len(addresses)} addresses of "
+            f"{company.code}")
 
 
 def _category_kind(field):
@@ -1058,7 +1198,6 @@ def setup_accounting(company):
 
 def setup_catalogue(company, category_id):
     "The operator's products, the monthly ones as subscription services"
-    Template = Model.get('product.template')
     Category = Model.get('product.category')
     Uom = Model.get('product.uom')
     Service = Model.get('sale.subscription.service')
@@ -1197,6 +1336,197 @@ def run_bill(company):
         f"invoices, {bill_run.state}")
 
 
+def setup_offer_catalogue(company):
+    """Zones, consumption bands, seasons, offers, the pack and promotions
+    of the operator (as its marketing user)"""
+    Subdivision = Model.get('country.subdivision')
+    Product = Model.get('product.product')
+    Zone = Model.get('telco.offer.zone')
+    Season = Model.get('telco.offer.season')
+    Category = Model.get('product.category')
+
+    def product(code):
+        return Product.find([
+                ('template.company', '=', company.id), ('code', '=', code),
+                ])[0]
+
+    zones = {}
+    for code, name, governorates in ZONES:
+        zone, created = get_or_create('telco.offer.zone', [
+                ('company', '=', company.id), ('code', '=', code),
+                ], {'company': company, 'code': code, 'name': name},
+            label=f'{company.code} {name}')
+        if created:
+            zone.subdivisions.extend(Subdivision.find([
+                        ('country.code', '=', 'TN'),
+                        ('code', 'in', governorates),
+                        ]))
+            zone.save()
+        zones[code] = Zone(zone.id)
+    for sequence, name, minimum, maximum in CONSUMPTION_BANDS:
+        get_or_create('telco.offer.consumption_band', [
+                ('company', '=', company.id), ('name', '=', name),
+                ], {
+                'company': company, 'sequence': sequence, 'name': name,
+                'minimum': Decimal(minimum),
+                'maximum': Decimal(maximum) if maximum else None,
+                }, label=f'{company.code} {name}')
+    seasons = {}
+    for name, days, periods in SEASONS:
+        seasons[name] = Season.find([
+                ('company', '=', company.id), ('name', '=', name),
+                ])
+        if seasons[name]:
+            seasons[name], = seasons[name]
+            continue
+        season = Season(company=company, name=name)
+        if days:
+            (season.start_month, season.start_day,
+                season.end_month, season.end_day) = days
+        for start_date, end_date in periods:
+            season.periods.new(start_date=start_date, end_date=end_date)
+        season.save()
+        seasons[name] = season
+        log(f"  created season {company.code} {name}")
+    for code, name, kind, product_code, values, description in OFFERS:
+        get_or_create('telco.offer', [
+                ('company', '=', company.id), ('code', '=', code),
+                ], {
+                'company': company, 'code': code, 'name': name,
+                'kind': kind, 'product': product(product_code),
+                'billing_period': 'monthly', 'description': description,
+                **values,
+                }, label=f'{company.code} {name}')
+
+    Pack = Model.get('telco.pack')
+    code, name, product_code, price, components = PACK
+    if not Pack.find([('company', '=', company.id), ('code', '=', code)]):
+        Uom = Model.get('product.uom')
+        unit = Uom(xml_id('product.uom_unit'))
+        category, = Category.find([
+                ('company', '=', company.id), ('name', '=', "Télécom"),
+                ])
+        template, _ = get_or_create('product.template', [
+                ('company', '=', company.id), ('code', '=', product_code),
+                ], {
+                'name': name, 'code': product_code, 'type': 'service',
+                'default_uom': unit, 'salable': True, 'sale_uom': unit,
+                'list_price': Decimal(price), 'account_category': category,
+                })
+        pack = Pack(company=company, code=code, name=name,
+            product=template.products[0])
+        for component_code, quantity in components:
+            pack.components.new(
+                product=product(component_code), quantity=quantity)
+        pack.save()
+        log(f"  created pack {company.code} {name}: {pack.price} instead "
+            f"of {pack.components_price}")
+
+    Promotion = Model.get('sale.promotion')
+    for (name, formula, product_codes, season, zone_codes, stacking,
+            priority, quantity_cap) in PROMOTIONS:
+        with config.get_config().set_context(active_test=False):
+            if Promotion.find([
+                        ('company', '=', company.id), ('name', '=', name),
+                        ]):
+                continue
+        promotion = Promotion(company=company, name=name, formula=formula,
+            stacking=stacking, priority=priority, quantity_cap=quantity_cap)
+        if season:
+            promotion.season = seasons[season]
+        promotion.products.extend(
+            Product(product(c).id) for c in product_codes)
+        promotion.zones.extend(Zone(zones[c].id) for c in zone_codes)
+        promotion.save()
+        log(f"  created promotion {company.code} {name}")
+
+
+def setup_offer_sales(company):
+    """Sales of the last months, confirmed: the promotions in force apply
+    when they are quoted, the pack's revenue is split on confirmation"""
+    Sale = Model.get('sale.sale')
+    Product = Model.get('product.product')
+    today = dt.date.today()
+    for number, (days, name, items) in enumerate(
+            OFFER_SALES[company.code], 1):
+        customer = find_customer(company, name)
+        description = f"Vente démo offres n° {number}"
+        if customer is None or Sale.find([
+                    ('company', '=', company.id),
+                    ('party', '=', customer.id),
+                    ('description', '=', description),
+                    ]):
+            continue
+        sale = Sale(party=customer)
+        sale.sale_date = today - dt.timedelta(days=days)
+        sale.description = description
+        for code, quantity in items:
+            product, = Product.find([
+                    ('template.company', '=', company.id),
+                    ('code', '=', code),
+                    ])
+            line = sale.lines.new()
+            line.product = product
+            line.quantity = quantity
+        sale.click('quote')
+        sale.click('confirm')
+        promotions = sorted({l.promotion.name for l in sale.lines
+                if l.promotion})
+        log(f"  sale of {sale.sale_date} to {name}: {sale.untaxed_amount}"
+            + (f" ({', '.join(promotions)})" if promotions else ''))
+
+
+def compute_proposals(company):
+    "The proposals of the last year, computed once"
+    from proteus import Wizard
+    Proposal = Model.get('telco.offer.proposal')
+    if Proposal.find([('company', '=', company.id)], limit=1):
+        return
+    today = dt.date.today()
+    compute = Wizard('telco.offer.proposal.compute')
+    compute.form.from_date = today - dt.timedelta(days=365)
+    compute.form.to_date = today
+    compute.form.min_count = 2
+    compute.form.limit = 5
+    compute.execute('compute')
+    for proposal in Proposal.find([('company', '=', company.id)]):
+        log(f"  proposal: {proposal.name}")
+
+
+def recommend_products():
+    """The products recommended on sales and shop sales: the packs holding
+    them and what the operator's customers bought with them"""
+    Configuration = Model.get('sale.configuration')
+    config = Configuration(1)
+    if config.product_recommendation_method != 'bought_together':
+        config.product_recommendation_method = 'bought_together'
+        config.save()
+
+
+def prepare_advertising(company):
+    """An e-mail to the customers of the first offer, prepared (a draft
+    message of marketing_email), not sent"""
+    from proteus import Wizard
+    Offer = Model.get('telco.offer')
+    EmailList = Model.get('marketing.email.list')
+    offer, = Offer.find([
+            ('company', '=', company.id), ('code', '=', OFFERS[0][0]),
+            ])
+    with config.get_config().set_context(active_test=False):
+        if EmailList.find([
+                    ('company', '=', company.id),
+                    ('name', '=', offer.rec_name),
+                    ]):
+            return
+    advertise = Wizard('telco.offer.advertise', [offer])
+    advertise.execute('prepare')
+    list_, = EmailList.find([
+            ('company', '=', company.id), ('name', '=', offer.rec_name),
+            ])
+    log(f"  e-mail to {len(list_.emails)} customers of {offer.rec_name} "
+        "prepared")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('-c', '--config', dest='config_file',
@@ -1251,6 +1581,7 @@ def main(argv=None):
                 operator, Model.get('country.country')(country.id))
             setup_customer_details(operator)
             setup_customer_lines(operator)
+            setup_customer_subdivisions(operator)
             setup_credit_rules(operator)
             decide_credit_classes(operator)
         if 'billing' in values['features']:
@@ -1271,6 +1602,23 @@ def main(argv=None):
                 setup_shops(
                     Model.get('company.company')(company.id), values['shops'])
                 setup_shop_stock(Model.get('company.company')(company.id))
+        if {'offers', 'billing'} <= set(values['features']):
+            with config.get_config().set_context(company=company.id):
+                setup_user(
+                    f'{prefix}_marketing', f"{values['brand_name']} Marketing",
+                    MARKETING_GROUPS, [company], company, options.password,
+                    lang)
+            with as_user(f'{prefix}_marketing'):
+                setup_offer_catalogue(
+                    Model.get('company.company')(company.id))
+            with as_user(f'{prefix}_agent'):
+                setup_offer_sales(Model.get('company.company')(company.id))
+            with as_user(f'{prefix}_marketing'):
+                compute_proposals(Model.get('company.company')(company.id))
+                prepare_advertising(Model.get('company.company')(company.id))
+
+    log("recommended products: packs and products bought together")
+    recommend_products()
 
     log("platform administrator")
     platform, created = setup_user(
