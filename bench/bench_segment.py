@@ -111,24 +111,16 @@ def build(uri, database, scale, config_file):
             "'active', 0, now() FROM party_party "
             "WHERE code LIKE 'S%%' AND id %% 2 = 0", (ids['company'],))
         # a sale of 60 to 540 in the last month for 3 in 5 of them
-        columns = [c for c, in conn.execute(
-                "SELECT column_name FROM information_schema.columns "
-                "WHERE table_name = 'sale_sale' AND column_name NOT IN "
-                "('id', 'party', 'sale_date', 'number')")]
-        cols = ', '.join(f'"{c}"' for c in columns)
-        src = ', '.join(f's."{c}"' for c in columns)
+        cols, src = other_columns(conn, 'sale_sale', 's', [
+                'id', 'party', 'sale_date', 'number'])
         conn.execute(
             f"INSERT INTO sale_sale ({cols}, party, sale_date, number) "
             f"SELECT {src}, p.id, %s, 'B' || p.id "
             "FROM sale_sale s, party_party p "
             "WHERE s.id = %s AND p.code LIKE 'S%%' AND p.id %% 5 < 3",
             (today - dt.timedelta(days=10), ids['sale']))
-        columns = [c for c, in conn.execute(
-                "SELECT column_name FROM information_schema.columns "
-                "WHERE table_name = 'sale_line' AND column_name NOT IN "
-                "('id', 'sale', 'unit_price', 'quantity')")]
-        cols = ', '.join(f'"{c}"' for c in columns)
-        src = ', '.join(f'l."{c}"' for c in columns)
+        cols, src = other_columns(conn, 'sale_line', 'l', [
+                'id', 'sale', 'unit_price', 'quantity'])
         conn.execute(
             f"INSERT INTO sale_line ({cols}, sale, unit_price, quantity) "
             f"SELECT {src}, s.id, 60 * (1 + s.party %% 9), 1 "
@@ -136,6 +128,17 @@ def build(uri, database, scale, config_file):
             "WHERE l.id = %s AND s.number LIKE 'B%%'", (ids['line'],))
         conn.execute('ANALYZE')
     print(f"  built in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+def other_columns(conn, table, alias, excluded):
+    """The columns of the table but the excluded ones, to copy a row
+    whatever the modules add: (names, names prefixed by the alias)"""
+    columns = [c for c, in conn.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_name = %s AND NOT column_name = ANY(%s)",
+            (table, excluded))]
+    return (', '.join(f'"{c}"' for c in columns),
+        ', '.join(f'{alias}."{c}"' for c in columns))
 
 
 def run(database, runs):

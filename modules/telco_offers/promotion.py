@@ -276,6 +276,32 @@ class PromotionApplicationMixin:
             for a in applications]
 
 
+class PromotedLineMixin:
+    """A line that keeps the promotions applied on it, as a sale line does
+    (quote and shop sale lines). Classes define the One2Many field
+    promotion_applications to their PromotionApplicationMixin model."""
+    __slots__ = ()
+
+    promotion = fields.Many2One(
+        'sale.promotion', "Promotion", ondelete='RESTRICT', readonly=True,
+        states={'invisible': ~Eval('promotion')})
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        same_operator(cls.promotion)
+
+    def clear_promotions(self):
+        self.promotion = None
+        self.promotion_applications = []
+
+    def set_promotions(self, applications):
+        "Keep copies of the applications of a sale priced as this line"
+        Application = self.__class__.promotion_applications.get_target()
+        self.promotion = applications[-1].promotion
+        self.promotion_applications = Application.copies(applications)
+
+
 class SaleLinePromotion(PromotionApplicationMixin, ModelSQL, ModelView):
     "Promotion applied on a sale line"
     __name__ = 'sale.line.promotion'

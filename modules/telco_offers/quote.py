@@ -5,12 +5,12 @@ when the quote is sent; the sale of the accepted quote keeps them"""
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Workflow, fields
 from trytond.modules.product import price_digits
-from trytond.modules.telco_base.model import same_operator
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
 
-from .promotion import PromotionApplicationMixin, promote
+from .promotion import (
+    PromotedLineMixin, PromotionApplicationMixin, promote)
 
 
 class Quote(metaclass=PoolMeta):
@@ -80,32 +80,23 @@ class Quote(metaclass=PoolMeta):
         return sale
 
 
-class QuoteLine(metaclass=PoolMeta):
+class QuoteLine(PromotedLineMixin, metaclass=PoolMeta):
     __name__ = 'telco.quote.line'
 
     original_unit_price = fields.Numeric(
         "Original Unit Price", digits=price_digits, readonly=True,
-        states={'invisible': ~Eval('promotion')})
-    promotion = fields.Many2One(
-        'sale.promotion', "Promotion", ondelete='RESTRICT', readonly=True,
         states={'invisible': ~Eval('promotion')})
     promotion_applications = fields.One2Many(
         'telco.quote.line.promotion', 'line', "Promotions Applied",
         readonly=True,
         states={'invisible': ~Eval('promotion_applications')})
 
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        same_operator(cls.promotion)
-
     @fields.depends('original_unit_price', 'promotion',
         'promotion_applications')
     def on_change_product(self):
         super().on_change_product()
         self.original_unit_price = None
-        self.promotion = None
-        self.promotion_applications = []
+        self.clear_promotions()
 
     @property
     def discount_label(self):
@@ -126,18 +117,14 @@ class QuoteLine(metaclass=PoolMeta):
         if self.original_unit_price is not None:
             self.unit_price = self.original_unit_price
         self.original_unit_price = None
-        self.promotion = None
-        self.promotion_applications = []
+        self.clear_promotions()
 
     def apply_promotion(self, unit_price, original_unit_price, applications):
-        pool = Pool()
-        Application = pool.get('telco.quote.line.promotion')
         if not applications:
             return
         self.original_unit_price = original_unit_price
         self.unit_price = unit_price
-        self.promotion = applications[-1].promotion
-        self.promotion_applications = Application.copies(applications)
+        self.set_promotions(applications)
 
 
 class QuoteLinePromotion(PromotionApplicationMixin, ModelSQL, ModelView):

@@ -11,7 +11,8 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval
 from trytond.transaction import without_check_access
 
-from .promotion import PromotionApplicationMixin, consumed_query, promote
+from .promotion import (
+    PromotedLineMixin, PromotionApplicationMixin, consumed_query, promote)
 
 # the shop sales that consume the caps of their promotions
 CONSUMING_STATES = ('open', 'done', 'posted')
@@ -71,7 +72,7 @@ class POSSale(metaclass=PoolMeta):
         super().pay(sales)
 
 
-class POSSaleLine(metaclass=PoolMeta):
+class POSSaleLine(PromotedLineMixin, metaclass=PoolMeta):
     __name__ = 'sale.point.sale.line'
 
     original_unit_list_price = fields.Numeric(
@@ -80,18 +81,10 @@ class POSSaleLine(metaclass=PoolMeta):
     original_unit_gross_price = fields.Numeric(
         "Original Unit Gross Price", digits=price_digits, readonly=True,
         states={'invisible': ~Eval('promotion')})
-    promotion = fields.Many2One(
-        'sale.promotion', "Promotion", ondelete='RESTRICT', readonly=True,
-        states={'invisible': ~Eval('promotion')})
     promotion_applications = fields.One2Many(
         'sale.point.sale.line.promotion', 'line', "Promotions Applied",
         readonly=True,
         states={'invisible': ~Eval('promotion_applications')})
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        same_operator(cls.promotion)
 
     @fields.depends('original_unit_list_price', 'original_unit_gross_price',
         'promotion', 'promotion_applications')
@@ -99,14 +92,7 @@ class POSSaleLine(metaclass=PoolMeta):
         super().on_change_product()
         self.original_unit_list_price = None
         self.original_unit_gross_price = None
-        self.promotion = None
-        self.promotion_applications = []
-
-    @classmethod
-    def copy(cls, lines, default=None):
-        default = default.copy() if default is not None else {}
-        default.setdefault('promotion_applications')
-        return super().copy(lines, default=default)
+        self.clear_promotions()
 
     def unapply_promotion(self):
         if self.original_unit_list_price is not None:
@@ -114,12 +100,10 @@ class POSSaleLine(metaclass=PoolMeta):
             self.unit_gross_price = self.original_unit_gross_price
         self.original_unit_list_price = None
         self.original_unit_gross_price = None
-        self.promotion = None
-        self.promotion_applications = []
+        self.clear_promotions()
 
     def apply_promotion(self, unit_list_price, applications):
         pool = Pool()
-        Application = pool.get('sale.point.sale.line.promotion')
         Tax = pool.get('account.tax')
         if not applications:
             return
@@ -131,8 +115,7 @@ class POSSaleLine(metaclass=PoolMeta):
         self.unit_gross_price = (
             self.unit_list_price + sum(t['amount'] for t in taxes)).quantize(
                 Decimal(1) / 10 ** self.__class__.unit_gross_price.digits[1])
-        self.promotion = applications[-1].promotion
-        self.promotion_applications = Application.copies(applications)
+        self.set_promotions(applications)
 
 
 class POSSaleLinePromotion(PromotionApplicationMixin, ModelSQL, ModelView):
