@@ -1,6 +1,7 @@
 # This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 from trytond.i18n import gettext
+from trytond.model import fields
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction, without_check_access
@@ -65,3 +66,133 @@ class Cron(metaclass=PoolMeta):
         cls.method.selection.append(
             ('telco.notification|retry_emails',
                 "Retry Notification E-mails"))
+
+
+def resource_operator(resource, _depth=0):
+    """Return the id of the operator that owns the resource: its company,
+    the company of the record it follows for its access (__access__) or,
+    for a record attached to another one (an attachment of an e-mail), the
+    operator of that one; None for a shared record."""
+    pool = Pool()
+    if resource is None or _depth > 8:
+        return None
+    if isinstance(resource, str):
+        if ',' not in resource:
+            return None
+        name, id_ = resource.split(',', 1)
+        resource = (name, id_)
+    if isinstance(resource, (list, tuple)):
+        name, id_ = resource
+        try:
+            id_ = int(id_)
+            Target = pool.get(name)
+        except (ValueError, TypeError, KeyError):
+            return None
+        if id_ < 0:
+            return None
+        resource = Target(id_)
+    with without_check_access():
+        if resource.__name__ == 'company.company':
+            return resource.id
+        field = resource._fields.get('company')
+        if (field is not None and getattr(field, 'model_name', None)
+                == 'company.company'):
+            company = getattr(resource, 'company', None)
+            return company.id if company else None
+        for name in sorted(resource.__access__):
+            parent = getattr(resource, name, None)
+            if parent is not None:
+                return resource_operator(parent, _depth + 1)
+        if 'resource' in resource._fields:
+            return resource_operator(
+                getattr(resource, 'resource', None), _depth + 1)
+    return None
+
+
+class ResourceOperatorMixin:
+    """Records bound to a resource (attachments, notes, e-mails) carry the
+    operator of their resource, so that the record rules keep them to it
+    before the resource's own access is checked: another operator's
+    records are never listed, even when its resource's model is a feature
+    the user's operator has not subscribed to."""
+    __slots__ = ()
+    company = fields.Many2One(
+        'company.company', "Operator", readonly=True, ondelete='CASCADE')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.discard('company')
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        if 'resource' in values:
+            values['company'] = resource_operator(values['resource'])
+        return values
+
+
+class Attachment(ResourceOperatorMixin, metaclass=PoolMeta):
+    __name__ = 'ir.attachment'
+
+
+class Note(ResourceOperatorMixin, metaclass=PoolMeta):
+    __name__ = 'ir.note'
+
+
+class Email(ResourceOperatorMixin, metaclass=PoolMeta):
+    __name__ = 'ir.email'
+
+    @classmethod
+    def send(cls, to='', cc='', bcc='', subject='', body='',
+            files=None, record=None, reports=None, attachments=None):
+        pool = Pool()
+        Attachment = pool.get('ir.attachment')
+        transaction = Transaction()
+        if transaction.user and transaction.check_access:
+            # the record, its reports and the attachments sent with it must
+            # be ones the user may read
+            if record:
+                Model = pool.get(record[0])
+                Model.read([int(record[1])], ['id'])
+            if attachments:
+                Attachment.read(list(map(int, attachments)), ['id'])
+        return super().send(
+            to=to, cc=cc, bcc=bcc, subject=subject, body=body, files=files,
+            record=record, reports=reports, attachments=attachments)
+
+    @classmethod
+    def _match(cls, name, email):
+        pool = Pool()
+        User = pool.get('res.user')
+        transaction = Transaction()
+        if not transaction.user:
+            yield from super()._match(name, email)
+            return
+        # only the staff of the user's own operators are proposed
+        granted = User._granted_companies(transaction.user)
+        with without_check_access():
+            allowed = {
+                u.email for u in User.search([
+                        ('companies', 'in', list(granted)),
+                        ('email', '!=', ''),
+                        ])}
+        for name, email in super()._match(name, email):
+            if email in allowed:
+                yield name, email
+
+
+class ChatChannel(metaclass=PoolMeta):
+    __name__ = 'ir.chat.channel'
+
+    @classmethod
+    def check_access(cls, resource):
+        pool = Pool()
+        Rule = pool.get('ir.rule')
+        super().check_access(resource)
+        transaction = Transaction()
+        if transaction.user:
+            # core leaves the record rules of the resource to do
+            model, id_ = str(resource).split(',')
+            with transaction.set_context(_check_access=True):
+                Rule.check(model, [int(id_)], mode='read')

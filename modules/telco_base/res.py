@@ -2,6 +2,8 @@
 # this repository contains the full copyright notices and license terms.
 from sql import Literal
 
+from trytond.i18n import gettext
+from trytond.model.exceptions import AccessError
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction, without_check_access
 
@@ -26,6 +28,49 @@ class User(metaclass=PoolMeta):
         granted = sorted(c for c, in cursor)
         cls._get_companies_cache.set(key, granted)
         return set(granted)
+
+    @classmethod
+    def _granted_employees(cls, user_id):
+        "Employees the user may act as, read without access checks"
+        pool = Pool()
+        UserEmployee = pool.get('res.user-company.employee')
+        key = ('employees', user_id)
+        granted = cls._get_companies_cache.get(key)
+        if granted is not None:
+            return set(granted)
+        table = UserEmployee.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.select(
+                table.employee, where=table.user == user_id))
+        granted = sorted(e for e, in cursor)
+        cls._get_companies_cache.set(key, granted)
+        return set(granted)
+
+    @classmethod
+    def set_preferences(cls, values):
+        # The domains of company and employee are not checked when users
+        # set their preferences: only their own operators and employees.
+        pool = Pool()
+        Employee = pool.get('company.employee')
+        user_id = Transaction().user
+        if user_id:
+            company = values.get('company')
+            if (company is not None
+                    and company not in cls._granted_companies(user_id)):
+                raise AccessError(gettext('telco_base.msg_context_company'))
+            employee = values.get('employee')
+            if employee is not None:
+                if employee not in cls._granted_employees(user_id):
+                    raise AccessError(
+                        gettext('telco_base.msg_context_employee'))
+                if company is None:
+                    company = cls(user_id).company
+                    company = company.id if company else None
+                with without_check_access():
+                    if Employee(employee).company.id != company:
+                        raise AccessError(
+                            gettext('telco_base.msg_context_employee'))
+        super().set_preferences(values)
 
     @classmethod
     def get_companies(cls):
@@ -130,3 +175,19 @@ class User(metaclass=PoolMeta):
                 where=(table.group == group_id)
                 & (user.active == Literal(True))))
         return cls.browse([u for u, in cursor])
+
+
+class UserApplication(metaclass=PoolMeta):
+    __name__ = 'res.user.application'
+
+    @classmethod
+    def check(cls, key, application):
+        from .access import check_context
+        result = super().check(key, application)
+        if result:
+            # The REST API takes the caller's context from a header as it
+            # is: it may only name the user's own operator and employee.
+            transaction = Transaction()
+            with transaction.set_user(result.user.id):
+                check_context(transaction.context)
+        return result

@@ -7,6 +7,7 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
 
+from .access import AccessTestMixin
 from .customer import CustomerTestMixin
 from .smtp import SMTPTestMixin
 from .tools import (
@@ -14,7 +15,8 @@ from .tools import (
 
 
 class TelcoBaseTestCase(
-        SMTPTestMixin, CustomerTestMixin, CompanyTestMixin, ModuleTestCase):
+        AccessTestMixin, SMTPTestMixin, CustomerTestMixin,
+        CompanyTestMixin, ModuleTestCase):
     "Test Telco Base module"
     module = 'telco_base'
 
