@@ -11,6 +11,7 @@ whatever context the caller sends."""
 import base64
 import datetime as dt
 import json
+import logging
 import secrets
 import unittest
 from contextlib import ExitStack
@@ -18,7 +19,7 @@ from decimal import Decimal
 
 from werkzeug.test import Client
 
-from trytond.model import ModelSQL, ModelStorage
+from trytond.model import ModelSQL, ModelStorage, fields
 from trytond.model.exceptions import AccessError, DomainValidationError
 from trytond.modules.telco_base.line import luhn_complete
 from trytond.modules.telco_base.tests.smtp import SMTPServer
@@ -39,6 +40,10 @@ from trytond.tests.test_tryton import (
     DB_NAME, activate_module, drop_db, with_transaction)
 from trytond.transaction import Transaction, TransactionError
 from trytond.wsgi import app
+
+from .surface import (
+    Session, fingerprint, forged_values, markers, rest_params, rpc_calls,
+    wizard_states)
 
 MODULES = [
     'telco_base', 'telco_dashboard', 'telco_claims', 'telco_product',
@@ -727,6 +732,9 @@ class IsolationTestCase(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         from trytond import config
+        # the crawler's refused calls would log a traceback each
+        cls._dispatcher_level = DISPATCHER_LOGGER.level
+        DISPATCHER_LOGGER.setLevel(logging.CRITICAL)
         # quotes and claims are e-mailed by their fixtures
         cls.smtp = SMTPServer()
         cls.smtp.start()
@@ -767,6 +775,7 @@ class IsolationTestCase(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         from trytond import config
+        DISPATCHER_LOGGER.setLevel(cls._dispatcher_level)
         drop_db()
         cls.smtp.stop()
         config.set('email', 'uri', cls._email_uri)
@@ -1051,6 +1060,364 @@ class IsolationTestCase(unittest.TestCase):
         self.assertIn('Customer of OPA', body)
         self.assertNotIn(b_name, body)
 
+    @with_transaction()
+    def test_relations_carry_operator_domain(self):
+        """Every editable relation of a crawled model to an operator-owned
+        model restricts its target to the record's operator"""
+        pool = Pool()
+        names = crawled_models()
+        owned = set()
+        for name in names:
+            Model = pool.get(name)
+            field = Model._fields.get('company')
+            if (field is not None and field._type == 'many2one'
+                    and field.get_target().__name__ == 'company.company'):
+                owned.add(name)
+        missing = []
+        for name in sorted(names):
+            Model = pool.get(name)
+            if (not issubclass(Model, ModelSQL)
+                    or callable(getattr(Model, 'table_query', None))):
+                continue
+            for fname, field in sorted(Model._fields.items()):
+                # the parent a child follows for its access is the owner
+                if fname in Model.__access__:
+                    continue
+                if (isinstance(field, fields.Function)
+                        or field._type not in {'many2one', 'many2many'}
+                        or field.readonly is True
+                        or fname in {'create_uid', 'write_uid'}):
+                    continue
+                target = field.get_target().__name__
+                if (target not in owned
+                        or target in RELATION_TARGETS_EXEMPT
+                        or f'{name}.{fname}' in RELATIONS_EXEMPT):
+                    continue
+                if 'company' not in repr(field.domain):
+                    missing.append(f'{name}.{fname} -> {target}')
+        self.assertFalse(missing, msg='\n'.join(missing))
+        print(f"\nrelations: {len(owned)} operator-owned models",
+            end=' ')
+
+    # --- the whole surface the server exposes ---------------------------
+
+    def _surface(self):
+        """Fixtures, markers and the surface as the server lists it, read
+        in a transaction of its own"""
+        pool = Pool(DB_NAME)
+        with Transaction().start(DB_NAME, 0, readonly=True):
+            fixtures = {
+                code: {name: pool.get(model)(id_)
+                    for name, (model, id_) in self.ids[code].items()}
+                for code in self.ids}
+            found = {code: markers(fixtures[code], code) for code in fixtures}
+            models = sorted(crawled_models() & set(fixtures['OPA']))
+            ModelAccess = pool.get('ir.model.access')
+            readable = {}
+            for code in fixtures:
+                user = fixtures[code]['res.user']
+                company = fixtures[code]['company.company']
+                with Transaction().set_user(user.id), \
+                        Transaction().set_context(company=company.id):
+                    readable[code] = {
+                        n for n in models if ModelAccess.check(
+                            n, 'read', raise_exception=False)}
+        self.readable = readable
+        for code in fixtures:
+            fixtures[code]['_markers'] = found[code]
+            self.assertGreater(len(found[code]), 20, msg=code)
+        return pool, fixtures, found, models
+
+    def _fingerprint(self, fixtures):
+        with Transaction().start(DB_NAME, 0, readonly=True):
+            return fingerprint({
+                    k: v for k, v in fixtures.items()
+                    if not k.startswith('_')})
+
+    @staticmethod
+    def _leaked(text, found):
+        return sorted(m for m in found if m in text)
+
+    def _crawl_model(self, session, Model, own, other, found, contexts):
+        "Call every RPC method of the model; return the leaks and calls"
+        name = Model.__name__
+        leaks = []
+        calls = 0
+        for method in sorted(Model.__rpc__):
+            rpc = Model.__rpc__[method]
+            for label, params in rpc_calls(Model, method, rpc, own, other):
+                for i, context in enumerate(contexts):
+                    if i and method not in HOSTILE_CONTEXT_METHODS:
+                        continue
+                    answer = session.call(
+                        f'model.{name}.{method}', params + [context])
+                    calls += 1
+                    where = f'{session.login}: {name}.{method} ({label})'
+                    leaked = self._leaked(answer['text'], found)
+                    if leaked:
+                        leaks.append(f'{where}: answer has {leaked[:3]}')
+                    if i and 'result' in answer:
+                        leaks.append(f'{where}: served with context {context}')
+                    if (method == 'search' and 'result' in answer
+                            and other[name].id in answer['result']):
+                        leaks.append(f'{where}: finds the record')
+        return leaks, calls
+
+    def _contexts(self, own, other):
+        return [
+            {'company': own['company.company'].id},
+            {'company': other['company.company'].id},
+            {'company': own['company.company'].id,
+                'employee': other['company.employee'].id},
+            ]
+
+    def test_rpc_surface(self):
+        """Every RPC method of every crawled model, called over JSON-RPC
+        with the other operator's ids, values and contexts"""
+        pool, fixtures, found, models = self._surface()
+        client = Client(app)
+        leaks = []
+        methods = {(n, m) for n in models for m in pool.get(n).__rpc__}
+        calls = 0
+        served = 0
+        for own_code, other_code in [('OPA', 'OPB'), ('OPB', 'OPA')]:
+            own, other = fixtures[own_code], fixtures[other_code]
+            session = Session(
+                client, DB_NAME, f'staff_{own_code.lower()}', PASSWORD)
+            contexts = self._contexts(own, other)
+            for name in models:
+                Model = pool.get(name)
+                before = self._fingerprint(other)
+                model_leaks, model_calls = self._crawl_model(
+                    session, Model, own, other, found[other_code], contexts)
+                leaks += model_leaks
+                calls += model_calls
+                # the own side is served
+                answer = session.call(f'model.{name}.search', [
+                        [('id', '=', own[name].id)], 0, None, None,
+                        contexts[0]])
+                calls += 1
+                if answer.get('result') == [own[name].id]:
+                    served += 1
+                elif name in self.readable[own_code]:
+                    leaks.append(
+                        f'{own_code}: {name}: own record not served')
+                after = self._fingerprint(other)
+                changed = [k for k in before if before[k] != after[k]]
+                if changed:
+                    leaks.append(
+                        f'{own_code}: {name} changed rows of {other_code}: '
+                        f'{changed}')
+        self.assertFalse(leaks, msg='\n'.join(leaks[:50]))
+        self.assertEqual(
+            served, sum(len(r) for r in self.readable.values()))
+        print(f"\nrpc surface: {len(models)} models, {len(methods)} "
+            f"methods, {calls} calls, own records served for {served} "
+            "model-operator pairs", end=' ')
+
+    def test_rpc_surface_detects_unguarded(self):
+        """The crawler finds the leak of an export_data that lost its
+        check, on a child model the database's wall does not cover"""
+        pool, fixtures, found, models = self._surface()
+        client = Client(app)
+        own, other = fixtures['OPA'], fixtures['OPB']
+        session = Session(client, DB_NAME, 'staff_opa', PASSWORD)
+        contexts = self._contexts(own, other)[:1]
+        Address = pool.get('party.address')
+        self.assertNotIn('export_data', Address.__dict__)
+        Address.export_data = classmethod(ModelStorage.export_data.__func__)
+        try:
+            leaks, _ = self._crawl_model(
+                session, Address, own, other, found['OPB'], contexts)
+        finally:
+            del Address.export_data
+        self.assertTrue(
+            [x for x in leaks if '.export_data (columns)' in x], msg=leaks)
+        leaks, _ = self._crawl_model(
+            session, Address, own, other, found['OPB'], contexts)
+        self.assertEqual(leaks, [])
+
+    def test_wizard_forms(self):
+        """Every wizard of the pool: its session started on one's own
+        record, each view's form pointing to the other operator's records,
+        each button's transition executed"""
+        pool, fixtures, found, models = self._surface()
+        client = Client(app)
+        with Transaction().start(DB_NAME, 0, readonly=True):
+            ActionWizard = pool.get('ir.action.wizard')
+            Keyword = pool.get('ir.action.keyword')
+            actions = {}
+            for action in ActionWizard.search([]):
+                model = action.model
+                if not model:
+                    keywords = Keyword.search([
+                            ('action', '=', action.action.id)])
+                    models = [str(k.model).split(',')[0] for k in keywords
+                        if k.model
+                        and not str(k.model).startswith('ir.ui.menu,')]
+                    model = models[0] if models else None
+                actions.setdefault(action.wiz_name, (model, action.action.id))
+        leaks = []
+        wizards = executed = calls = 0
+        for own_code, other_code in [('OPA', 'OPB'), ('OPB', 'OPA')]:
+            own, other = fixtures[own_code], fixtures[other_code]
+            session = Session(
+                client, DB_NAME, f'staff_{own_code.lower()}', PASSWORD)
+            before = self._fingerprint(other)
+            for wiz_name, Wizard in sorted(pool.iterobject(type='wizard')):
+                model, action_id = actions.get(wiz_name, (None, None))
+                context = {'company': own['company.company'].id}
+                if model in own:
+                    context.update(
+                        active_model=model, active_id=own[model].id,
+                        active_ids=[own[model].id], action_id=action_id)
+                elif model:
+                    # a wizard of a model without records of ours
+                    continue
+                wizards += own_code == 'OPA'
+                for state_name, state, targets in wizard_states(Wizard):
+                    View = pool.get(state.model_name)
+                    form = forged_values(View, other)
+                    if not form:
+                        continue
+                    for target in targets:
+                        created = session.call(
+                            f'wizard.{wiz_name}.create', [context])
+                        calls += 1
+                        if 'result' not in created:
+                            continue
+                        session_id = created['result'][0]
+                        answer = session.call(
+                            f'wizard.{wiz_name}.execute',
+                            [session_id, {state_name: form}, target,
+                                context])
+                        calls += 1
+                        executed += 1
+                        where = (f'{own_code}: {wiz_name} {state_name} -> '
+                            f'{target}')
+                        leaked = self._leaked(answer['text'], found[other_code])
+                        if leaked:
+                            leaks.append(f'{where}: answer has {leaked[:3]}')
+                        if 'result' in answer:
+                            leaks.append(f'{where}: forged form accepted')
+                        session.call(
+                            f'wizard.{wiz_name}.delete', [session_id, context])
+                        calls += 1
+            after = self._fingerprint(other)
+            changed = [k for k in before if before[k] != after[k]]
+            if changed:
+                leaks.append(f'{own_code}: wizards changed rows of '
+                    f'{other_code}: {changed}')
+        self.assertFalse(leaks, msg='\n'.join(leaks[:50]))
+        self.assertGreater(executed, 10)
+        print(f"\nwizards: {wizards} of the pool, {executed} forged "
+            f"transitions, {calls} calls", end=' ')
+
+    def test_rest_surface(self):
+        """REST verbs and every action of every crawled model with the
+        other operator's ids"""
+        pool, fixtures, found, models = self._surface()
+        key, _ = self._rest_key()
+        client = Client(app)
+        headers = {'Authorization': f'bearer {key}'}
+        own, other = fixtures['OPA'], fixtures['OPB']
+        leaks = []
+        calls = 0
+        before = self._fingerprint(other)
+        for name in models:
+            Model = pool.get(name)
+            other_id = other[name].id
+            base = f'/{DB_NAME}/rest/model/{name}'
+            requests = [
+                ('get', f'{base}/{other_id}', None),
+                ('put', f'{base}/{other_id}', {}),
+                ('delete', f'{base}/{other_id}', None),
+                ]
+            for method, rpc in sorted(Model.__rpc__.items()):
+                if method in {'read', 'write', 'delete', 'create'}:
+                    continue
+                requests.append(('post', f'{base}/{other_id}/{method}', {}))
+                param = rest_params(Model, method)
+                if param and (rpc.instantiate is not None):
+                    requests.append(
+                        ('post', f'{base}/{method}', {param: [other_id]}))
+            for verb, url, data in requests:
+                response = getattr(client, verb)(
+                    url, headers=headers,
+                    data=json.dumps(data) if data is not None else None,
+                    content_type='application/json')
+                calls += 1
+                text = response.get_data(as_text=True)
+                leaked = self._leaked(text, found['OPB'])
+                if leaked:
+                    leaks.append(f'{verb} {url}: answer has {leaked[:3]}')
+                if response.status_code < 300 and verb in {'put', 'delete'}:
+                    leaks.append(f'{verb} {url}: {response.status_code}')
+            # the CSV route by id
+            response = client.get(
+                f'/{DB_NAME}/data/{name}?f=rec_name&d='
+                + json.dumps([[('id', '=', other_id)]]),
+                headers=self._session_headers(client))
+            calls += 1
+            leaked = self._leaked(response.get_data(as_text=True), found['OPB'])
+            if leaked:
+                leaks.append(f'/data/{name}: answer has {leaked[:3]}')
+        after = self._fingerprint(other)
+        changed = [k for k in before if before[k] != after[k]]
+        if changed:
+            leaks.append(f'REST changed rows of OPB: {changed}')
+        self.assertFalse(leaks, msg='\n'.join(leaks[:50]))
+        # the own side is served
+        response = client.get(
+            f'/{DB_NAME}/rest/model/party.party/{own["party.party"].id}',
+            headers=headers)
+        self.assertEqual(response.status_code, 200)
+        print(f"\nrest surface: {len(models)} models, {calls} calls",
+            end=' ')
+
+    def _session_headers(self, client):
+        session = getattr(self, '_csv_session', None)
+        if session is None:
+            session = self._csv_session = Session(
+                client, DB_NAME, 'staff_opa', PASSWORD)
+        return session.headers
+
+    def test_preferences(self):
+        "Preferences accept neither the other operator nor its employee"
+        pool, fixtures, found, models = self._surface()
+        client = Client(app)
+        own, other = fixtures['OPA'], fixtures['OPB']
+        session = Session(client, DB_NAME, 'staff_opa', PASSWORD)
+        for values in [
+                {'company': other['company.company'].id},
+                {'employee': other['company.employee'].id},
+                ]:
+            with self.subTest(values=values):
+                answer = session.call(
+                    'model.res.user.set_preferences', [values, {}])
+                self.assertIn('error', answer)
+                self.assertFalse(self._leaked(answer['text'], found['OPB']))
+        answer = session.call('model.res.user.get_preferences', [False, {}])
+        self.assertEqual(
+            answer['result']['company'], own['company.company'].id)
+        self.assertFalse(self._leaked(answer['text'], found['OPB']))
+
+
+# targets whose company field is not an owner, and why
+RELATION_TARGETS_EXEMPT = {
+    'company.company': "the operators themselves, with their own rule",
+    'res.user': "users are shared by the platform administrators across "
+    "operators; their company is the one they work for now, and the users "
+    "rule shows the users of one's operators only",
+    }
+# relation fields exempt from the operator domain, and why
+RELATIONS_EXEMPT = {
+    'company.company.party': "the operator's own party, which gets the "
+    "operator as its company once the operator exists",
+    }
+DISPATCHER_LOGGER = logging.getLogger('trytond.protocols.dispatcher')
+# the methods also called with a context naming the other operator
+HOSTILE_CONTEXT_METHODS = {'search', 'read', 'default_get', 'search_read'}
 
 ISOLATION_GROUPS = [
     'telco_claims.group_claim',

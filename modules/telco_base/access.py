@@ -49,6 +49,61 @@ def collect_records(record, found=None, _seen=None):
     return found
 
 
+def collect_values(Model, values, found):
+    """Add to found the stored records that the values of a create or a
+    write point to: many2one ids, the ids of the actions of one2many and
+    many2many fields, references, recursively in the values they create"""
+    pool = Pool()
+    if not isinstance(values, dict):
+        return found
+    for name, value in values.items():
+        field = Model._fields.get(name)
+        if field is None or value is None:
+            continue
+        if field._type in {'many2one', 'one2one'}:
+            if isinstance(value, int) and not isinstance(value, bool):
+                if value >= 0:
+                    found[field.get_target().__name__].add(value)
+        elif field._type == 'reference':
+            if isinstance(value, str) and ',' in value:
+                target, id_ = value.split(',', 1)
+            elif isinstance(value, (list, tuple)) and len(value) == 2:
+                target, id_ = value
+            else:
+                continue
+            try:
+                id_ = int(id_)
+                pool.get(target)
+            except (TypeError, ValueError, KeyError):
+                continue
+            if id_ >= 0:
+                found[target].add(id_)
+        elif field._type in {'one2many', 'many2many'}:
+            Target = field.get_target()
+            if not isinstance(value, (list, tuple)):
+                continue
+            for action in value:
+                if not isinstance(action, (list, tuple)) or not action:
+                    continue
+                operation, *params = action
+                if operation == 'create':
+                    for child in (params[0] if params else []):
+                        collect_values(Target, child, found)
+                elif operation in {'add', 'remove', 'delete', 'copy'}:
+                    if params and isinstance(params[0], (list, tuple)):
+                        found[Target.__name__].update(
+                            i for i in params[0]
+                            if isinstance(i, int) and i >= 0)
+                elif operation == 'write':
+                    for ids, child in zip(params[::2], params[1::2]):
+                        if isinstance(ids, (list, tuple)):
+                            found[Target.__name__].update(
+                                i for i in ids
+                                if isinstance(i, int) and i >= 0)
+                        collect_values(Target, child, found)
+    return found
+
+
 def check_records(found):
     """Raise AccessError unless the user may read every record of found
     by the record rules"""
@@ -109,7 +164,19 @@ class GuardedRPC(RPC):
         if transaction.user:
             with transaction.set_context(context):
                 check_context(context)
-                if (self.instantiate is not None
+                if self.method in {'create', 'write'}:
+                    # the records the values point to, before their
+                    # domains are validated (whose errors name them)
+                    found = defaultdict(set)
+                    if self.method == 'create':
+                        vlists = args[:1]
+                    else:
+                        vlists = [[v] for v in args[1::2]]
+                    for vlist in vlists:
+                        for values in (vlist or []):
+                            collect_values(obj, values, found)
+                    check_records(found)
+                elif (self.instantiate is not None
                         and self.method not in SELF_CHECKED):
                     if isinstance(self.instantiate, slice):
                         values = args[self.instantiate]

@@ -226,3 +226,33 @@ class AccessTestMixin:
             found = [a for _, a, _ in Email.complete('ami', 10)]
         self.assertIn('Agent Ooredoo <amira@ooredoo.example.com>', found)
         self.assertFalse([a for a in found if 'tt.example.com' in a])
+
+    @with_transaction()
+    def test_rpc_values_foreign_refused(self):
+        "create and write refuse values that point to another operator"
+        pool = Pool()
+        PayerAccount = pool.get('telco.payer_account')
+        Party = pool.get('party.party')
+        ooredoo, tt, agent, _, own, foreign = self._two_operators()
+        context = {'company': ooredoo.id}
+        foreign_address, = foreign.addresses
+        with Transaction().set_user(agent.id):
+            with self.assertRaises(AccessError) as cm:
+                call_rpc(PayerAccount, 'create', [{
+                            'company': ooredoo.id, 'customer': own.id,
+                            'payer': foreign.id, 'name': "X"}],
+                    context=context)
+            # the error names no record of the other operator
+            self.assertNotIn("Client TT", cm.exception.message)
+            self.assertEqual(
+                cm.exception.message, self._read_rule_error(foreign))
+            with self.assertRaises(AccessError):
+                call_rpc(Party, 'write', [own.id], {
+                        'addresses': [('add', [foreign_address.id])]},
+                    context=context)
+            account_ids = call_rpc(PayerAccount, 'create', [{
+                        'company': ooredoo.id, 'customer': own.id,
+                        'payer': own.id, 'name': "Compte"}],
+                context=context)
+        account, = PayerAccount.browse(account_ids)
+        self.assertEqual(account.payer, own)
