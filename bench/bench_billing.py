@@ -13,6 +13,10 @@ both, the ratio, and the median and p95 time of a batch.
 
     python bench/bench_billing.py --scale 10k
     python bench/bench_billing.py --scale 100k --sample 500
+
+With --officer, the bill run is started by a billing officer of the operator
+instead of root: its batches run as him, behind the row-level security of
+telco_base (TRYTOND_TELCO__ROW_LEVEL_SECURITY=False lifts it to compare).
 """
 import argparse
 import datetime as dt
@@ -36,7 +40,8 @@ def build(uri, database, scale, sample, config_file):
 
     from trytond.pool import Pool
     from trytond.transaction import Transaction, TransactionError
-    from trytond.modules.telco_base.tests.tools import create_operator
+    from trytond.modules.telco_base.tests.tools import (
+        create_operator, create_staff)
     from trytond.modules.telco_billing.tests.tools import (
         create_catalogue, setup_accounting)
     Pool(database).init()
@@ -60,6 +65,8 @@ def build(uri, database, scale, sample, config_file):
                     'telco_billing', 'recurrence_monthly')
                 unit = products['MOBILE'].sale_uom.id
                 company_id, currency = company.id, company.currency.id
+                create_staff('bench_officer', company, groups=[
+                        'telco_billing.group_billing'])
                 transaction.commit()
         except TransactionError as error:
             error.fix(extras)
@@ -114,7 +121,7 @@ def build(uri, database, scale, sample, config_file):
     print(f"  built in {time.perf_counter() - started:.0f} s", flush=True)
 
 
-def run(uri, database):
+def run(uri, database, officer=False):
     from trytond.pool import Pool
     from trytond.transaction import Transaction, TransactionError
     Pool(database).init()
@@ -140,7 +147,13 @@ def run(uri, database):
     with psycopg.connect(uri + database, autocommit=True) as conn:
         conn.execute('ANALYZE')
 
-    with Transaction().start(database, 0) as transaction:
+    user_id = 0
+    if officer:
+        with Transaction().start(database, 0):
+            User = Pool().get('res.user')
+            user_id, = User.search([('login', '=', 'bench_officer')])
+            user_id = user_id.id
+    with Transaction().start(database, user_id) as transaction:
         pool = Pool()
         BillRun = pool.get('telco.bill_run')
         with transaction.set_context(company=company_id):
@@ -170,13 +183,22 @@ def run(uri, database):
             break
         batches.append(time.perf_counter() - batch_started)
     ours_time = time.perf_counter() - started
-    with Transaction().start(database, 0):
+    with Transaction().start(database, 0) as transaction:
+        if officer:
+            # the role the batches ran under, as PostgreSQL saw it
+            with transaction.set_user(user_id), transaction.set_context(
+                    company=company_id):
+                cursor = transaction.connection.cursor()
+                cursor.execute('SELECT current_user')
+                role, = cursor.fetchone()
+        else:
+            role = 'root'
         BillRun = Pool().get('telco.bill_run')
         bill_run = BillRun(run_id)
         ours_count = bill_run.invoice_count
         state = bill_run.state
     return (standard_count, standard_time, ours_count, ours_time, batches,
-        state)
+        state, role)
 
 
 def main():
@@ -185,6 +207,9 @@ def main():
         help="payer accounts billed by the bill run (default 100k)")
     parser.add_argument('--sample', type=int, default=300,
         help="subscriptions invoiced the standard way (default 300)")
+    parser.add_argument('--officer', action='store_true',
+        help="start the bill run as a billing officer of the operator "
+        "(row-level security applies) instead of root")
     args = parser.parse_args()
     scale = benchlib.parse_scale(args.scale)
     database = f'telco_bench_billing_{args.scale.lower()}'
@@ -192,7 +217,7 @@ def main():
     # the bill run changes the data: it is built again each time
     build(uri, database, scale, args.sample, config_file)
     (standard_count, standard_time, ours_count, ours_time, batches,
-        state) = run(uri, database)
+        state, role) = run(uri, database, officer=args.officer)
     standard_rate = standard_count / standard_time
     ours_rate = ours_count / ours_time
     print()
@@ -208,7 +233,7 @@ def main():
         f"batch of {len(batches) and round(ours_count / len(batches))} "
         f"accounts: median {statistics.median(batches) * 1000:.0f} ms, "
         f"p95 {benchlib.percentile(batches, 0.95) * 1000:.0f} ms; "
-        f"run {state}")
+        f"run {state}; bill run as {role}")
 
 
 if __name__ == '__main__':

@@ -224,6 +224,12 @@ def run(database, queries, stock_count):
         Party = pool.get('party.party')
         # warm the caches of rules and access
         Party.search([('rec_name', 'ilike', '%warm%')], limit=20)
+        # the role PostgreSQL runs the searches under: telco_operator
+        # behind telco_base's row-level security, the database user when
+        # TRYTOND_TELCO__ROW_LEVEL_SECURITY=False lifts it
+        cursor = Transaction().connection.cursor()
+        cursor.execute('SELECT current_user')
+        print(f"searches run as the database role {cursor.fetchone()[0]}")
         for kind, items in queries.items():
             ours, stock, found_ours, found_stock = [], [], 0, 0
             for i, (target, text) in enumerate(items):

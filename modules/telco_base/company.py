@@ -12,6 +12,8 @@ from trytond.pyson import Eval
 from trytond.rpc import RPC
 from trytond.transaction import Transaction, without_check_access
 
+from .rls import cross_operator
+
 CODE = re.compile(r'^[A-Z0-9_-]+$')
 COLOR = re.compile(r'^#[0-9A-Fa-f]{6}$')
 EMAIL = re.compile(r'^[^@\s]+@[^@\s]+\.[^@\s]+$')
@@ -169,8 +171,9 @@ class Company(metaclass=PoolMeta):
         cls._phone_region_cache.clear()
         if mode == 'create':
             # The operator's own party and the platform administrators
-            # belong to the new operator.
-            with without_check_access():
+            # belong to the new operator: the platform administrator's
+            # cross-operator work, before he acts for the new operator.
+            with without_check_access(), cross_operator():
                 for company in companies:
                     if not company.party.company:
                         Party.write([company.party], {

@@ -9,13 +9,14 @@ from trytond.transaction import Transaction
 
 from .access import AccessTestMixin
 from .customer import CustomerTestMixin
+from .rls import RLSTestMixin
 from .smtp import SMTPTestMixin
 from .tools import (
     as_user, create_operator, create_staff, run_queue, savepoint)
 
 
 class TelcoBaseTestCase(
-        AccessTestMixin, SMTPTestMixin, CustomerTestMixin,
+        AccessTestMixin, SMTPTestMixin, CustomerTestMixin, RLSTestMixin,
         CompanyTestMixin, ModuleTestCase):
     "Test Telco Base module"
     module = 'telco_base'
