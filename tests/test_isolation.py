@@ -19,8 +19,9 @@ from decimal import Decimal
 
 from werkzeug.test import Client
 
-from trytond.model import ModelSQL, ModelStorage, fields
+from trytond.model import ModelSQL, ModelStorage, ModelView, fields
 from trytond.model.exceptions import AccessError, DomainValidationError
+from trytond.modules.telco_base.ir import USER_RULE_MODELS
 from trytond.modules.telco_base.line import luhn_complete
 from trytond.modules.telco_base.tests.smtp import SMTPServer
 from trytond.modules.telco_base.tests.tools import (
@@ -40,6 +41,8 @@ from trytond.tests.test_tryton import (
     DB_NAME, activate_module, drop_db, with_transaction)
 from trytond.transaction import Transaction, TransactionError
 from trytond.wsgi import app
+
+from scripts import demo_data
 
 from .surface import (
     Session, fingerprint, forged_values, markers, rest_params, rpc_calls,
@@ -770,6 +773,11 @@ class IsolationTestCase(unittest.TestCase):
             User.write([staff], {'password': PASSWORD})
             fixtures = _build(company, staff)
             ids[code] = {k: (v.__name__, v.id) for k, v in fixtures.items()}
+            # one user per role of the demo
+            for role, groups in DEMO_ROLES.items():
+                user = create_staff(
+                    f'{role}_{code.lower()}', company, groups=groups)
+                User.write([user], {'password': PASSWORD})
         return ids
 
     @classmethod
@@ -1118,11 +1126,21 @@ class IsolationTestCase(unittest.TestCase):
                 user = fixtures[code]['res.user']
                 company = fixtures[code]['company.company']
                 with Transaction().set_user(user.id), \
-                        Transaction().set_context(company=company.id):
+                        Transaction().set_context(
+                            company=company.id, _check_access=True):
                     readable[code] = {
-                        n for n in models if ModelAccess.check(
+                        n for n in models
+                        if issubclass(pool.get(n), ModelView)
+                        and ModelAccess.check(
                             n, 'read', raise_exception=False)}
+            # records bound to a resource are served with their resource
+            resource_of = {}
+            for name in models:
+                record = fixtures['OPA'][name]
+                if 'resource' in record._fields and record.resource:
+                    resource_of[name] = str(record.resource).split(',')[0]
         self.readable = readable
+        self.resource_of = resource_of
         for code in fixtures:
             fixtures[code]['_markers'] = found[code]
             self.assertGreater(len(found[code]), 20, msg=code)
@@ -1236,6 +1254,83 @@ class IsolationTestCase(unittest.TestCase):
         leaks, _ = self._crawl_model(
             session, Address, own, other, found['OPB'], contexts)
         self.assertEqual(leaks, [])
+
+    def test_roles_surface(self):
+        """As each role of the demo, of each operator: the models it may
+        read, their records' reading, copy, export and on_change methods
+        with the other operator's ids; its own records served"""
+        pool, fixtures, found, models = self._surface()
+        client = Client(app)
+        leaks = []
+        calls = 0
+        served = {}
+        for own_code, other_code in [('OPA', 'OPB'), ('OPB', 'OPA')]:
+            own, other = fixtures[own_code], fixtures[other_code]
+            contexts = self._contexts(own, other)[:1]
+            for role in DEMO_ROLES:
+                login = f'{role}_{own_code.lower()}'
+                session = Session(client, DB_NAME, login, PASSWORD)
+                readable = self._readable(login, own, models)
+                served[login] = 0
+                before = self._fingerprint(other)
+                for name in readable:
+                    Model = pool.get(name)
+                    for method in sorted(ROLE_METHODS & set(Model.__rpc__)):
+                        rpc = Model.__rpc__[method]
+                        for label, params in rpc_calls(
+                                Model, method, rpc, own, other):
+                            if label not in ROLE_VARIANTS:
+                                continue
+                            answer = session.call(
+                                f'model.{name}.{method}',
+                                params + contexts)
+                            calls += 1
+                            leaked = self._leaked(
+                                answer['text'], found[other_code])
+                            if leaked:
+                                leaks.append(f'{login}: {name}.{method} '
+                                    f'({label}): answer has {leaked[:3]}')
+                    if name in USER_RULE_MODELS:
+                        # the fixture is another user's
+                        continue
+                    if self.resource_of.get(name, name) not in readable:
+                        # bound to a record the role may not read
+                        continue
+                    answer = session.call(f'model.{name}.read', [
+                            [own[name].id], ['rec_name'], contexts[0]])
+                    calls += 1
+                    if 'result' in answer:
+                        served[login] += 1
+                    else:
+                        leaks.append(f'{login}: {name}: own record not '
+                            f'served: {answer["text"][:200]}')
+                after = self._fingerprint(other)
+                changed = [k for k in before if before[k] != after[k]]
+                if changed:
+                    leaks.append(f'{login}: changed rows of '
+                        f'{other_code}: {changed}')
+        self.assertFalse(leaks, msg='\n'.join(leaks[:50]))
+        self.assertTrue(all(served.values()), msg=served)
+        print(f"\nroles: {len(DEMO_ROLES)} roles x 2 operators, "
+            f"{calls} calls, models served per role: "
+            + ', '.join(f'{k} {v}' for k, v in sorted(served.items())
+                if k.endswith('_opa')), end=' ')
+
+    def _readable(self, login, own, models):
+        "The crawled models the user may read"
+        pool = Pool(DB_NAME)
+        with Transaction().start(DB_NAME, 0, readonly=True):
+            User = pool.get('res.user')
+            ModelAccess = pool.get('ir.model.access')
+            user, = User.search([('login', '=', login)])
+            with Transaction().set_user(user.id), \
+                    Transaction().set_context(
+                        company=own['company.company'].id,
+                        _check_access=True):
+                return [
+                    n for n in models
+                    if issubclass(pool.get(n), ModelView)
+                    and ModelAccess.check(n, 'read', raise_exception=False)]
 
     def test_wizard_forms(self):
         """Every wizard of the pool: its session started on one's own
@@ -1403,6 +1498,18 @@ class IsolationTestCase(unittest.TestCase):
         self.assertFalse(self._leaked(answer['text'], found['OPB']))
 
 
+# the roles of the demo's staff (the platform administrator, who works
+# across operators by design, aside)
+DEMO_ROLES = {
+    'admin': demo_data.ADMIN_GROUPS,
+    'agent': demo_data.AGENT_GROUPS,
+    'billing': demo_data.BILLING_GROUPS,
+    'shop': demo_data.SHOP_GROUPS,
+    'marketing': demo_data.MARKETING_GROUPS,
+    }
+ROLE_METHODS = {
+    'search', 'read', 'copy', 'export_data', 'on_change', 'on_change_with'}
+ROLE_VARIANTS = {'id', 'columns', 'ids', 'values'}
 # targets whose company field is not an owner, and why
 RELATION_TARGETS_EXEMPT = {
     'company.company': "the operators themselves, with their own rule",
