@@ -69,6 +69,38 @@ class TelcoClaimsTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
                     party=customer.id if customer else None, **values)])
         return claim
 
+    @with_transaction()
+    def test_resources_of_claims_other_operator(self):
+        "Another operator's claim attachments break no list of one without claims"
+        pool = Pool()
+        Attachment = pool.get('ir.attachment')
+        Note = pool.get('ir.note')
+        Party = pool.get('party.party')
+        company, agent, _, customer = self._setup()
+        claim = self._claim(company, customer)
+        Attachment.create([{
+                    'resource': str(claim), 'name': 'photo.jpg',
+                    'data': b'JPEG'}])
+        Note.create([{'resource': str(claim), 'message': "Rappel"}])
+        tt = create_operator("Tunisie Telecom", 'TT', ('clients',))
+        tt_agent = create_staff('agent_tt', tt)
+        with Transaction().set_context(company=tt.id):
+            tt_customer, = Party.create([{
+                        'name': "Client TT", 'company': tt.id}])
+        tt_note, = Note.create([{
+                    'resource': str(tt_customer), 'message': "Client VIP"}])
+        with as_user(tt_agent):
+            # the claims feature is not TT's: its model is refused...
+            with self.assertRaises(AccessError):
+                pool.get('telco.claim').search([])
+            # ...yet the lists of attachments and notes work
+            self.assertEqual(Attachment.search([]), [])
+            self.assertEqual(Note.search([]), [tt_note])
+        with as_user(agent):
+            self.assertEqual(len(Attachment.search([])), 1)
+            self.assertEqual(
+                [n.message for n in Note.search([])], ["Rappel"])
+
     def test_business_hours(self):
         "Due dates count only the operator's business hours"
         nine, five = dt.time(9), dt.time(17)
