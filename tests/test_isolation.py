@@ -1047,6 +1047,66 @@ class IsolationTestCase(unittest.TestCase):
         self.assertFalse(
             unknown, msg="Routes without isolation coverage: %s" % unknown)
 
+    def test_routes_called(self):
+        """Each route the isolation covers is called with the other
+        operator's records and answers nothing of it"""
+        pool, fixtures, found, models = self._surface()
+        client = Client(app)
+        own, other = fixtures['OPA'], fixtures['OPB']
+        session = Session(client, DB_NAME, 'staff_opa', PASSWORD)
+        key, _ = self._rest_key()
+        bearer = {'Authorization': f'bearer {key}'}
+        with Transaction().start(DB_NAME, 0, readonly=True):
+            ActionReport = pool.get('ir.action.report')
+            reports = [
+                (r.report_name, r.model) for r in ActionReport.search([
+                        ('model', 'in', models)])]
+        html_field = next(
+            (n, f) for n, f in pool.get('telco.claim')._fields.items()
+            if f._type == 'text')
+        requests = [
+            ('get', f'/{DB_NAME}/ir/html/party.party/'
+                f'{other["party.party"].id}/name', session.headers, None),
+            ('get', f'/{DB_NAME}/ir/html/telco.claim/'
+                f'{other["telco.claim"].id}/{html_field[0]}',
+                session.headers, None),
+            ('post', f'/{DB_NAME}/rest/model/party.party', bearer,
+                {'name': "X", 'categories': [
+                        ['add', [other['party.category'].id]]]}),
+            ('post', f'/{DB_NAME}/user/application/', {},
+                {'user': 'staff_opb', 'application': 'rest'}),
+            ('post', f'/{DB_NAME}/bus', session.headers,
+                {'last_message': None, 'channels': [
+                        f'user:{other["res.user"].id}']}),
+            ('get', '/m/empty.gif', {}, None),
+            ('post', f'/{DB_NAME}/session/logout', session.headers, {}),
+            ]
+        for report_name, model in reports:
+            requests.append((
+                    'get', f'/{DB_NAME}/rest/report/{report_name}/'
+                    f'{other[model].id}', bearer, None))
+        leaks = []
+        for verb, url, headers, data in requests:
+            response = getattr(client, verb)(
+                url, headers=headers,
+                data=json.dumps(data) if data is not None else None,
+                content_type='application/json')
+            text = response.get_data().decode('utf-8', 'replace')
+            if self._leaked(text, found['OPB']):
+                leaks.append(f'{verb} {url}: answer has '
+                    f'{self._leaked(text, found["OPB"])[:3]}')
+            if '/rest/' in url and response.status_code < 300:
+                leaks.append(f'{verb} {url}: {response.status_code}')
+        self.assertFalse(leaks, msg='\n'.join(leaks))
+        # the own side of the HTML editor is served
+        session = Session(client, DB_NAME, 'staff_opa', PASSWORD)
+        response = client.get(
+            f'/{DB_NAME}/ir/html/telco.claim/{own["telco.claim"].id}/'
+            f'{html_field[0]}', headers=session.headers)
+        self.assertEqual(response.status_code, 200)
+        print(f"\nroutes: {len(requests)} calls ({len(reports)} reports)",
+            end=' ')
+
     def test_data_route(self):
         "CSV export route with a hostile context"
         client = Client(app)
