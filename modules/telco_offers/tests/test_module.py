@@ -1069,8 +1069,9 @@ class TelcoOffersTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
             self.assertEqual(Zone.search([]), [])
             with self.assertRaises(AccessError):
                 Offer.read([theirs.id], ['name'])
-            # a product of the other operator cannot be linked
-            with self.assertRaises(ValidationError):
+            # a product of the other operator cannot be linked: the
+            # database does not even show it to the pack's validation
+            with self.assertRaises(AccessError):
                 Pack.create([{
                             'company': ooredoo.id, 'code': 'P', 'name': "P",
                             'product': ooredoo_products['PHONE'].id,
