@@ -120,9 +120,12 @@ esac
 passfile=$(mktemp)
 printf '%s\n' "$ADMIN_PASSWORD" > "$passfile"
 
-echo "== initialising database $DB ($URI)"
+echo "== initialising database $DB ($URI), loading French"
+# -l fr here too: trytond-admin loads a language only for the modules it
+# activates or updates, so ir and res (the core messages: required, size,
+# domain, access errors) get their French with this first call
 TRYTONPASSFILE=$passfile "$VENV/bin/trytond-admin" -c "$CONF" -d "$DB" \
-    --all --email admin@example.com
+    --all --email admin@example.com -l fr
 # marketing_email and sale_product_recommendation are extras of telco_offers:
 # advertising by e-mail and the products recommended on sales (telco_stock
 # brings sale_point, the other extra)

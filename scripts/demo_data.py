@@ -581,11 +581,18 @@ def setup_country():
 
 def setup_french():
     Lang = Model.get('ir.lang')
+    Translation = Model.get('ir.translation')
     fr, = Lang.find([('code', '=', 'fr')])
-    if not fr.translatable:
-        # trytond-admin -l fr does it, and loads every module's fr.po
+    # trytond-admin -l fr loads French for the modules it activates or
+    # updates only: a database initialised without it misses the core
+    # messages (required, size, domain and access errors of ir and res)
+    if not fr.translatable or not Translation.find([
+                ('lang', '=', 'fr'), ('module', '=', 'ir'),
+                ('type', '=', 'model'),
+                ], limit=1):
+        # the fr.po of every activated module, core modules included
         Lang.click([fr], 'load_translations')
-        log("  French made translatable")
+        log("  French loaded for every activated module")
     return fr
 
 

@@ -12,6 +12,9 @@ method runs, that each record it was given (and each record its values
 point to) passes the caller's read rules, and that the context names only
 the caller's own operator and employee."""
 from collections import defaultdict
+from contextlib import contextmanager
+
+from trytond import backend
 
 from trytond.i18n import gettext
 from trytond.model import Model, ModelSQL
@@ -192,6 +195,32 @@ class GuardedRPC(RPC):
         return args, kwargs, context, timestamp
 
 
+@contextmanager
+def refused_by_database(Model):
+    """Answer the row-level security's refusal of a row written for another
+    operator (see rls.py) with a clear message: the statement runs in a
+    savepoint so that the message can still be read."""
+    transaction = Transaction()
+    if (backend.name != 'postgresql' or not transaction.user
+            or not issubclass(Model, ModelSQL)):
+        yield
+        return
+    from psycopg.errors import InsufficientPrivilege
+    cursor = transaction.connection.cursor()
+    cursor.execute('SAVEPOINT telco_row_security')
+    try:
+        yield
+    except InsufficientPrivilege as exception:
+        if 'row-level security' not in str(exception):
+            raise
+        cursor.execute('ROLLBACK TO SAVEPOINT telco_row_security')
+        raise AccessError(gettext(
+                'telco_base.msg_row_other_operator',
+                **Model.__names__())) from exception
+    else:
+        cursor.execute('RELEASE SAVEPOINT telco_row_security')
+
+
 def _guard_rpc(cls):
     cls.__rpc__ = {
         name: GuardedRPC.wrap(rpc, name)
@@ -208,6 +237,16 @@ class ModelIsolationMixin:
         super().__init_subclass__(**kwargs)
         if hasattr(cls, '__rpc__'):
             _guard_rpc(cls)
+
+    @classmethod
+    def create(cls, vlist):
+        with refused_by_database(cls):
+            return super().create(vlist)
+
+    @classmethod
+    def write(cls, *args):
+        with refused_by_database(cls):
+            super().write(*args)
 
     @classmethod
     def copy(cls, records, default=None):

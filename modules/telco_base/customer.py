@@ -11,11 +11,12 @@ from trytond.model import (
     fields, sequence_ordered)
 from trytond.model.exceptions import ValidationError
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Eval, If
+from trytond.pyson import Date, Eval, If
 from trytond.transaction import Transaction
 
 from . import phone
 from .exceptions import DuplicateWarning
+from .input import MAX_AGE, MIN_DATE
 from .model import ButtonFieldsMixin, CodeNameMixin
 
 CATEGORY_KINDS = [
@@ -121,8 +122,8 @@ class Party(ButtonFieldsMixin, Workflow, metaclass=PoolMeta):
         "Birth Date",
         domain=[
             If(Eval('birth_date'),
-                ('birth_date', '<=', dt.date.today()),
-                ()),
+                [('birth_date', '>=', MIN_DATE), ('birth_date', '<=', Date())],
+                []),
             ],
         states={
             'invisible': Eval('customer_type') != 'person',
@@ -659,10 +660,10 @@ class CreditRule(sequence_ordered(), MatchMixin, ModelSQL, ModelView):
             ], "Customer Type")
     min_age = fields.Integer(
         "Minimal Age", domain=['OR', ('min_age', '=', None),
-            ('min_age', '>=', 0)])
+            [('min_age', '>=', 0), ('min_age', '<=', MAX_AGE)]])
     max_age = fields.Integer(
         "Maximal Age", domain=['OR', ('max_age', '=', None),
-            ('max_age', '>=', 0)])
+            [('max_age', '>=', 0), ('max_age', '<=', MAX_AGE)]])
     with_identity = fields.Boolean(
         "With Identity Number",
         help="Apply only to parties with an identity number.")

@@ -14,3 +14,7 @@ class LineValidationError(ValidationError):
 
 class SimValidationError(ValidationError):
     pass
+
+
+class InputValidationError(ValidationError):
+    pass

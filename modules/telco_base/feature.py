@@ -14,6 +14,8 @@ from trytond.pool import Pool
 from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
 
+from .input import MAX_AMOUNT, date_domain
+
 
 class Feature(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
     "CRM feature of the catalog that operators subscribe to"
@@ -28,7 +30,10 @@ class Feature(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
     description = fields.Text("Description", translate=True)
     monthly_price = fields.Numeric(
         "Monthly Price", digits=(16, 2), required=True,
-        domain=[('monthly_price', '>=', 0)])
+        domain=[
+            ('monthly_price', '>=', 0),
+            ('monthly_price', '<=', MAX_AMOUNT),
+            ])
     currency_code = fields.Char(
         "Currency", required=True, size=3,
         help="The ISO code of the currency the operators pay in.")
@@ -161,6 +166,7 @@ class OperatorFeature(ModelSQL, ModelView):
             If(Eval('end_date'),
                 ('start_date', '<=', Eval('end_date')),
                 ()),
+            date_domain('start_date', required=True),
             ])
     end_date = fields.Date(
         "End Date",
@@ -168,6 +174,7 @@ class OperatorFeature(ModelSQL, ModelView):
             If(Eval('end_date'),
                 ('end_date', '>=', Eval('start_date')),
                 ()),
+            date_domain('end_date'),
             ],
         help="Leave empty to renew the subscription every month.")
     monthly_price = fields.Function(

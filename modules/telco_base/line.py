@@ -1,10 +1,17 @@
 # This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 import datetime as dt
+from contextlib import contextmanager
+from itertools import chain
 
+from sql.operators import Equal
+
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import (
-    DeactivableMixin, Index, ModelSQL, ModelView, Unique, Workflow, fields)
+    DeactivableMixin, Exclude, Index, ModelSQL, ModelView, Unique, Workflow,
+    fields)
+from trytond.model.exceptions import SQLConstraintError
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
 from trytond.transaction import (
@@ -29,6 +36,9 @@ LINE_STATES = [
     ('suspended', "Suspended"),
     ('terminated', "Terminated"),
     ]
+# the states in which a line holds its number: no other line of the
+# operator may hold it at the same time
+NUMBER_STATES = ['active', 'suspended']
 
 
 def luhn_valid(digits):
@@ -172,6 +182,14 @@ class Line(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
                 Index(t, (t.state, Index.Equality(cardinality='low')),
                     where=t.state.in_(['draft', 'suspended'])),
                 })
+        # the check below gives the nice message; the constraint holds
+        # when two transactions activate the same number at the same time
+        cls._sql_constraints += [
+            ('number_exclude', Exclude(t,
+                    (t.company, Equal), (t.number, Equal),
+                    where=t.state.in_(NUMBER_STATES)),
+                'telco_base.msg_line_number_unique_sql'),
+            ]
         cls._order.insert(0, ('number', 'ASC'))
         cls._transitions |= {
             ('draft', 'active'),
@@ -255,29 +273,135 @@ class Line(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
         return [('number',) + tuple(clause[1:])]
 
     @classmethod
+    def create(cls, vlist):
+        with cls._number_unique_error(vlist=vlist):
+            return super().create(vlist)
+
+    @classmethod
+    def write(cls, *args):
+        actions = iter(args)
+        writes = [(lines, values) for lines, values in zip(actions, actions)
+            if {'number', 'state', 'company'} & set(values)]
+        with cls._number_unique_error(writes=writes):
+            super().write(*args)
+
+    @classmethod
     def validate_fields(cls, lines, field_names):
         super().validate_fields(lines, field_names)
         if field_names is None or {'number', 'state', 'company'} & field_names:
-            cls.check_number_unique(lines)
+            cls.check_number_unique(cls._number_holders(lines))
 
     @classmethod
-    def check_number_unique(cls, lines):
-        active = [line for line in lines if line.state == 'active']
-        if not active:
+    def _number_holders(cls, lines, values=None):
+        """Return for each line that holds a number, once the values are
+        written, its operator and its number"""
+        pool = Pool()
+        Company = pool.get('company.company')
+        values = values or {}
+        holders = {}
+        for line in lines:
+            if values.get('state', line.state) not in NUMBER_STATES:
+                continue
+            company = values.get('company', line.company)
+            company = int(company) if company is not None else None
+            number = line.number
+            if 'number' in values:
+                number = phone.to_e164(
+                    values['number'] or '', Company.phone_region(company))
+            if number:
+                holders[line.id] = (company, number)
+        return holders
+
+    @classmethod
+    def _number_holders_created(cls, vlist):
+        "Return the operator and the number of the lines created holding one"
+        pool = Pool()
+        Company = pool.get('company.company')
+        holders = {}
+        for i, values in enumerate(vlist, 1):
+            if values.get('state', cls.default_state()) not in NUMBER_STATES:
+                continue
+            company = values.get('company', cls.default_company())
+            number = phone.to_e164(
+                values.get('number') or '', Company.phone_region(company))
+            if company is not None and number:
+                holders[-i] = (int(company), number)
+        return holders
+
+    @classmethod
+    def check_number_unique(cls, holders):
+        """Refuse that two lines of an operator hold the same number
+
+        holders maps the id of each line to the operator and the number it
+        is to hold."""
+        if not holders:
             return
         others = cls.search([
-                ('number', 'in', [line.number for line in active]),
-                ('state', '=', 'active'),
-                ('id', 'not in', [line.id for line in active]),
+                ('number', 'in', list({n for _, n in holders.values()})),
+                ('state', 'in', NUMBER_STATES),
+                ('id', 'not in', list(holders)),
                 ])
-        seen = {}
-        for line in active + others:
-            key = (line.company.id, line.number)
-            if key in seen and seen[key] != line:
+        seen = set()
+        for key in chain(
+                holders.values(),
+                ((line.company.id, line.number) for line in others)):
+            if key in seen:
                 raise LineValidationError(gettext(
                         'telco_base.msg_line_number_unique',
-                        number=line.rec_name))
-            seen[key] = line
+                        number=phone.to_international(key[1])))
+            seen.add(key)
+
+    @classmethod
+    @contextmanager
+    def _number_unique_error(cls, vlist=None, writes=None):
+        """Give the refusal of the number constraint by the database the
+        message of the check, which names the number
+
+        The check of validate_fields comes after the statement, which the
+        constraint refuses first; and a session that activates the number at
+        the same time is seen by the constraint only."""
+        transaction = Transaction()
+        if not (vlist or writes) or backend.name != 'postgresql':
+            yield
+            return
+        cursor = transaction.connection.cursor()
+        cursor.execute('SAVEPOINT telco_line_number')
+        try:
+            yield
+        except SQLConstraintError as exception:
+            name = backend.TableHandler.convert_name(
+                cls._table + '_number_exclude')
+            cause = exception.__cause__
+            if getattr(getattr(cause, 'diag', None), 'constraint_name',
+                    None) != name:
+                raise
+            cursor.execute('ROLLBACK TO SAVEPOINT telco_line_number')
+            transaction.cache.clear()
+            with without_check_access():
+                holders = cls._number_holders_created(vlist or [])
+                for lines, values in writes or []:
+                    holders.update(cls._number_holders(
+                            cls.browse(list(map(int, lines))), values))
+                # a line of this transaction holds the number
+                cls.check_number_unique(holders)
+            # or another session committed it after this transaction began
+            with transaction.new_transaction(), without_check_access():
+                keys = set(holders.values())
+                for line in cls.search([
+                            ('number', 'in', [n for _, n in keys]),
+                            ('state', 'in', NUMBER_STATES),
+                            ('id', 'not in', list(holders)),
+                            ]):
+                    if (line.company.id, line.number) in keys:
+                        message = gettext(
+                            'telco_base.msg_line_number_unique',
+                            number=phone.to_international(line.number))
+                        break
+                else:
+                    raise
+            raise LineValidationError(message) from exception
+        else:
+            cursor.execute('RELEASE SAVEPOINT telco_line_number')
 
     @classmethod
     def _log_state(cls, lines, state):

@@ -1,6 +1,7 @@
 # This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 from trytond.i18n import gettext
+from trytond.model import Workflow
 from trytond.model.exceptions import AccessError
 from trytond.pyson import Eval
 
@@ -40,9 +41,25 @@ class ButtonFieldsMixin:
     Tryton does not enforce readonly on the server: a client may write a
     state, a decision or its author directly and skip what the button does
     (history, cascades, who and when).  _button_fields maps each field to
-    the value it must have at creation."""
+    the value it must have at creation; the state field of a Workflow is
+    always one of them, with its default as value.
+
+    The calls of the clients (RPC with access checks) are refused; the
+    buttons, the transitions they run and the server's own code write
+    without access checks (external is false) and pass."""
     __slots__ = ()
     _button_fields = {}
+
+    @classmethod
+    def button_fields(cls):
+        "Return the fields only buttons change with their value at creation"
+        result = dict(cls._button_fields)
+        if issubclass(cls, Workflow):
+            state = cls._transition_state
+            if state not in result:
+                default = cls._defaults.get(state)
+                result[state] = default() if default else None
+        return result
 
     @classmethod
     def check_modification(cls, mode, records, values=None, external=False):
@@ -51,10 +68,10 @@ class ButtonFieldsMixin:
         if not external:
             return
         if mode == 'write' and values:
-            names = set(cls._button_fields) & set(values)
+            names = set(cls.button_fields()) & set(values)
         elif mode == 'create':
             names = {
-                n for n, default in cls._button_fields.items()
+                n for n, default in cls.button_fields().items()
                 for r in records if getattr(r, n) != default}
         else:
             names = set()

@@ -7,6 +7,8 @@ from trytond.model.exceptions import AccessError
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction, without_check_access
 
+from .model import ButtonFieldsMixin
+
 
 class User(metaclass=PoolMeta):
     __name__ = 'res.user'
@@ -177,7 +179,7 @@ class User(metaclass=PoolMeta):
         return cls.browse([u for u, in cursor])
 
 
-class UserApplication(metaclass=PoolMeta):
+class UserApplication(ButtonFieldsMixin, metaclass=PoolMeta):
     __name__ = 'res.user.application'
 
     @classmethod

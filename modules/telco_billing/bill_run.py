@@ -23,6 +23,8 @@ from trytond.i18n import gettext
 from trytond.model import (
     Index, ModelSQL, ModelView, Unique, Workflow, fields)
 from trytond.modules.account.tax import TaxableMixin
+from trytond.modules.telco_base.input import date_domain
+from trytond.modules.telco_base.model import ButtonFieldsMixin
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.tools import grouped_slice
@@ -38,16 +40,26 @@ def rows_per_insert(columns):
     return max(1, backend.MAX_QUERY_PARAMS // columns)
 
 
-class BillRun(Workflow, ModelSQL, ModelView):
+class BillRun(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
     "Bill run: the monthly invoicing of an operator's payer accounts"
     __name__ = 'telco.bill_run'
     __string__ = "Bill Run"
+    # set by the run and its batches only
+    _button_fields = {
+        'state': 'draft',
+        'accounts_total': 0,
+        'accounts_done': 0,
+        'invoice_count': 0,
+        'started': None,
+        'finished': None,
+        }
 
     company = fields.Many2One(
         'company.company', "Operator", required=True, ondelete='CASCADE',
         states={'readonly': Eval('state') != 'draft'})
     date = fields.Date(
         "Billing Date", required=True,
+        domain=[date_domain('date', required=True)],
         states={'readonly': Eval('state') != 'draft'},
         help="The services due until this date are invoiced, "
         "with this invoice date.")

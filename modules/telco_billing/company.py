@@ -1,6 +1,7 @@
 # This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 from trytond.model import fields
+from trytond.modules.telco_base.input import MAX_DAYS
 from trytond.pool import Pool, PoolMeta
 
 
@@ -19,7 +20,8 @@ class Company(metaclass=PoolMeta):
         "Quote Validity (days)",
         domain=['OR',
             ('quote_validity_days', '=', None),
-            ('quote_validity_days', '>=', 1),
+            [('quote_validity_days', '>=', 1),
+                ('quote_validity_days', '<=', MAX_DAYS)],
             ])
     quote_sequence = fields.Many2One(
         'ir.sequence', "Quote Sequence", readonly=True)

@@ -2,7 +2,9 @@
 # this repository contains the full copyright notices and license terms.
 from trytond.i18n import gettext
 from trytond.model import Index, ModelView, fields
-from trytond.modules.telco_base.model import same_operator
+from trytond.modules.telco_base.model import (
+    ButtonFieldsMixin, same_operator)
+from trytond.modules.telco_base.template import text_to_html
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
@@ -13,7 +15,7 @@ from .exceptions import InvoiceMergeError
 from .words import amount_in_words
 
 
-class Invoice(metaclass=PoolMeta):
+class Invoice(ButtonFieldsMixin, metaclass=PoolMeta):
     __name__ = 'account.invoice'
 
     payer_account = fields.Many2One(
@@ -38,6 +40,7 @@ class Invoice(metaclass=PoolMeta):
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        same_operator(cls.party)
         same_operator(cls.alternative_payees)
         t = cls.__table__()
         cls._sql_indexes.update({
@@ -88,10 +91,10 @@ class Invoice(metaclass=PoolMeta):
                 'telco_billing.msg_invoice_email_subject',
                 operator=self.company.display_name,
                 invoice=self.number or '')
-            body = body or gettext(
+            body = body or text_to_html(gettext(
                 'telco_billing.msg_invoice_email_body',
                 customer=self.party.rec_name, invoice=self.number or '',
-                total=self.amount_in_words())
+                total=self.amount_in_words()))
         return Email.send(
             to=email, subject=subject, body=body,
             files=[(self.document_name(), self.render_document())],
@@ -198,6 +201,7 @@ class InvoiceLine(metaclass=PoolMeta):
         same_operator(cls.invoice)
         same_operator(cls.party)
         same_operator(cls.product, 'template.company')
+        same_operator(cls.stock_moves)
 
     @classmethod
     def _get_origin(cls):

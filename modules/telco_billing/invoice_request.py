@@ -4,6 +4,8 @@ import datetime as dt
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
+from trytond.modules.telco_base.input import date_domain
+from trytond.modules.telco_base.model import ButtonFieldsMixin
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
@@ -11,10 +13,14 @@ from trytond.transaction import Transaction
 from .exceptions import InvoiceRequestError
 
 
-class InvoiceRequest(Workflow, ModelSQL, ModelView):
+class InvoiceRequest(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
     "A customer's request for an invoice or a duplicate"
     __name__ = 'telco.invoice.request'
     __string__ = "Invoice Request"
+    _button_fields = {
+        'state': 'draft',
+        'answered': None,
+        }
 
     _states = {'readonly': Eval('state').in_(['done', 'refused'])}
 
@@ -32,7 +38,9 @@ class InvoiceRequest(Workflow, ModelSQL, ModelView):
             ], "Kind", required=True, states=_states,
         help="An invoice not received yet, or a copy of one.")
     kind_string = kind.translated('kind')
-    date = fields.Date("Date", required=True, states=_states)
+    date = fields.Date(
+        "Date", required=True, states=_states,
+        domain=[date_domain('date', required=True)])
     description = fields.Text("Description", states=_states)
     invoice = fields.Many2One(
         'account.invoice', "Invoice", ondelete='RESTRICT',
@@ -120,6 +128,12 @@ class InvoiceRequest(Workflow, ModelSQL, ModelView):
     def get_rec_name(self, name):
         return '%s - %s (%s)' % (
             self.customer.rec_name, self.kind_string, self.date)
+
+    @classmethod
+    def copy(cls, requests, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('answered', None)
+        return super().copy(requests, default=default)
 
     @classmethod
     @ModelView.button

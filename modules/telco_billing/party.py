@@ -4,7 +4,8 @@ import datetime as dt
 
 from trytond.model import fields
 from trytond.modules.currency.fields import Monetary
-from trytond.modules.telco_base.model import same_operator
+from trytond.modules.telco_base.model import (
+    ButtonFieldsMixin, same_operator)
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 
@@ -44,13 +45,16 @@ class PayerAccount(metaclass=PoolMeta):
         'account.invoice', 'payer_account', "Invoices", readonly=True)
 
 
-class Sale(metaclass=PoolMeta):
+class Sale(ButtonFieldsMixin, metaclass=PoolMeta):
     __name__ = 'sale.sale'
 
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        for field in [cls.party, cls.invoice_party, cls.shipment_party]:
+            same_operator(field)
         same_operator(cls.contact, 'party.company')
+        same_operator(cls.invoices_ignored)
 
     @classmethod
     def _get_origin(cls):
@@ -72,3 +76,4 @@ class SaleLine(metaclass=PoolMeta):
     def __setup__(cls):
         super().__setup__()
         same_operator(cls.product, 'template.company')
+        same_operator(cls.moves_ignored)

@@ -8,6 +8,10 @@ from trytond.model import (
     Index, ModelSQL, ModelView, Workflow, fields, sequence_ordered)
 from trytond.modules.account.tax import TaxableMixin
 from trytond.modules.product import price_digits
+from trytond.modules.telco_base.input import (
+    MAX_AMOUNT, MAX_QUANTITY, date_domain)
+from trytond.modules.telco_base.model import ButtonFieldsMixin
+from trytond.modules.telco_base.template import text_to_html
 from trytond.pool import Pool
 from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction
@@ -33,10 +37,15 @@ class _OperatorMixin:
         return Transaction().context.get('company')
 
 
-class QuoteRequest(_OperatorMixin, Workflow, ModelSQL, ModelView):
+class QuoteRequest(
+        ButtonFieldsMixin, _OperatorMixin, Workflow, ModelSQL, ModelView):
     "What a customer or a prospect asks a quote for"
     __name__ = 'telco.quote.request'
     __string__ = "Quote Request"
+    _button_fields = {
+        'state': 'draft',
+        'quote': None,
+        }
 
     _states = {'readonly': Eval('state') != 'draft'}
 
@@ -48,7 +57,9 @@ class QuoteRequest(_OperatorMixin, Workflow, ModelSQL, ModelView):
         domain=[('company', '=', Eval('company', -1))],
         context={'company': Eval('company', -1)}, depends={'company'},
         states=_states, help="A customer or a prospect.")
-    date = fields.Date("Date", required=True, states=_states)
+    date = fields.Date(
+        "Date", required=True, states=_states,
+        domain=[date_domain('date', required=True)])
     channel = fields.Selection([
             ('shop', "Shop"),
             ('phone', "Phone"),
@@ -113,6 +124,12 @@ class QuoteRequest(_OperatorMixin, Workflow, ModelSQL, ModelView):
         return '%s (%s)' % (self.customer.rec_name, self.date)
 
     @classmethod
+    def copy(cls, requests, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('quote', None)
+        return super().copy(requests, default=default)
+
+    @classmethod
     @ModelView.button
     @Workflow.transition('cancelled')
     def cancel(cls, requests):
@@ -170,7 +187,7 @@ class QuoteRequestLine(ModelSQL, ModelView):
         context={'company': Eval('_parent_request', {}).get('company', -1)})
     quantity = fields.Float(
         "Quantity", required=True, digits=(16, 2),
-        domain=[('quantity', '>', 0)])
+        domain=[('quantity', '>', 0), ('quantity', '<=', MAX_QUANTITY)])
     note = fields.Char("Note")
 
     @classmethod
@@ -192,10 +209,23 @@ class QuoteRequestLine(ModelSQL, ModelView):
         return line
 
 
-class Quote(_OperatorMixin, Workflow, ModelSQL, ModelView, TaxableMixin):
+class Quote(
+        ButtonFieldsMixin, _OperatorMixin, Workflow, ModelSQL, ModelView,
+        TaxableMixin):
     "Quote sent to a customer; revised quotes keep their earlier revisions"
     __name__ = 'telco.quote'
     __string__ = "Quote"
+    # set by the buttons (send, accept, revise) and the quote request's
+    _button_fields = {
+        'state': 'draft',
+        'number': None,
+        'revision': 1,
+        'previous': None,
+        'request': None,
+        'quote_date': None,
+        'sale': None,
+        'subscription': None,
+        }
 
     _states = {'readonly': Eval('state') != 'draft'}
 
@@ -238,7 +268,8 @@ class Quote(_OperatorMixin, Workflow, ModelSQL, ModelView, TaxableMixin):
         "Valid Until", states=_states,
         domain=[If(Bool(Eval('quote_date')) & Bool(Eval('validity_date')),
                 ('validity_date', '>=', Eval('quote_date')),
-                ())],
+                ()),
+            date_domain('validity_date')],
         help="Computed from the operator's validity when sent if empty.")
     currency = fields.Many2One(
         'currency.currency', "Currency", required=True, states=_states)
@@ -500,12 +531,12 @@ class Quote(_OperatorMixin, Workflow, ModelSQL, ModelView, TaxableMixin):
                     'telco_billing.msg_quote_email_subject',
                     operator=quote.company.display_name,
                     quote=quote.rec_name)
-                body = gettext(
+                body = text_to_html(gettext(
                     'telco_billing.msg_quote_email_body',
                     customer=quote.customer.rec_name,
                     quote=quote.rec_name,
                     total=quote.amount_in_words(language),
-                    date=quote.validity_date)
+                    date=quote.validity_date))
             Email.send(
                 to=email, subject=subject, body=body,
                 files=[(quote.document_name, quote.document)],
@@ -676,11 +707,11 @@ class QuoteLine(sequence_ordered(), ModelSQL, ModelView):
     description = fields.Text("Description")
     quantity = fields.Float(
         "Quantity", required=True, digits='unit',
-        domain=[('quantity', '>', 0)])
+        domain=[('quantity', '>', 0), ('quantity', '<=', MAX_QUANTITY)])
     unit = fields.Many2One('product.uom', "Unit", required=True)
     unit_price = fields.Numeric(
         "Unit Price", digits=price_digits, required=True,
-        domain=[('unit_price', '>=', 0)])
+        domain=[('unit_price', '>=', 0), ('unit_price', '<=', MAX_AMOUNT)])
     taxes = fields.Many2Many(
         'telco.quote.line-account.tax', 'line', 'tax', "Taxes",
         domain=[

@@ -1,7 +1,8 @@
 # This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 from trytond.model import Index, fields
-from trytond.modules.telco_base.model import same_operator
+from trytond.modules.telco_base.model import (
+    ButtonFieldsMixin, same_operator)
 from trytond.pool import PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
@@ -11,7 +12,7 @@ from trytond.transaction import Transaction
 _STANDARD_ONLY = '_telco_standard_subscriptions_only'
 
 
-class Subscription(metaclass=PoolMeta):
+class Subscription(ButtonFieldsMixin, metaclass=PoolMeta):
     __name__ = 'sale.subscription'
 
     payer_account = fields.Many2One(
@@ -32,6 +33,8 @@ class Subscription(metaclass=PoolMeta):
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        same_operator(cls.party)
+        same_operator(cls.invoice_party)
         same_operator(cls.contact, 'party.company')
         t = cls.__table__()
         cls._sql_indexes.add(

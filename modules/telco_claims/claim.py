@@ -13,8 +13,10 @@ from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.model.exceptions import AccessError
 from trytond.modules.telco_base import phone
+from trytond.modules.telco_base.input import MAX_AMOUNT
 from trytond.modules.telco_base.line import LINE_KINDS
-from trytond.modules.telco_base.model import ButtonFieldsMixin
+from trytond.modules.telco_base.model import (
+    ButtonFieldsMixin, same_operator)
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If
 from trytond.sendmail import send_message
@@ -165,7 +167,8 @@ class Claim(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
         "Amount to Credit", digits=(16, Eval('currency_digits', 3)),
         domain=['OR',
             ('credit_amount', '=', None),
-            ('credit_amount', '>=', 0),
+            [('credit_amount', '>=', 0),
+                ('credit_amount', '<=', MAX_AMOUNT)],
             ],
         states={
             'invisible': Eval('branch') != 'financial',
@@ -793,6 +796,7 @@ class ClaimBand(ModelSQL):
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        same_operator(cls.claim)
         t = cls.__table__()
         cls._sql_indexes.update({
                 Index(t,
@@ -866,7 +870,9 @@ class User(metaclass=PoolMeta):
     __name__ = 'res.user'
 
     claim_teams = fields.Many2Many(
-        'telco.claim.team-res.user', 'user', 'team', "Claim Teams")
+        'telco.claim.team-res.user', 'user', 'team', "Claim Teams",
+        domain=[('company', 'in', Eval('companies', []))],
+        depends={'companies'})
 
 
 class Cron(metaclass=PoolMeta):

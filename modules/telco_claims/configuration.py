@@ -6,6 +6,7 @@ from trytond.cache import Cache
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, fields)
+from trytond.modules.telco_base.input import MAX_DAYS, date_domain
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.tools import timezone as tz
@@ -44,7 +45,8 @@ class Company(metaclass=PoolMeta):
         "Claim Reopening Delay",
         domain=['OR',
             ('claim_reopen_days', '=', None),
-            ('claim_reopen_days', '>=', 0),
+            [('claim_reopen_days', '>=', 0),
+                ('claim_reopen_days', '<=', MAX_DAYS)],
             ],
         help="Days after its resolution during which a claim can be "
         "reopened.")
@@ -147,7 +149,9 @@ class TeamMember(ModelSQL):
     __string__ = "Claim Team Member"
 
     team = fields.Many2One(
-        'telco.claim.team', "Team", required=True, ondelete='CASCADE')
+        'telco.claim.team', "Team", required=True, ondelete='CASCADE',
+        domain=[('company', 'in', Eval('_parent_user.companies', []))],
+        depends={'user'})
     user = fields.Many2One(
         'res.user', "User", required=True, ondelete='CASCADE')
     company = fields.Function(
@@ -184,7 +188,10 @@ class ServiceLevel(ModelSQL, ModelView):
         PRIORITIES, "Priority", required=True, sort=False)
     resolution_hours = fields.Float(
         "Resolution Time", required=True,
-        domain=[('resolution_hours', '>', 0)],
+        domain=[
+            ('resolution_hours', '>', 0),
+            ('resolution_hours', '<=', MAX_DAYS * 24),
+            ],
         help="Business hours from the opening of the claim to its due date.")
     warning_hours = fields.Float(
         "Warning Before", required=True,
@@ -272,7 +279,8 @@ class Holiday(ModelSQL, ModelView):
 
     company = fields.Many2One(
         'company.company', "Operator", required=True, ondelete='CASCADE')
-    date = fields.Date("Date", required=True)
+    date = fields.Date(
+        "Date", required=True, domain=[date_domain('date', required=True)])
     name = fields.Char("Name", required=True)
 
     @classmethod

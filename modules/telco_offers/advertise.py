@@ -7,7 +7,10 @@ import html
 
 from trytond.i18n import gettext
 from trytond.model import ModelView, fields
-from trytond.modules.telco_base.model import same_operator
+from trytond.model.exceptions import ValidationError
+from trytond.modules.telco_base.model import (
+    ButtonFieldsMixin, same_operator)
+from trytond.modules.telco_base.template import forbidden_expression
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
@@ -70,7 +73,17 @@ class Email(metaclass=PoolMeta):
         cls.__access__.add('list_')
 
 
-class Message(metaclass=PoolMeta):
+# what a marketing message may say of its recipient: the core sending
+# renders the message with the e-mail record, whose relations lead
+# everywhere, so only these exact expressions are accepted
+MESSAGE_PLACEHOLDERS = (
+    'email.party.rec_name',
+    'email.email',
+    'email.get_email_unsubscribe_url()',
+    )
+
+
+class Message(ButtonFieldsMixin, metaclass=PoolMeta):
     __name__ = 'marketing.email.message'
 
     company = fields.Many2One(
@@ -85,6 +98,23 @@ class Message(metaclass=PoolMeta):
     @classmethod
     def default_company(cls):
         return Transaction().context.get('company')
+
+    @classmethod
+    def check_content(cls, messages, field_names=None):
+        super().check_content(messages, field_names=field_names)
+        if field_names and 'content' not in field_names:
+            return
+        for message in messages:
+            if not message.content:
+                continue
+            expression = forbidden_expression(
+                message.content, MESSAGE_PLACEHOLDERS)
+            if expression is not None:
+                raise ValidationError(gettext(
+                        'telco_base.msg_template_expression',
+                        expression=expression, record=message.rec_name,
+                        allowed=', '.join(
+                            '${%s}' % p for p in MESSAGE_PLACEHOLDERS)))
 
 
 class AdvertiseStart(ModelView):

@@ -15,9 +15,12 @@ from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, Workflow, fields,
     sequence_ordered)
+from trytond.modules.telco_base.input import (
+    MAX_AGE, MAX_AMOUNT, MAX_QUANTITY, date_domain)
 from trytond.modules.telco_base.line import LINE_KINDS
 from trytond.modules.product import price_digits, round_price
-from trytond.modules.telco_base.model import CodeNameMixin, same_operator
+from trytond.modules.telco_base.model import (
+    ButtonFieldsMixin, CodeNameMixin, same_operator)
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
 from trytond.tools import grouped_slice
@@ -141,7 +144,7 @@ class ConsumptionBand(
     name = fields.Char("Name", required=True, translate=True)
     minimum = fields.Numeric(
         "Minimum", digits=(16, 3), required=True,
-        domain=[('minimum', '>=', 0)],
+        domain=[('minimum', '>=', 0), ('minimum', '<=', MAX_AMOUNT)],
         help="The lowest monthly consumption of the band (included).")
     maximum = fields.Numeric(
         "Maximum", digits=(16, 3),
@@ -149,6 +152,7 @@ class ConsumptionBand(
             If(Eval('maximum', None) != None,  # noqa: E711
                 ('maximum', '>', Eval('minimum', 0)),
                 ()),
+            ['OR', ('maximum', '=', None), ('maximum', '<=', MAX_AMOUNT)],
             ],
         help="The monthly consumption from which the band ends (excluded); "
         "leave empty for no upper limit.")
@@ -258,10 +262,16 @@ class SeasonPeriod(ModelSQL, ModelView):
         'telco.offer.season', "Season", required=True, ondelete='CASCADE')
     start_date = fields.Date(
         "Start Date", required=True,
-        domain=[('start_date', '<=', Eval('end_date', dt.date.max))])
+        domain=[
+            ('start_date', '<=', Eval('end_date', dt.date.max)),
+            date_domain('start_date', required=True),
+            ])
     end_date = fields.Date(
         "End Date", required=True,
-        domain=[('end_date', '>=', Eval('start_date', dt.date.min))])
+        domain=[
+            ('end_date', '>=', Eval('start_date', dt.date.min)),
+            date_domain('end_date', required=True),
+            ])
 
     @classmethod
     def __setup__(cls):
@@ -349,13 +359,15 @@ class EligibilityMixin:
         "leave empty for any customer.")
     age_min = fields.Integer(
         "Minimum Age", domain=['OR',
-            ('age_min', '=', None), ('age_min', '>=', 0)])
+            ('age_min', '=', None),
+            [('age_min', '>=', 0), ('age_min', '<=', MAX_AGE)]])
     age_max = fields.Integer(
         "Maximum Age", domain=['OR',
             ('age_max', '=', None),
-            If(Eval('age_min', None) != None,  # noqa: E711
-                ('age_max', '>=', Eval('age_min', 0)),
-                ('age_max', '>=', 0)),
+            [If(Eval('age_min', None) != None,  # noqa: E711
+                    ('age_max', '>=', Eval('age_min', 0)),
+                    ('age_max', '>=', 0)),
+                ('age_max', '<=', MAX_AGE)],
             ])
 
     def ineligibility(self, profile):
@@ -516,30 +528,39 @@ class Offer(
     billing_period = fields.Selection(
         BILLING_PERIODS, "Billing Period", required=True, sort=False)
     minutes = fields.Integer(
-        "Minutes", domain=['OR', ('minutes', '=', None), ('minutes', '>=', 0)],
+        "Minutes", domain=['OR', ('minutes', '=', None),
+            [('minutes', '>=', 0), ('minutes', '<=', MAX_QUANTITY)]],
         help="Voice minutes per billing period; leave empty for unlimited.")
     sms = fields.Integer(
-        "SMS", domain=['OR', ('sms', '=', None), ('sms', '>=', 0)],
+        "SMS", domain=['OR', ('sms', '=', None),
+            [('sms', '>=', 0), ('sms', '<=', MAX_QUANTITY)]],
         help="SMS per billing period; leave empty for unlimited.")
     data_mb = fields.Integer(
         "Data (MB)",
-        domain=['OR', ('data_mb', '=', None), ('data_mb', '>=', 0)],
+        domain=['OR', ('data_mb', '=', None),
+            [('data_mb', '>=', 0), ('data_mb', '<=', MAX_QUANTITY)]],
         help="Mobile data in megabytes per billing period; "
         "leave empty for unlimited.")
     start_date = fields.Date(
         "Start Date",
-        domain=['OR',
-            ('start_date', '=', None),
-            ('start_date', '<=', If(Eval('end_date', None),
-                    Eval('end_date', dt.date.max), dt.date.max)),
+        domain=[
+            ['OR',
+                ('start_date', '=', None),
+                ('start_date', '<=', If(Eval('end_date', None),
+                        Eval('end_date', dt.date.max), dt.date.max)),
+                ],
+            date_domain('start_date'),
             ],
         help="The first day the offer can be sold.")
     end_date = fields.Date(
         "End Date",
-        domain=['OR',
-            ('end_date', '=', None),
-            ('end_date', '>=', If(Eval('start_date', None),
-                    Eval('start_date', dt.date.min), dt.date.min)),
+        domain=[
+            ['OR',
+                ('end_date', '=', None),
+                ('end_date', '>=', If(Eval('start_date', None),
+                        Eval('start_date', dt.date.min), dt.date.min)),
+                ],
+            date_domain('end_date'),
             ],
         help="The last day the offer can be sold.")
     customer_categories, zones, consumption_bands = eligibility_relations(
@@ -644,7 +665,7 @@ class OfferBand(ModelSQL):
         same_operator(cls.band, company='_parent_owner.company')
 
 
-class Sale(metaclass=PoolMeta):
+class Sale(ButtonFieldsMixin, metaclass=PoolMeta):
     __name__ = 'sale.sale'
 
     @classmethod

@@ -9,6 +9,7 @@ from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, Workflow, fields,
     sequence_ordered)
 from trytond.modules.product import price_digits, round_price
+from trytond.modules.telco_base.input import MAX_QUANTITY
 from trytond.modules.telco_base.model import CodeNameMixin, same_operator
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
@@ -110,7 +111,7 @@ class PackComponent(sequence_ordered(), ModelSQL, ModelView):
         context={'company': Eval('company', -1)}, depends={'company'})
     quantity = fields.Float(
         "Quantity", digits=(16, 0), required=True,
-        domain=[('quantity', '>', 0)])
+        domain=[('quantity', '>', 0), ('quantity', '<=', MAX_QUANTITY)])
     list_price = fields.Function(
         fields.Numeric("List Price", digits=price_digits), 'get_list_price')
     share = fields.Function(

@@ -9,6 +9,7 @@ from sql.aggregate import Sum
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.modules.product import round_price
+from trytond.modules.telco_base.input import MAX_AMOUNT, MAX_QUANTITY
 from trytond.modules.telco_base.model import same_operator
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
@@ -42,11 +43,13 @@ class Promotion(EligibilityMixin, metaclass=PoolMeta):
     quantity_cap = fields.Float(
         "Quantity Cap", digits=(16, 0),
         domain=['OR',
-            ('quantity_cap', '=', None), ('quantity_cap', '>', 0)],
+            ('quantity_cap', '=', None),
+            [('quantity_cap', '>', 0), ('quantity_cap', '<=', MAX_QUANTITY)]],
         help="The most units that can be sold with the promotion.")
     budget_cap = fields.Numeric(
         "Budget Cap", digits=(16, 3),
-        domain=['OR', ('budget_cap', '=', None), ('budget_cap', '>', 0)],
+        domain=['OR', ('budget_cap', '=', None),
+            [('budget_cap', '>', 0), ('budget_cap', '<=', MAX_AMOUNT)]],
         help="The most discount that the promotion can give in total.")
     consumed_quantity = fields.Function(
         fields.Float("Consumed Quantity", digits=(16, 0)), 'get_consumed')

@@ -19,6 +19,7 @@ from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import (
     Button, StateAction, StateTransition, StateView, Wizard)
 
+from trytond.modules.telco_base.input import MAX_QUANTITY, date_domain
 from trytond.modules.telco_base.model import same_operator
 
 from .exceptions import ProposalError
@@ -473,15 +474,23 @@ class ProposalComputeStart(ModelView):
 
     from_date = fields.Date(
         "From Date", required=True,
-        domain=[('from_date', '<=', Eval('to_date', dt.date.max))])
+        domain=[
+            ('from_date', '<=', Eval('to_date', dt.date.max)),
+            date_domain('from_date', required=True),
+            ])
     to_date = fields.Date(
         "To Date", required=True,
-        domain=[('to_date', '>=', Eval('from_date', dt.date.min))])
+        domain=[
+            ('to_date', '>=', Eval('from_date', dt.date.min)),
+            date_domain('to_date', required=True),
+            ])
     min_count = fields.Integer(
-        "Minimum Count", required=True, domain=[('min_count', '>=', 1)],
+        "Minimum Count", required=True,
+        domain=[('min_count', '>=', 1), ('min_count', '<=', MAX_QUANTITY)],
         help="The fewest sales or customers a proposal must rest on.")
     limit = fields.Integer(
-        "Proposals per Kind", required=True, domain=[('limit', '>=', 1)])
+        "Proposals per Kind", required=True,
+        domain=[('limit', '>=', 1), ('limit', '<=', 1000)])
 
     @classmethod
     def default_to_date(cls):

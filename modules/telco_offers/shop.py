@@ -6,7 +6,8 @@ from decimal import Decimal
 
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.modules.product import price_digits, round_price
-from trytond.modules.telco_base.model import same_operator
+from trytond.modules.telco_base.model import (
+    ButtonFieldsMixin, same_operator)
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval
 from trytond.transaction import without_check_access
@@ -18,7 +19,7 @@ from .promotion import (
 CONSUMING_STATES = ('open', 'done', 'posted')
 
 
-class POSSale(metaclass=PoolMeta):
+class POSSale(ButtonFieldsMixin, metaclass=PoolMeta):
     __name__ = 'sale.point.sale'
 
     customer = fields.Many2One(

@@ -47,6 +47,16 @@ class Category(_OperatorMixin, metaclass=PoolMeta):
         same_operator(cls.templates)
 
 
+class CategoryAccount(metaclass=PoolMeta):
+    __name__ = 'product.category'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        for field in [cls.customer_taxes, cls.supplier_taxes]:
+            same_operator(field)
+
+
 class Template(_OperatorMixin, metaclass=PoolMeta):
     "The operator's catalogue: every product belongs to one operator"
     __name__ = 'product.template'

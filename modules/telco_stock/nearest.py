@@ -2,6 +2,7 @@
 # this repository contains the full copyright notices and license terms.
 from trytond.i18n import gettext
 from trytond.model import ModelView, fields
+from trytond.modules.telco_base.input import date_domain
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
@@ -18,11 +19,18 @@ class NearestShopStart(ModelView):
     company = fields.Many2One('company.company', "Operator", readonly=True)
     address = fields.Char(
         "Address", help="Located by the geocoder of the platform.")
-    latitude = fields.Float("Latitude", digits=(3, 6))
-    longitude = fields.Float("Longitude", digits=(3, 6))
+    latitude = fields.Float(
+        "Latitude", digits=(3, 6),
+        domain=['OR', ('latitude', '=', None),
+            [('latitude', '>=', -90), ('latitude', '<=', 90)]])
+    longitude = fields.Float(
+        "Longitude", digits=(3, 6),
+        domain=['OR', ('longitude', '=', None),
+            [('longitude', '>=', -180), ('longitude', '<=', 180)]])
     open_ = fields.Boolean("Open")
     at = fields.DateTime(
         "At", states={'invisible': ~Eval('open_', False)},
+        domain=[date_domain('at', datetime=True)],
         help="Local time; now when empty.")
     service = fields.Many2One(
         'telco.shop.service', "Service",

@@ -2,11 +2,13 @@
 # this repository contains the full copyright notices and license terms.
 from trytond.i18n import gettext
 from trytond.model import fields
-from trytond.modules.telco_base.model import same_operator
+from trytond.modules.telco_base.model import (
+    ButtonFieldsMixin, same_operator)
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 
 from .exceptions import ShopSaleError
+from .stock import same_operator_or_shared
 
 
 class POS(metaclass=PoolMeta):
@@ -22,6 +24,8 @@ class POS(metaclass=PoolMeta):
         super().__setup__()
         for name in ['storage_location', 'return_location']:
             same_operator(getattr(cls, name))
+        # the customer location is the platform's, shared by all
+        same_operator_or_shared(cls.customer_location)
 
     @fields.depends('shop', '_parent_shop.warehouse')
     def on_change_shop(self):
@@ -31,7 +35,20 @@ class POS(metaclass=PoolMeta):
             self.return_location = storage
 
 
-class POSSale(metaclass=PoolMeta):
+class POSCashSession(metaclass=PoolMeta):
+    __name__ = 'sale.point.cash.session'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        # a session has no operator of its own: it is the one of its point,
+        # which must be the current operator's
+        cls.point.domain = [cls.point.domain or [],
+            ('company', '=', Eval('context', {}).get('company', -1)),
+            ]
+
+
+class POSSale(ButtonFieldsMixin, metaclass=PoolMeta):
     __name__ = 'sale.point.sale'
 
     @classmethod

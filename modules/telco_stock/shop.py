@@ -14,6 +14,7 @@ from trytond.cache import Cache, LRUDict
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, fields)
+from trytond.modules.telco_base.input import MAX_QUANTITY, date_domain
 from trytond.modules.telco_base.model import same_operator
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
@@ -561,10 +562,15 @@ class HoursException(ModelSQL, ModelView):
         'telco.shop', "Shop", required=True, ondelete='CASCADE')
     name = fields.Char(
         "Reason", required=True, help="Holiday, Ramadan, inventory, ...")
-    start_date = fields.Date("From", required=True)
+    start_date = fields.Date(
+        "From", required=True,
+        domain=[date_domain('start_date', required=True)])
     end_date = fields.Date(
         "To", required=True,
-        domain=[('end_date', '>=', Eval('start_date'))])
+        domain=[
+            ('end_date', '>=', Eval('start_date')),
+            date_domain('end_date', required=True),
+            ])
     weekday = fields.Selection(
         [(None, "Every Day")] + WEEKDAYS, "Day", sort=False,
         help="Only this day of the week within the dates: it prevails over "
@@ -634,7 +640,7 @@ class StockMinimum(ModelSQL, ModelView):
         context={'company': Eval('_parent_shop.company', -1)},
         depends={'shop'})
     minimum = fields.Float("Minimum", required=True, digits=(16, 0),
-        domain=[('minimum', '>=', 0)])
+        domain=[('minimum', '>=', 0), ('minimum', '<=', MAX_QUANTITY)])
     quantity = fields.Function(
         fields.Float("In Stock", digits=(16, 0)), 'get_quantity')
     alerted = fields.Boolean(

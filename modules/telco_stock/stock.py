@@ -5,12 +5,24 @@ from sql import Literal, Null
 from trytond.i18n import gettext
 from trytond.model import Index, Unique, fields
 from trytond.modules.telco_base.line import luhn_valid
-from trytond.modules.telco_base.model import same_operator
+from trytond.modules.telco_base.model import (
+    ButtonFieldsMixin, same_operator)
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
 from .exceptions import SerialValidationError
+
+
+def same_operator_or_shared(field, company='company'):
+    """Restrict a relation to stock locations to the locations of the
+    record's operator and the platform's shared ones (customer, supplier,
+    transit)"""
+    field.domain = [field.domain or [], ['OR',
+            ('company', '=', None),
+            ('company', '=', Eval(company, -1)),
+            ]]
+    field.depends = (field.depends or set()) | {company}
 
 
 class Location(metaclass=PoolMeta):
@@ -40,6 +52,8 @@ class Location(metaclass=PoolMeta):
             field = getattr(cls, name)
             field.domain = [field.domain or [], operator]
             field.depends = (field.depends or set()) | {'company'}
+        for field in [cls.waste_locations, cls.waste_warehouses]:
+            same_operator_or_shared(field)
         same_operator(cls.address, 'party.company')
 
     @classmethod
@@ -162,7 +176,7 @@ class Lot(metaclass=PoolMeta):
                         'telco_stock.msg_serial_invalid', serial=number))
 
 
-class Move(metaclass=PoolMeta):
+class Move(ButtonFieldsMixin, metaclass=PoolMeta):
     __name__ = 'stock.move'
 
     @classmethod
@@ -177,6 +191,7 @@ class Move(metaclass=PoolMeta):
                     ]]
             field.depends = (field.depends or set()) | {'company'}
         same_operator(cls.product, 'template.company')
+        same_operator(cls.invoice_lines)
 
     @classmethod
     def validate_fields(cls, moves, field_names):
@@ -229,12 +244,13 @@ class _LocationsOfOperator:
             field.depends = (field.depends or set()) | {'company'}
 
 
-class ShipmentInternal(_LocationsOfOperator, metaclass=PoolMeta):
+class ShipmentInternal(
+        ButtonFieldsMixin, _LocationsOfOperator, metaclass=PoolMeta):
     "Transfer between the warehouses of an operator's shops"
     __name__ = 'stock.shipment.internal'
 
 
-class Inventory(metaclass=PoolMeta):
+class Inventory(ButtonFieldsMixin, metaclass=PoolMeta):
     __name__ = 'stock.inventory'
 
     @classmethod

@@ -1,6 +1,7 @@
 # This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 "Isolation of the methods the server exposes beyond search/read/write"
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
@@ -256,3 +257,26 @@ class AccessTestMixin:
                 context=context)
         account, = PayerAccount.browse(account_ids)
         self.assertEqual(account.payer, own)
+
+    @with_transaction()
+    def test_row_for_other_operator_clear_error(self):
+        "A row written for another operator is refused with a clear message"
+        pool = Pool()
+        Category = pool.get('telco.customer.category')
+        if backend.name != 'postgresql':
+            self.skipTest("row-level security is PostgreSQL's")
+        ooredoo, tt, agent, _, own, foreign = self._two_operators()
+        with Transaction().set_user(agent.id), Transaction().set_context(
+                company=ooredoo.id, _check_access=True):
+            with self.assertRaises(AccessError) as cm:
+                Category.create([{
+                            'company': tt.id, 'kind': 'collection',
+                            'code': 'X', 'name': "X"}])
+            self.assertEqual(cm.exception.message, gettext(
+                    'telco_base.msg_row_other_operator',
+                    **Category.__names__()))
+            # the transaction goes on
+            category, = Category.create([{
+                        'company': ooredoo.id, 'kind': 'collection',
+                        'code': 'Y', 'name': "Y"}])
+        self.assertEqual(category.company, ooredoo)

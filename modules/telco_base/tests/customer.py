@@ -1,14 +1,17 @@
 # This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 import datetime as dt
+import threading
 from contextlib import contextmanager
 
 from trytond.exceptions import UserWarning
+from trytond.i18n import gettext
 from trytond.model.exceptions import (
     AccessError, DomainValidationError, ValidationError)
+from trytond.modules.telco_base.exceptions import LineValidationError
 from trytond.modules.telco_base.line import luhn_complete, luhn_valid
 from trytond.pool import Pool
-from trytond.tests.test_tryton import with_transaction
+from trytond.tests.test_tryton import DB_NAME, with_transaction
 from trytond.transaction import Transaction
 
 from .tools import as_user, create_operator, create_staff, savepoint
@@ -287,6 +290,108 @@ class CustomerTestMixin:
         Line.activate([first])
         with self.assertRaises(ValidationError), savepoint():
             Line.activate([Line(second.id)])
+
+    @with_transaction()
+    def test_suspended_line_holds_number(self):
+        "A suspended line keeps its number from another line"
+        pool = Pool()
+        Line = pool.get('telco.line')
+        company = self._operator()
+        party = self._customer(company)
+        line, twin = Line.create([{
+                    'company': company.id, 'customer': party.id,
+                    'kind': 'fixed', 'number': '71 000 009'}] * 2)
+        Line.activate([line])
+        Line.suspend([line])
+        with self.assertRaises(LineValidationError) as cm, savepoint():
+            Line.activate([Line(twin.id)])
+        self.assertEqual(cm.exception.message, gettext(
+                'telco_base.msg_line_number_unique',
+                number='+216 71 000 009'))
+        Line.terminate([Line(line.id)])
+        Line.activate([Line(twin.id)])
+        self.assertEqual(Line(twin.id).state, 'active')
+
+    def test_line_number_unique_concurrent(self):
+        "Two sessions activating the same number at once: one line wins"
+        rounds = 5
+        with Transaction().start(DB_NAME, 0) as transaction:
+            pool = Pool()
+            Line = pool.get('telco.line')
+            Party = pool.get('party.party')
+            company = self._operator("Concurrent Telecom", 'CONCURRENT')
+            party = self._customer(company, first_name="Concurrent")
+            Party.convert([party])
+            pairs = []
+            for i in range(rounds):
+                pairs.append([l.id for l in Line.create([{
+                                'company': company.id,
+                                'customer': party.id, 'kind': 'fixed',
+                                'number': '71 900 %03d' % i,
+                                } for _ in range(2)])])
+            company_id, party_id = company.id, party.id
+            transaction.commit()
+        try:
+            for i, pair in enumerate(pairs):
+                with self.subTest(round=i):
+                    self._activate_concurrently(company_id, pair)
+        finally:
+            with Transaction().start(DB_NAME, 0):
+                pool = Pool()
+                Line = pool.get('telco.line')
+                Party = pool.get('party.party')
+                Company = pool.get('company.company')
+                Line.delete(Line.browse([i for p in pairs for i in p]))
+                Party.delete([Party(party_id)])
+                company = Company(company_id)
+                company_party = company.party
+                Party.write([company_party], {'company': None})
+                Company.delete([company])
+                Party.delete([company_party])
+
+    def _activate_concurrently(self, company_id, line_ids):
+        """Activate each line in its own transaction, both checking the
+        number before either commits"""
+        barrier = threading.Barrier(len(line_ids), timeout=120)
+        seen, errors = {}, {}
+
+        def activate(line_id):
+            try:
+                with Transaction().start(
+                        DB_NAME, 0, context={'company': company_id}):
+                    Line = Pool().get('telco.line')
+                    line = Line(line_id)
+                    # the snapshot the check of the number reads is taken
+                    # here, before the other session commits
+                    seen[line_id] = Line.search([
+                            ('number', '=', line.number),
+                            ('state', 'in', ['active', 'suspended']),
+                            ])
+                    barrier.wait()
+                    Line.activate([line])
+            except Exception as exception:
+                errors[line_id] = exception
+
+        threads = [
+            threading.Thread(target=activate, args=(i,)) for i in line_ids]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+        self.assertEqual(seen, {i: [] for i in line_ids})
+        self.assertEqual(len(errors), 1, msg=errors)
+        (loser_id, error), = errors.items()
+        self.assertIsInstance(error, LineValidationError)
+        with Transaction().start(DB_NAME, 0):
+            Line = Pool().get('telco.line')
+            self.assertEqual(
+                {l.id: l.state for l in Line.browse(line_ids)},
+                {i: 'draft' if i == loser_id else 'active'
+                    for i in line_ids})
+            self.assertEqual(error.message, gettext(
+                    'telco_base.msg_line_number_unique',
+                    number=Line(loser_id).rec_name))
 
     @with_transaction()
     def test_operator_party_not_customer(self):

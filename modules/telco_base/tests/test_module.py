@@ -9,6 +9,7 @@ from trytond.transaction import Transaction
 
 from .access import AccessTestMixin
 from .customer import CustomerTestMixin
+from .input import InputTestMixin
 from .rls import RLSTestMixin
 from .smtp import SMTPTestMixin
 from .tools import (
@@ -17,7 +18,7 @@ from .tools import (
 
 class TelcoBaseTestCase(
         AccessTestMixin, SMTPTestMixin, CustomerTestMixin, RLSTestMixin,
-        CompanyTestMixin, ModuleTestCase):
+        InputTestMixin, CompanyTestMixin, ModuleTestCase):
     "Test Telco Base module"
     module = 'telco_base'
 

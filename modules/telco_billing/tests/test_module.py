@@ -3,10 +3,12 @@
 import datetime as dt
 from decimal import Decimal
 
+from trytond.i18n import gettext
+from trytond.model.exceptions import AccessError, DomainValidationError
 from trytond.modules.company.tests import CompanyTestMixin
 from trytond.modules.telco_base.tests.smtp import SMTPTestMixin
 from trytond.modules.telco_base.tests.tools import (
-    as_user, create_operator, create_staff, run_queue)
+    as_user, create_operator, create_staff, run_queue, savepoint)
 from trytond.modules.telco_billing.tests.tools import (
     AGENT, BILLING, create_catalogue, setup_accounting)
 from trytond.pool import Pool
@@ -81,6 +83,37 @@ class TelcoBillingTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
         quote.lines = quote_lines
         quote.save()
         return quote
+
+    @with_transaction()
+    def test_absurd_values(self):
+        "Quantities, prices, dates and delays out of bounds"
+        pool = Pool()
+        Line = pool.get('telco.quote.line')
+        Quote = pool.get('telco.quote')
+        BillRun = pool.get('telco.bill_run')
+        Company = pool.get('company.company')
+        company, accounting, products, agent, customer = self._setup()
+        quote = self._quote(company, customer, [(products['PHONE'], 1)])
+        line, = quote.lines
+        with Transaction().set_context(company=company.id):
+            run, = BillRun.create([{
+                        'company': company.id, 'date': dt.date(2026, 1, 1)}])
+        for Model, record, name, value in [
+                (Line, line, 'quantity', 1e10),
+                (Line, line, 'unit_price', Decimal(10 ** 10)),
+                (Quote, quote, 'date', dt.date(1066, 10, 14)),
+                (Quote, quote, 'validity_date', dt.date(3000, 1, 1)),
+                (BillRun, run, 'date', dt.date(2500, 1, 1)),
+                (Company, company, 'quote_validity_days', 10 ** 6),
+                ]:
+            with self.subTest(model=Model.__name__, name=name):
+                with self.assertRaises(DomainValidationError) as cm, \
+                        savepoint():
+                    Model.write([Model(record.id)], {name: value})
+                names = Model.__names__(name, Model(record.id))
+                names['value'] = str(value)
+                self.assertEqual(cm.exception.message, gettext(
+                        'ir.msg_domain_validation_record', **names))
 
     @with_transaction()
     def test_quote_request_to_quote(self):
@@ -166,6 +199,29 @@ class TelcoBillingTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
             self.assertEqual(
                 Quote.search([('rec_name', '=', quote.number + '/R2')]),
                 [revision])
+
+    @with_transaction()
+    def test_quote_email_escapes_customer_text(self):
+        "Markup in a customer's name reaches the quote e-mail as text"
+        pool = Pool()
+        Quote = pool.get('telco.quote')
+        Party = pool.get('party.party')
+        company, accounting, products, agent, customer = self._setup()
+        evil = '<a href="http://evil.example">Gagnez</a><img src=x>'
+        Party.write([customer], {'name': evil})
+        with as_user(agent):
+            quote = self._quote(company, customer, [(products['PHONE'], 1)])
+            Quote.send([quote])
+            run_queue()
+        # the HTML body sent at commit, as ir.email keeps it
+        email, = pool.get('ir.email').search([
+                ('resource', '=', str(quote))])
+        self.assertEqual(email.recipients, 'sami@example.tn')
+        self.assertNotIn('<a href="http://evil.example">', email.body)
+        self.assertNotIn('<img src=x>', email.body)
+        self.assertIn(
+            '&lt;a href=&quot;http://evil.example&quot;&gt;Gagnez'
+            '&lt;/a&gt;&lt;img src=x&gt;', email.body)
 
     @with_transaction()
     def test_quote_accept_creates_sale_and_subscription(self):
@@ -367,6 +423,63 @@ class TelcoBillingTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
                 sorted(a.id for a in accounts))
 
     @with_transaction()
+    def test_bill_run_fields_by_button(self):
+        "A billing officer runs a bill run but never writes its figures"
+        pool = Pool()
+        BillRun = pool.get('telco.bill_run')
+        company, accounting, products, agent, customer = self._setup()
+        officer = create_staff('officer', company, BILLING)
+        account = self._payer_account(company, customer)
+        start = dt.date.today().replace(day=1)
+        self._subscribe(company, customer, account,
+            [(products['MOBILE'], Decimal('35'))], start)
+        with as_user(officer):
+            run, = BillRun.create([{'company': company.id, 'date': start}])
+            for values in [
+                    {'state': 'done'},
+                    {'accounts_total': 0},
+                    {'accounts_done': 1},
+                    {'invoice_count': 7},
+                    {'started': dt.datetime(2020, 1, 1)},
+                    {'finished': dt.datetime(2020, 1, 1)},
+                    ]:
+                field, = values
+                with self.subTest(field=field):
+                    with self.assertRaises(AccessError) as cm:
+                        BillRun.write([run], values)
+                    self.assertEqual(cm.exception.message, gettext(
+                            'telco_base.msg_field_by_button',
+                            field=getattr(BillRun, field).string,
+                            model=BillRun.__names__()['model']))
+            with self.assertRaises(AccessError):
+                BillRun.create([{
+                            'company': company.id,
+                            'date': start + dt.timedelta(days=1),
+                            'state': 'done', 'invoice_count': 3}])
+            # what the run sets, the button sets
+            BillRun.run([run])
+        run = BillRun(run.id)
+        self.assertEqual(
+            (run.state, run.accounts_total, run.accounts_done),
+            ('running', 1, 0))
+        self.assertIsNotNone(run.started)
+        with Transaction().set_context(company=company.id):
+            run_queue()
+        run = BillRun(run.id)
+        self.assertEqual(
+            (run.state, run.accounts_done, run.invoice_count),
+            ('done', 1, 1))
+        self.assertIsNotNone(run.finished)
+        # a copy starts from nothing
+        with as_user(officer):
+            copy, = BillRun.copy([run], default={
+                    'date': start + dt.timedelta(days=2)})
+            self.assertEqual(
+                (copy.state, copy.accounts_total, copy.invoice_count,
+                    copy.started),
+                ('draft', 0, 0, None))
+
+    @with_transaction()
     def test_bill_run_same_as_standard(self):
         "The bill run gives the amounts of sale_subscription's invoicing"
         pool = Pool()
@@ -513,6 +626,57 @@ class TelcoBillingTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
             company_b, customer_b, products_b['KEY4G'], '1')
         with self.assertRaisesRegex(Exception, 'another operator'):
             Invoice.merge([a, b])
+
+    @with_transaction()
+    def test_relations_of_operator(self):
+        "A sale, a subscription or an invoice takes its operator's parties"
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        Subscription = pool.get('sale.subscription')
+        Invoice = pool.get('account.invoice')
+        Party = pool.get('party.party')
+        ModelData = pool.get('ir.model.data')
+        company, accounting, products, agent, customer = self._setup()
+        _, _, _, _, customer_b = self._setup('ORANGE', "Orange Tunisie")
+        with Transaction().set_context(company=company.id):
+            other, = Party.create([{
+                        'name': "Leila Ben Salah", 'company': company.id,
+                        'addresses': [('create', [{'city': 'Sfax'}])],
+                        }])
+            sale, = Sale.create([{
+                        'company': company.id, 'party': customer.id,
+                        'currency': company.currency.id}])
+            subscription, = Subscription.create([{
+                        'company': company.id, 'party': customer.id,
+                        'currency': company.currency.id,
+                        'start_date': dt.date.today(),
+                        'invoice_recurrence': ModelData.get_id(
+                            'telco_billing', 'recurrence_monthly'),
+                        }])
+        invoice = self._draft_invoice(
+            company, customer, products['KEY4G'], '1')
+
+        def values(Model, name, party):
+            if Model == Invoice:
+                return {name: party.id,
+                    'invoice_address': party.addresses[0].id}
+            return {name: party.id}
+
+        for Model, record, names in [
+                (Sale, sale, ['party', 'invoice_party', 'shipment_party']),
+                (Subscription, subscription, ['party', 'invoice_party']),
+                (Invoice, invoice, ['party']),
+                ]:
+            for name in names:
+                with self.subTest(model=Model.__name__, field=name):
+                    with self.assertRaises(DomainValidationError) as cm:
+                        Model.write([record], values(Model, name, customer_b))
+                    self.assertEqual(cm.exception.message, gettext(
+                            'ir.msg_domain_validation_record',
+                            **Model.__names__(name, Model(record.id))))
+                    # the operator's own customers are taken
+                    Model.write([record], values(Model, name, other))
+                    self.assertEqual(getattr(Model(record.id), name), other)
 
     @with_transaction()
     def test_documents(self):

@@ -6,6 +6,7 @@ from decimal import Decimal
 from trytond.model.exceptions import (
     AccessButtonError, AccessError, DomainValidationError, ValidationError)
 from trytond.exceptions import UserError
+from trytond.i18n import gettext
 from trytond.modules.company.tests import CompanyTestMixin
 from trytond.modules.telco_base.tests.smtp import SMTPTestMixin
 from trytond.modules.telco_base.tests.tools import (
@@ -262,6 +263,47 @@ class TelcoClaimsTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
             self.assertEqual(Claim.search([]), [])
             unknown = self._claim(company, None, caller_phone='98 123 456')
             self.assertEqual(unknown.caller_phone, '+21698123456')
+
+    @with_transaction()
+    def test_absurd_values(self):
+        "Service times, delays, amounts and holidays out of bounds"
+        pool = Pool()
+        ServiceLevel = pool.get('telco.claim.service_level')
+        Holiday = pool.get('telco.claim.holiday')
+        Company = pool.get('company.company')
+        Claim = pool.get('telco.claim')
+        company, agent, _, customer = self._setup()
+        level, _ = ServiceLevel.search([('company', '=', company.id)])
+        with Transaction().set_context(company=company.id):
+            holiday, = Holiday.create([{
+                        'company': company.id, 'date': dt.date(2025, 3, 20),
+                        'name': "Fête de l'indépendance"}])
+        with as_user(agent):
+            claim = self._claim(
+                company, customer, branch='financial')
+        # a string that is no number: a clear error, not "could not convert
+        # string to float"
+        with self.assertRaises(ValidationError) as cm:
+            ServiceLevel.write([level], {'resolution_hours': 'huit'})
+        self.assertEqual(cm.exception.message, gettext(
+                'telco_base.msg_input_not_number',
+                **ServiceLevel.__names__('resolution_hours'), value='huit'))
+        ServiceLevel.write([level], {'resolution_hours': '12.5'})
+        self.assertEqual(level.resolution_hours, 12.5)
+        for Model, record, name, value in [
+                (ServiceLevel, level, 'resolution_hours', 1e6),
+                (Company, company, 'claim_reopen_days', 100000),
+                (Holiday, holiday, 'date', dt.date(1800, 1, 1)),
+                (Claim, claim, 'credit_amount', Decimal(10 ** 12)),
+                ]:
+            with self.subTest(name=name):
+                with self.assertRaises(DomainValidationError) as cm, \
+                        savepoint():
+                    Model.write([Model(record.id)], {name: value})
+                names = Model.__names__(name, Model(record.id))
+                names['value'] = str(value)
+                self.assertEqual(cm.exception.message, gettext(
+                        'ir.msg_domain_validation_record', **names))
 
     @with_transaction()
     def test_service_level_breach(self):

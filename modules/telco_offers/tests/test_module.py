@@ -3,7 +3,9 @@
 import datetime as dt
 from decimal import Decimal
 
-from trytond.model.exceptions import AccessError, ValidationError
+from trytond.i18n import gettext
+from trytond.model.exceptions import (
+    AccessError, DomainValidationError, ValidationError)
 from trytond.modules.account.tests import create_chart
 from trytond.modules.company.tests import CompanyTestMixin
 from trytond.modules.telco_base.tests.smtp import SMTPTestMixin
@@ -13,6 +15,7 @@ from trytond.modules.telco_billing.tests.test_module import pdf_text
 from trytond.modules.telco_billing.tests.tools import (
     create_catalogue, setup_accounting)
 from trytond.modules.telco_offers.exceptions import EligibilityError
+from trytond.modules.telco_offers.advertise import MESSAGE_PLACEHOLDERS
 from trytond.modules.telco_offers.offer import CustomerProfile
 from trytond.pool import Pool
 from trytond.sendmail import SMTPDataManager
@@ -197,6 +200,51 @@ class TelcoOffersTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
         self.assertIsNone(refusal())
         Offer.write([offer], {'end_date': today - dt.timedelta(days=1)})
         self.assertRegex(refusal(), "validity")
+
+    @with_transaction()
+    def test_absurd_values(self):
+        "Bands, seasons, ages, allowances and caps out of bounds"
+        pool = Pool()
+        Offer = pool.get('telco.offer')
+        Band = pool.get('telco.offer.consumption_band')
+        Period = pool.get('telco.offer.season.period')
+        Promotion = pool.get('sale.promotion')
+        company = self._operator()
+        products = create_products(company)
+        band = self._band(company, "Small", '0', '30')
+        season = self._season(company, "Ramadan", None, None, [
+                (dt.date(2026, 2, 18), dt.date(2026, 3, 19))])
+        period, = season.periods
+        promotion = self._promotion(
+            company, "Clé -10 %", 'unit_price * 0.9', quantity_cap=2)
+        offer, = Offer.create([{
+                    'company': company.id, 'code': 'JEUNES',
+                    'name': "Forfait Jeunes", 'kind': 'plan',
+                    'product': products['LINE'].id, 'minutes': 120,
+                    }])
+        for Model, record, name, value in [
+                (Offer, offer, 'minutes', 10 ** 9 + 1),
+                (Offer, offer, 'data_mb', -1),
+                (Offer, offer, 'age_min', 200),
+                (Offer, offer, 'start_date', dt.date(1899, 1, 1)),
+                (Offer, offer, 'end_date', dt.date(9999, 1, 1)),
+                (Band, band, 'maximum', Decimal(10 ** 10)),
+                (Period, period, 'end_date', dt.date(2999, 1, 1)),
+                (Promotion, promotion, 'quantity_cap', 1e10),
+                (Promotion, promotion, 'budget_cap', Decimal(10 ** 10)),
+                ]:
+            with self.subTest(model=Model.__name__, name=name):
+                with self.assertRaises(DomainValidationError) as cm, \
+                        savepoint():
+                    Model.write([Model(record.id)], {name: value})
+                names = Model.__names__(name, Model(record.id))
+                names['value'] = str(value)
+                self.assertEqual(cm.exception.message, gettext(
+                        'ir.msg_domain_validation_record', **names))
+        Offer.write([offer], {
+                'minutes': 10 ** 9, 'age_min': 0, 'age_max': 150,
+                'start_date': dt.date(1900, 1, 1),
+                'end_date': dt.date(2200, 12, 31)})
 
     @with_transaction()
     def test_offer_refused_on_quote(self):
@@ -1037,6 +1085,41 @@ class TelcoOffersTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
         self.assertEqual(sent['Subject'], "[JEUNES] Forfait Jeunes")
         self.assertIn('List-Unsubscribe', sent)
         self.assertEqual(Message(message_id).state, 'sent')
+
+        # a message may only use the fixed placeholders: no walk from the
+        # recipient to other models, no directive, no code
+        allowed = ', '.join('${%s}' % p for p in MESSAGE_PLACEHOLDERS)
+        for content, expression in [
+                ('<p>${email.__class__}</p>', 'email.__class__'),
+                ('<p>${email.list_.company.party.name}</p>',
+                    'email.list_.company.party.name'),
+                ('<p>${email.party.__class__.search([])}</p>',
+                    'email.party.__class__.search([])'),
+                ('<p py:for="x in [1]">x</p>', 'py:ForDirective'),
+                ('<div><?python email.write([], {}) ?></div>',
+                    '<?python ?>'),
+                ('<a href="${email.party.company.rec_name}">x</a>',
+                    'email.party.company.rec_name'),
+                ]:
+            with self.subTest(content=content):
+                with self.assertRaises(ValidationError) as cm, savepoint():
+                    Message.create([{
+                                'company': ooredoo.id,
+                                'list_': youth_list.id, 'title': "Test",
+                                'content': '<html xmlns:py="http://genshi.'
+                                'edgewall.org/"><body>%s</body></html>'
+                                % content}])
+                self.assertEqual(cm.exception.message, gettext(
+                        'telco_base.msg_template_expression',
+                        expression=expression, record="Test",
+                        allowed=allowed))
+        Message.create([{
+                    'company': ooredoo.id, 'list_': youth_list.id,
+                    'title': "Bonjour",
+                    'content': '<html xmlns:py="http://genshi.edgewall.org/">'
+                    '<body>Bonjour ${email.party.rec_name} '
+                    '<a href="${email.get_email_unsubscribe_url()}">x</a>'
+                    '</body></html>'}])
 
         # the other operator's marketing sees neither list nor message
         other = create_staff('marketing_tt', tt, MARKETING_EMAIL)

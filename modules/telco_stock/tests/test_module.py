@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlparse
 from geopy.distance import geodesic
 
 from trytond.exceptions import UserError
+from trytond.i18n import gettext
 from trytond.model.exceptions import (
     AccessError, DomainValidationError, ValidationError)
 from trytond.modules.company.tests import CompanyTestMixin
@@ -521,6 +522,36 @@ class TelcoStockTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
         self.assertEqual(summary(), from_moves())
         ShopStock.refresh([shop])
         self.assertEqual(summary(), from_moves())
+
+    @with_transaction()
+    def test_absurd_values(self):
+        "Dates of exceptional hours and stock minimums out of bounds"
+        pool = Pool()
+        Minimum = pool.get('telco.shop.stock_minimum')
+        Exception_ = pool.get('telco.shop.hours.exception')
+        company = self._operator()
+        products = create_stock_products(company)
+        shop = create_shop(company, 'TUN1', "Tunis Centre", *TUNIS)
+        minimum, = Minimum.create([{
+                    'shop': shop.id, 'product': products['CASE'].id,
+                    'minimum': 3}])
+        exception, = Exception_.create([{
+                    'shop': shop.id, 'name': "Inventaire",
+                    'start_date': dt.date(2026, 11, 23),
+                    'end_date': dt.date(2026, 11, 23), 'closed': True}])
+        for Model, record, name, value in [
+                (Minimum, minimum, 'minimum', 1e10),
+                (Exception_, exception, 'start_date', dt.date(1026, 11, 23)),
+                (Exception_, exception, 'end_date', dt.date(3026, 11, 23)),
+                ]:
+            with self.subTest(model=Model.__name__, name=name):
+                with self.assertRaises(DomainValidationError) as cm, \
+                        savepoint():
+                    Model.write([Model(record.id)], {name: value})
+                names = Model.__names__(name, Model(record.id))
+                names['value'] = str(value)
+                self.assertEqual(cm.exception.message, gettext(
+                        'ir.msg_domain_validation_record', **names))
 
     @with_transaction()
     def test_low_stock_alert(self):
