@@ -65,6 +65,16 @@ SHARED = {
     'ir.rule': "platform configuration, administrators only",
     'ir.model.access': "platform configuration, administrators only",
     'ir.cron': "platform configuration, administrators only",
+    'ir.chat.channel': "chat channels of records: telco_base checks the "
+    "record rules of their resource",
+    'ir.model': "the catalogue of models, from which the row-level "
+    "security installs its policies",
+    'ir.sequence': "numbering sequences, drawn as root by the operator's "
+    "configuration",
+    'res.user-company.company': "who works for which operator: platform "
+    "configuration, read to know whom a transaction acts for",
+    'res.user.application': "keys of a user's REST applications, per user "
+    "by core's rules",
     'party.configuration': "singleton; its per-operator values are "
     "company multi-values",
     'sale.configuration': "singleton set by the platform administrator; "
@@ -1001,10 +1011,18 @@ class IsolationTestCase(unittest.TestCase):
                 response = client.delete(
                     f'/{DB_NAME}/rest/model/{model}/{b_id}', headers=headers)
                 self.assertIn(response.status_code, {400, 403, 404})
-        # A's own party is served
+        # A's own party is served, with a context of A's (the hostile one
+        # names B's operator: refused whatever the record)
         a_id = self.ids['OPA']['party.party'][1]
         response = client.get(
             f'/{DB_NAME}/rest/model/party.party/{a_id}', headers=headers)
+        self.assertEqual(response.status_code, 400)
+        own = {'company': self.ids['OPA']['company.company'][1]}
+        response = client.get(
+            f'/{DB_NAME}/rest/model/party.party/{a_id}', headers={
+                'Authorization': headers['Authorization'],
+                'X-Tryton-Context': base64.urlsafe_b64encode(
+                    json.dumps(own).encode()).decode()})
         self.assertEqual(response.status_code, 200)
 
     def test_routes_known(self):
