@@ -75,6 +75,10 @@ SHARED = {
     "configuration, read to know whom a transaction acts for",
     'res.user.application': "keys of a user's REST applications, per user "
     "by core's rules",
+    'res.user.login.attempt': "failed logins, written and read only by the "
+    "login as root; no RPC method (not a ModelView)",
+    'res.user.login.source': "networks from which a login succeeded, "
+    "written and read only by the login as root; no RPC method",
     'party.configuration': "singleton; its per-operator values are "
     "company multi-values",
     'sale.configuration': "singleton set by the platform administrator; "
@@ -730,10 +734,18 @@ def check_model(name, a, b, user_a):
                 value = b[target].id
                 if field._type == 'many2many':
                     value = [('add', [value])]
+                errors = (AccessError, DomainValidationError)
+                if getattr(field, 'left', None) and getattr(
+                        field, 'right', None):
+                    # KNOWN DEFECT: the tree update of a parent hidden by
+                    # the row-level security fails before the domain check
+                    # (TypeError in ModelSQL._update_tree): refused, but
+                    # without a clear message
+                    errors += (TypeError,)
                 if not refused(
                         lambda: Model.write(
                             [Model(rec_a.id)], {fname: value}),
-                        (AccessError, DomainValidationError)):
+                        errors):
                     raise Leak(
                         f'{name}.{fname}: links a record of B '
                         f'({target} {b[target].id})')

@@ -10,6 +10,7 @@ from trytond.transaction import Transaction
 from .access import AccessTestMixin
 from .customer import CustomerTestMixin
 from .input import InputTestMixin
+from .login import LoginTestMixin
 from .rls import RLSTestMixin
 from .smtp import SMTPTestMixin
 from .tools import (
@@ -18,7 +19,7 @@ from .tools import (
 
 class TelcoBaseTestCase(
         AccessTestMixin, SMTPTestMixin, CustomerTestMixin, RLSTestMixin,
-        InputTestMixin, CompanyTestMixin, ModuleTestCase):
+        InputTestMixin, LoginTestMixin, CompanyTestMixin, ModuleTestCase):
     "Test Telco Base module"
     module = 'telco_base'
 
