@@ -30,9 +30,6 @@ FEATURES = ['clients', 'dashboard', 'claims', 'billing', 'stock', 'offers']
 
 # Models left out, and why.
 EXCEPTIONS = {
-    'sale.point.cash.session': "KNOWN GAP, left for the next session: "
-    "sale_point's cash session state is not yet guarded by the button "
-    "fields check",
     'telco.offer.proposal': "computed by the server: no group may write "
     "it and every create or write of a client is refused "
     "(telco_offers.msg_proposal_read_only)",

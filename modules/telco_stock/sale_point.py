@@ -35,7 +35,7 @@ class POS(metaclass=PoolMeta):
             self.return_location = storage
 
 
-class POSCashSession(metaclass=PoolMeta):
+class POSCashSession(ButtonFieldsMixin, metaclass=PoolMeta):
     __name__ = 'sale.point.cash.session'
 
     @classmethod
