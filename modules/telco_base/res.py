@@ -14,39 +14,31 @@ class User(metaclass=PoolMeta):
     __name__ = 'res.user'
 
     @classmethod
-    def _granted_companies(cls, user_id):
-        "Companies the user is member of, read without access checks"
-        pool = Pool()
-        UserCompany = pool.get('res.user-company.company')
-        # the cache of get_companies is cleared when users change
-        key = ('granted', user_id)
+    def _granted(cls, relation, column, user_id):
+        """Ids of column in the relation table for the user, read without
+        access checks; the cache of get_companies is cleared when users
+        change"""
+        key = (relation, user_id)
         granted = cls._get_companies_cache.get(key)
         if granted is not None:
             return set(granted)
-        table = UserCompany.__table__()
+        table = Pool().get(relation).__table__()
         cursor = Transaction().connection.cursor()
         cursor.execute(*table.select(
-                table.company, where=table.user == user_id))
-        granted = sorted(c for c, in cursor)
+                getattr(table, column), where=table.user == user_id))
+        granted = sorted(i for i, in cursor)
         cls._get_companies_cache.set(key, granted)
         return set(granted)
 
     @classmethod
+    def _granted_companies(cls, user_id):
+        "Companies the user is member of"
+        return cls._granted('res.user-company.company', 'company', user_id)
+
+    @classmethod
     def _granted_employees(cls, user_id):
-        "Employees the user may act as, read without access checks"
-        pool = Pool()
-        UserEmployee = pool.get('res.user-company.employee')
-        key = ('employees', user_id)
-        granted = cls._get_companies_cache.get(key)
-        if granted is not None:
-            return set(granted)
-        table = UserEmployee.__table__()
-        cursor = Transaction().connection.cursor()
-        cursor.execute(*table.select(
-                table.employee, where=table.user == user_id))
-        granted = sorted(e for e, in cursor)
-        cls._get_companies_cache.set(key, granted)
-        return set(granted)
+        "Employees the user may act as"
+        return cls._granted('res.user-company.employee', 'employee', user_id)
 
     @classmethod
     def set_preferences(cls, values):
