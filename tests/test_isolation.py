@@ -735,13 +735,6 @@ def check_model(name, a, b, user_a):
                 if field._type == 'many2many':
                     value = [('add', [value])]
                 errors = (AccessError, DomainValidationError)
-                if getattr(field, 'left', None) and getattr(
-                        field, 'right', None):
-                    # KNOWN DEFECT: the tree update of a parent hidden by
-                    # the row-level security fails before the domain check
-                    # (TypeError in ModelSQL._update_tree): refused, but
-                    # without a clear message
-                    errors += (TypeError,)
                 if not refused(
                         lambda: Model.write(
                             [Model(rec_a.id)], {fname: value}),

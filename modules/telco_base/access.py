@@ -239,12 +239,30 @@ class ModelIsolationMixin:
             _guard_rpc(cls)
 
     @classmethod
+    def _check_tree_parents(cls, vlist):
+        # The tree of a nested-set parent is updated before the domains are
+        # validated: a parent hidden from the user must be refused first.
+        found = defaultdict(set)
+        for fname, field in cls._fields.items():
+            if (field._type != 'many2one'
+                    or not (getattr(field, 'left', None)
+                        and getattr(field, 'right', None))):
+                continue
+            for values in vlist:
+                value = values.get(fname)
+                if isinstance(value, int) and value >= 0:
+                    found[field.model_name].add(value)
+        check_records(found)
+
+    @classmethod
     def create(cls, vlist):
+        cls._check_tree_parents(vlist)
         with refused_by_database(cls):
             return super().create(vlist)
 
     @classmethod
     def write(cls, *args):
+        cls._check_tree_parents(args[1::2])
         with refused_by_database(cls):
             super().write(*args)
 

@@ -90,21 +90,29 @@ class TelcoBillingTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
         pool = Pool()
         Line = pool.get('telco.quote.line')
         Quote = pool.get('telco.quote')
+        BillRun = pool.get('telco.bill_run')
         Company = pool.get('company.company')
         company, accounting, products, agent, customer = self._setup()
         quote = self._quote(company, customer, [(products['PHONE'], 1)])
         line, = quote.lines
+        with Transaction().set_context(company=company.id):
+            run, = BillRun.create([{
+                        'company': company.id, 'date': dt.date(2026, 1, 1)}])
         for Model, record, name, value in [
                 (Line, line, 'quantity', 1e10),
                 (Line, line, 'unit_price', Decimal(10 ** 10)),
                 (Quote, quote, 'validity_date', dt.date(3000, 1, 1)),
+                (BillRun, run, 'date', dt.date(2500, 1, 1)),
                 (Company, company, 'quote_validity_days', 10 ** 6),
                 ]:
             with self.subTest(model=Model.__name__, name=name):
                 with self.assertRaises(DomainValidationError) as cm, \
                         savepoint():
                     Model.write([Model(record.id)], {name: value})
+                # the message names the record as written
                 names = Model.__names__(name, Model(record.id))
+                if Model == BillRun:
+                    names['record'] = f'{company.rec_name} {value}'
                 names['value'] = str(value)
                 self.assertEqual(cm.exception.message, gettext(
                         'ir.msg_domain_validation_record', **names))
