@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Run the whole test suite of the Telco CRM on PostgreSQL (make test).
 #
-#  1. every module's tests:   python -m unittest discover -s modules -t modules
-#  2. cross-module tests:     python -m unittest discover -s tests -t .
+# The suites run in parallel, JOBS at a time (default: the number of
+# cores), each on its own database and database cache, longest first:
+#   - lint:                  ruff check (configured in pyproject.toml)
+#   - tests:                 cross-module tests (python -m unittest
+#                            discover -s tests -t .)
+#   - each module of modules/ with tests (discover -s modules/<m> -t modules)
+# A job's output is printed whole when it ends.
 #
 # Environment (all optional):
 #   TRYTOND_DATABASE_URI  server to test on
@@ -10,10 +15,12 @@
 #   DB_CACHE              where activated databases are cached
 #                         (default .db_cache/<hash of modules/ and trytond>)
 #   VENV                  the virtualenv (default .venv)
+#   JOBS                  suites run at once (default: nproc)
+#   ONLY                  space-separated job names to run (e.g. "telco_base")
 #
-# Each run uses a fresh database name (test_telco_<pid>) and drops it at the
-# end.  The last line reads "N passed, M failed", summed over both runs; the
-# exit status is non-zero when anything failed.
+# Each run uses fresh database names (test_telco_<pid>_<job>) and drops them
+# at the end.  The last line reads "N passed, M failed", summed over every
+# job; the exit status is non-zero when anything failed.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -82,24 +89,82 @@ trap 'drop_databases; rm -rf "$LOG_DIR"' EXIT
 echo "database: $TRYTOND_DATABASE_URI$DB_NAME"
 echo "cache:    $DB_CACHE"
 
-status=0
-run() {
-    local name=$1
-    shift
+JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+BASE_DB=$DB_NAME
+BASE_CACHE=$DB_CACHE
+start=$(date +%s)
+
+# name and command of each job, longest first (measured on 2 cores)
+jobs_list=()
+[ -f tests/__init__.py ] && jobs_list+=("tests|discover -s tests -t . -v")
+for m in telco_base telco_offers telco_billing telco_stock telco_claims \
+        $(cd modules && ls -d telco_*/ | tr -d /); do
+    [ -d "modules/$m/tests" ] || continue
+    case " ${jobs_list[*]} " in *" $m|"*) continue ;; esac
+    jobs_list+=("$m|discover -s modules/$m -t modules -v")
+done
+
+selected() {
+    [ -z "${ONLY:-}" ] && return 0
+    case " $ONLY " in *" $1 "*) return 0 ;; esac
+    return 1
+}
+
+run_job() {
+    local name=$1 args=$2 t0 rc
+    t0=$(date +%s)
+    if [ "$name" = lint ]; then
+        "$VENV/bin/ruff" check . >"$LOG_DIR/lint.out" 2>&1
+        rc=$?
+    else
+        case "$TRYTOND_DATABASE_URI" in
+            sqlite:*) db=:memory: ;;
+            *) db=${BASE_DB}_${name} ;;
+        esac
+        # shellcheck disable=SC2086
+        DB_NAME=$db DB_CACHE=$BASE_CACHE/$name \
+            "$PYTHON" -m unittest $args >"$LOG_DIR/$name.log" 2>&1
+        rc=$?
+    fi
+    echo "$rc $(( $(date +%s) - t0 ))" >"$LOG_DIR/$name.rc"
+}
+
+running=()
+finished() {
+    local name=$1 rc secs
+    read -r rc secs <"$LOG_DIR/$name.rc"
     echo
-    echo "== $name: $*"
-    "$PYTHON" -m unittest "$@" 2>&1 | tee "$LOG_DIR/$name.log"
-    local rc=${PIPESTATUS[0]}
+    echo "== $name (${secs} s, exit $rc)"
+    if [ "$name" = lint ]; then
+        cat "$LOG_DIR/lint.out"
+    else
+        cat "$LOG_DIR/$name.log"
+    fi
     [ "$rc" -eq 0 ] || status=1
 }
 
-run modules discover -s modules -t modules -v
-if [ -f tests/__init__.py ]; then
-    run tests discover -s tests -t . -v
-else
-    echo
-    echo "== tests: no tests/__init__.py, skipped"
+status=0
+lint_failed=0
+all=("lint|" "${jobs_list[@]}")
+for job in "${all[@]}"; do
+    name=${job%%|*}
+    selected "$name" || continue
+    while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do
+        wait -n
+    done
+    run_job "$name" "${job#*|}" &
+    running+=("$name")
+done
+wait
+for name in "${running[@]}"; do
+    finished "$name"
+done
+if [ -f "$LOG_DIR/lint.rc" ]; then
+    read -r rc _ <"$LOG_DIR/lint.rc"
+    [ "$rc" -eq 0 ] || lint_failed=1
 fi
+echo
+echo "suite time: $(( $(date +%s) - start )) s with $JOBS jobs"
 
 # unittest closes with "Ran N tests in …" then "OK (skipped=K)" or
 # "FAILED (failures=F, errors=E, skipped=K, …)"
@@ -135,6 +200,7 @@ PY
 )
 read -r passed failed skipped <<<"$summary"
 drop_databases
+failed=$(( failed + lint_failed ))
 if [ "$failed" -gt 0 ]; then
     status=1
 fi

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Install the Debian libraries the Python packages load at run time, when
-# they are missing: WeasyPrint (the PDF of quotes and invoices) needs pango
-# and a font.  Nothing is installed when they are already there.
+# Install the Debian packages the project needs, when they are missing:
+# WeasyPrint (the PDF of quotes and invoices) needs pango and a font; the
+# browser tests of make test drive Debian's Chromium through its
+# ChromeDriver.  Nothing is installed when they are already there.
 set -euo pipefail
 
 SUDO=
@@ -16,6 +17,8 @@ grep -q 'libpangoft2-1.0.so.0' <<<"$libs" || missing+=(libpangoft2-1.0-0)
 if ! command -v fc-list >/dev/null 2>&1 || [ -z "$(fc-list 2>/dev/null)" ]; then
     missing+=(fontconfig fonts-dejavu-core)
 fi
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 if [ "${#missing[@]}" -gt 0 ]; then
     if ! command -v apt-get >/dev/null 2>&1; then
         echo "missing system libraries: ${missing[*]} (install them)" >&2
