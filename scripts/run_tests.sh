@@ -4,7 +4,8 @@
 # The suites run in parallel, JOBS at a time (default: the number of
 # cores), each on its own database and database cache, longest first:
 #   - lint:                  ruff check (configured in pyproject.toml)
-#   - tests:                 cross-module tests (python -m unittest
+#   - browser:               the browser crawl of the demo (tests.test_browser)
+#   - tests:                 the other cross-module tests (python -m unittest
 #                            discover -s tests -t .)
 #   - each module of modules/ with tests (discover -s modules/<m> -t modules)
 # A job's output is printed whole when it ends.
@@ -96,7 +97,11 @@ start=$(date +%s)
 
 # name and command of each job, longest first (measured on 2 cores)
 jobs_list=()
-[ -f tests/__init__.py ] && jobs_list+=("tests|discover -s tests -t . -v")
+# the browser crawl builds and serves its own demo database: a job of its
+# own beside the other cross-module tests (which share one cache)
+[ -f tests/test_browser.py ] && jobs_list+=("browser|tests.test_browser -v")
+[ -f tests/__init__.py ] && jobs_list+=(
+    "tests|discover -s tests -t . -p test_[!b]*.py -v")
 for m in telco_base telco_offers telco_billing telco_stock telco_claims \
         $(cd modules && ls -d telco_*/ | tr -d /); do
     [ -d "modules/$m/tests" ] || continue
@@ -121,6 +126,8 @@ run_job() {
             sqlite:*) db=:memory: ;;
             *) db=${BASE_DB}_${name} ;;
         esac
+        # the arguments are split on spaces, never globbed
+        set -f
         # shellcheck disable=SC2086
         DB_NAME=$db DB_CACHE=$BASE_CACHE/$name \
             "$PYTHON" -m unittest $args >"$LOG_DIR/$name.log" 2>&1
