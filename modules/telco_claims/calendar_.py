@@ -26,7 +26,7 @@ def add_business_hours(start, hours, periods, holidays=(), timezone=None):
             for begin, end in sorted(periods.get(day.weekday(), [])):
                 begin = _at(day, begin, local.tzinfo)
                 end = _at(day, end, local.tzinfo)
-                if end <= local:
+                if end <= local or end <= begin:
                     continue
                 begin = max(begin, local)
                 if end - begin >= remaining:
