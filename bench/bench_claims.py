@@ -143,7 +143,8 @@ def cursor_copy(conn, statement):
 def build(uri, database, scale, config_file, lines_per_operator):
     print(f"building {database}: {scale:,} claims", flush=True)
     benchlib.create_database(uri, database)
-    benchlib.admin(config_file, database, '--all', '--email', 'admin@example.com')
+    benchlib.admin(
+        config_file, database, '--all', '--email', 'admin@example.com')
     benchlib.admin(config_file, database, '-u', 'telco_claims',
         '--activate-dependencies')
 
@@ -330,10 +331,12 @@ def main():
     print(header)
     print('-' * len(header))
     print(f"{'ours (text keys + rank)':<28}"
-        f"{statistics.median(ours):>8.2f}ms{benchlib.percentile(ours, .95):>8.2f}ms"
+        f"{statistics.median(ours):>8.2f}ms"
+        f"{benchlib.percentile(ours, .95):>8.2f}ms"
         f"{statistics.mean(recall_ours):>11.3f}")
     print(f"{'naive ilike on the words':<28}"
-        f"{statistics.median(base):>8.2f}ms{benchlib.percentile(base, .95):>8.2f}ms"
+        f"{statistics.median(base):>8.2f}ms"
+        f"{benchlib.percentile(base, .95):>8.2f}ms"
         f"{statistics.mean(recall_naive):>11.3f}")
     print(f"{'exact (every claim ranked)':<28}"
         f"{statistics.median(exact_times):>8.1f}ms"

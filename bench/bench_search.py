@@ -36,7 +36,8 @@ LAST_ROOTS = (
     "Hamdi Riahi Zouari Kammoun Sfaxi Masmoudi Chebbi Belhadj Tounsi Jaziri "
     "Ouertani Saidi Bouzid Khemiri Marzouki Laabidi Dhaouadi Hannachi Fourati "
     "Ellouze Feki Abid Ktari Triki Mzoughi Boughanmi Nasri Slimani Amri "
-    "Arfaoui Mathlouthi Barhoumi Rekik Chtioui Hajji Tlili Bejaoui Guesmi").split()
+    "Arfaoui Mathlouthi Barhoumi Rekik Chtioui Hajji Tlili Bejaoui Guesmi"
+    ).split()
 PREFIXES = ["", "Ben ", "Bel ", "Bou", "El ", "Ould "]
 SUFFIXES = ["", "a", "i", "ou", "ani", "aoui", "ine", "ette"]
 CITIES = (
@@ -58,7 +59,8 @@ def build(uri, database, scale, config_file):
     print(f"building {database}: {scale:,} customers", flush=True)
     benchlib.create_database(uri, database)
     started = time.perf_counter()
-    benchlib.admin(config_file, database, '--all', '--email', 'admin@example.com')
+    benchlib.admin(
+        config_file, database, '--all', '--email', 'admin@example.com')
     benchlib.admin(config_file, database, '-u', 'telco_base',
         '--activate-dependencies')
     print(f"  modules activated in {time.perf_counter() - started:.0f} s",
@@ -112,8 +114,10 @@ def build(uri, database, scale, config_file):
 SQL_BATCH = """
 WITH numbers AS (
     SELECT n,
-        (%(firsts)s::text[])[1 + n %% cardinality(%(firsts)s::text[])] AS first,
-        (%(lasts)s::text[])[1 + (n::bigint * 7919) %% cardinality(%(lasts)s::text[])]
+        (%(firsts)s::text[])[1 + n %% cardinality(%(firsts)s::text[])]
+            AS first,
+        (%(lasts)s::text[])[
+            1 + (n::bigint * 7919) %% cardinality(%(lasts)s::text[])]
             AS last,
         (%(operators)s::int[])[1 + n %% 2] AS company
     FROM generate_series(%(start)s::int, %(stop)s::int) AS n
@@ -174,7 +178,8 @@ def make_queries(database, count, seed):
         cursor.execute(
             "SELECT p.id, p.name, p.last_name, i.code, l.number "
             "FROM party_party p "
-            "JOIN company_company c ON c.id = p.company AND c.code = 'OOREDOO' "
+            "JOIN company_company c "
+            "ON c.id = p.company AND c.code = 'OOREDOO' "
             "JOIN party_identifier i ON i.party = p.id "
             "JOIN telco_line l ON l.customer = p.id "
             "WHERE p.code LIKE 'B%%' ORDER BY random() LIMIT %s", (count,))
@@ -259,7 +264,8 @@ def report(scale, results):
     print(header)
     print('-' * len(header))
     for kind, ours, stock, found_ours, found_stock in results:
-        ours_med, ours_p95 = statistics.median(ours), benchlib.percentile(ours, .95)
+        ours_med = statistics.median(ours)
+        ours_p95 = benchlib.percentile(ours, .95)
         stock_med = statistics.median(stock)
         stock_p95 = benchlib.percentile(stock, .95)
         print(f"{kind:<22}{ours_med:>8.2f}ms{ours_p95:>8.2f}ms"

@@ -9,9 +9,10 @@ exception, some with short Mondays this month), services and, for some, a
 phone in stock (moves, then the shops' stock rebuilt from them); then asks,
 as a shop agent of one operator, for the five nearest shops open at a given
 time that offer a service and have the phone in stock (telco.shop.nearest),
-beside a plain Python scan of every shop of the operator (geodesic distance to each,
-the same filters on data loaded beforehand) in the same run. Every answer is
-checked against the scan. Prints median and p95 of each and the ratio.
+beside a plain Python scan of every shop of the operator (geodesic distance
+to each, the same filters on data loaded beforehand) in the same run. Every
+answer is checked against the scan. Prints median and p95 of each and the
+ratio.
 
     python bench/bench_shops.py                # 10k shops per operator
     python bench/bench_shops.py --scale 1k --queries 100
@@ -89,7 +90,7 @@ def build(uri, database, scale, config_file):
                 # each warehouse is a root of the location tree with its
                 # four children: the nested set is written as it would be
                 values = []
-                for company_, code, name, lat, lon, base in shops:
+                for company_, code, _name, _lat, _lon, base in shops:
                     for offset, (suffix, type_) in enumerate([
                             ('Storage', 'storage'), ('Input', 'storage'),
                             ('Output', 'storage'),
@@ -137,7 +138,7 @@ def build(uri, database, scale, config_file):
             ids = [r for r, in conn.execute(
                     "SELECT id FROM telco_shop WHERE company = %s "
                     "ORDER BY id", (company,))]
-            hours, exceptions, offered, moves = [], [], [], []
+            hours, exceptions, offered = [], [], []
             for shop_id in ids:
                 for day in range(6):
                     hours.append((shop_id, str(day), dt.time(8),
@@ -305,7 +306,7 @@ def run(database, queries):
                 ('code', '=', 'CASE'),
                 ('template.company', '=', company_id)])
         data = load_scan_data(company_id, product.id)
-        ours, plain, unfiltered, scans = [], [], [], []
+        ours, unfiltered, scans = [], [], []
         mismatches = []
         with transaction.set_user(agent.id), transaction.set_context(
                 company=company_id, _check_access=True):

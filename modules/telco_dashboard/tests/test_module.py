@@ -2,10 +2,12 @@
 # this repository contains the full copyright notices and license terms.
 import datetime as dt
 
-from trytond.model.exceptions import AccessError
+from trytond.i18n import gettext
+from trytond.model.exceptions import (
+    AccessError, DomainValidationError, ValidationError)
 from trytond.modules.company.tests import CompanyTestMixin
 from trytond.modules.telco_base.tests.tools import (
-    STAFF_GROUPS, as_user, create_operator, create_staff)
+    STAFF_GROUPS, as_user, create_operator, create_staff, savepoint)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
@@ -137,16 +139,24 @@ class TelcoDashboardTestCase(CompanyTestMixin, ModuleTestCase):
             Subscription.search([
                     ('company', '=', ooredoo.id),
                     ('state', '=', 'running')], count=True), 2)
-        with self.assertRaises(Exception) as cm:
+        with self.assertRaises(ValidationError) as cm, savepoint():
             Subscription.create([{
                         'company': ooredoo.id, 'feature': dashboard.id,
                         'start_date': dt.date.today()}])
-        self.assertIn('overlapping', str(cm.exception))
-        with self.assertRaises(Exception):
+        self.assertEqual(cm.exception.message, gettext(
+                'telco_base.msg_operator_feature_overlap',
+                operator=ooredoo.rec_name, feature=dashboard.rec_name))
+        # an end before the start is refused by the domain of the dates
+        with self.assertRaises(DomainValidationError) as cm, savepoint():
             Subscription.create([{
                         'company': ooredoo.id, 'feature': dashboard.id,
                         'start_date': dt.date(2030, 2, 1),
                         'end_date': dt.date(2030, 1, 1)}])
+        names = Subscription.__names__('end_date')
+        names['record'] = f'{ooredoo.rec_name} - {dashboard.rec_name}'
+        names['value'] = str(dt.date(2030, 1, 1))
+        self.assertEqual(cm.exception.message, gettext(
+                'ir.msg_domain_validation_record', **names))
 
     @with_transaction()
     def test_platform_admin_not_gated(self):
