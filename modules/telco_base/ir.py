@@ -1,5 +1,7 @@
 # This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+from sql.functions import Position, Substring
+
 from trytond.i18n import gettext
 from trytond.model import fields
 from trytond.model.exceptions import AccessError
@@ -24,7 +26,7 @@ class ModelAccess(metaclass=PoolMeta):
         try:
             return super().check(
                 model_name, mode=mode, raise_exception=raise_exception)
-        except AccessError:
+        except AccessError as exception:
             if not Transaction().user:
                 raise
             company_id = User._current_company()
@@ -36,7 +38,8 @@ class ModelAccess(metaclass=PoolMeta):
                     Company(company_id).rec_name if company_id else '-')
                 raise AccessError(gettext(
                         'telco_base.msg_feature_disabled',
-                        feature=feature.rec_name, operator=operator))
+                        feature=feature.rec_name,
+                        operator=operator)) from exception
 
 
 class Rule(metaclass=PoolMeta):
@@ -109,7 +112,53 @@ def resource_operator(resource, _depth=0):
     return None
 
 
-class ResourceOperatorMixin:
+class ReadableResourceMixin:
+    """Lists of records bound to a resource (attachments, notes, e-mails,
+    the model log) leave out the resources of models the user may not read
+    at all: core would refuse the whole list (the platform administrator
+    reads no operator's quotes, an operator without offers reads none)."""
+    __slots__ = ()
+
+    @classmethod
+    def search(cls, domain, offset=0, limit=None, order=None, count=False,
+            **kwargs):
+        transaction = Transaction()
+        if (transaction.user and transaction.check_access
+                and not kwargs.get('query', False)):
+            hidden = cls._unreadable_resource_models()
+            if hidden:
+                domain = [domain, ['OR',
+                        ('resource', '=', None),
+                        [('resource', 'not like', f'{m},%')
+                            for m in hidden],
+                        ]]
+        return super().search(domain, offset=offset, limit=limit,
+            order=order, count=count, **kwargs)
+
+    @classmethod
+    def _unreadable_resource_models(cls):
+        "The models of the stored resources the user may not read"
+        pool = Pool()
+        ModelAccess = pool.get('ir.model.access')
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        model = Substring(
+            table.resource, 1, Position(',', table.resource) - 1)
+        cursor.execute(*table.select(model, distinct=True,
+                where=table.resource != None))  # noqa: E711
+        models = []
+        for name, in cursor:
+            try:
+                pool.get(name)
+            except KeyError:
+                # the resource of a module since removed
+                continue
+            models.append(name)
+        access = ModelAccess.get_access(models)
+        return sorted(m for m in models if not access[m]['read'])
+
+
+class ResourceOperatorMixin(ReadableResourceMixin):
     """Records bound to a resource (attachments, notes, e-mails) carry the
     operator of their resource, so that the record rules keep them to it
     before the resource's own access is checked: another operator's
@@ -177,9 +226,45 @@ class Email(ResourceOperatorMixin, metaclass=PoolMeta):
                         ('companies', 'in', list(granted)),
                         ('email', '!=', ''),
                         ])}
-        for name, email in super()._match(name, email):
-            if email in allowed:
-                yield name, email
+        for match_name, match_email in super()._match(name, email):
+            if match_email in allowed:
+                yield match_name, match_email
+
+
+class Menu(metaclass=PoolMeta):
+    __name__ = 'ir.ui.menu'
+
+    @classmethod
+    def search(cls, domain, offset=0, limit=None, order=None, count=False,
+            query=False):
+        "Leave out the menus whose actions are all kept to other groups"
+        pool = Pool()
+        User = pool.get('res.user')
+        transaction = Transaction()
+        menus = super().search(domain, offset=offset, limit=limit,
+            order=order, count=False, query=query)
+        if query:
+            return menus
+        if transaction.check_access and transaction.user and menus:
+            # core hides a menu whose window's model is not readable, not
+            # one whose wizard or report is granted to other groups: it
+            # opens on an access error
+            groups = set(User.get_groups())
+
+            def granted(menu):
+                actions = [k.action for k in menu.action_keywords]
+                return not actions or any(
+                    not action.groups
+                    or groups & {g.id for g in action.groups}
+                    for action in actions)
+            menus = [m for m in menus if granted(m)]
+        if count:
+            return len(menus)
+        return menus
+
+
+class ModelLog(ReadableResourceMixin, metaclass=PoolMeta):
+    __name__ = 'ir.model.log'
 
 
 class ChatChannel(metaclass=PoolMeta):

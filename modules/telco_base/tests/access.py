@@ -214,6 +214,78 @@ class AccessTestMixin:
                 b'%PDF Ooredoo')
 
     @with_transaction()
+    def test_resource_records_of_unreadable_models_left_out(self):
+        """Attachments, notes and the model log list what the user may
+        read, leaving out the resources of models it may not read at all"""
+        pool = Pool()
+        Attachment = pool.get('ir.attachment')
+        Note = pool.get('ir.note')
+        Log = pool.get('ir.model.log')
+        PayerAccount = pool.get('telco.payer_account')
+        ooredoo, tt, agent, other, own, foreign = self._two_operators()
+        account, = PayerAccount.create([{
+                    'company': ooredoo.id, 'customer': own.id,
+                    'payer': own.id, 'name': "Compte principal"}])
+        hidden_pdf, = Attachment.create([{
+                    'resource': str(account), 'name': 'mandat.pdf',
+                    'data': b'%PDF'}])
+        own_pdf, = Attachment.create([{
+                    'resource': str(own), 'name': 'contrat.pdf',
+                    'data': b'%PDF'}])
+        Note.create([{'resource': str(account), 'message': "Note"}])
+        logs = Log.create([{
+                    'resource': str(account), 'event': 'write',
+                    'target': 'name', 'user': agent.id}, {
+                    'resource': None, 'event': 'delete',
+                    'user': agent.id}])
+        # a user of the operator without the customer groups
+        clerk = create_staff('clerk_ooredoo', ooredoo, groups=[])
+        with Transaction().set_user(clerk.id), Transaction().set_context(
+                company=ooredoo.id, _check_access=True):
+            self.assertEqual(Attachment.search([]), [own_pdf])
+            self.assertEqual(Note.search([]), [])
+            # (other tests may have committed logs of deleted records)
+            self.assertEqual(
+                Log.search([('id', 'in', [log.id for log in logs])]),
+                [logs[1]])
+            with self.assertRaises(AccessError):
+                Attachment.read([hidden_pdf.id], ['name'])
+        with Transaction().set_user(agent.id), Transaction().set_context(
+                company=ooredoo.id, _check_access=True):
+            self.assertEqual(
+                set(Attachment.search([])), {own_pdf, hidden_pdf})
+
+    @with_transaction()
+    def test_menu_of_action_for_other_groups_hidden(self):
+        "A menu whose wizard is granted to other groups is not shown"
+        pool = Pool()
+        Menu = pool.get('ir.ui.menu')
+        Group = pool.get('res.group')
+        User = pool.get('res.user')
+        ActionWizard = pool.get('ir.action.wizard')
+        ooredoo, tt, agent, other, own, foreign = self._two_operators()
+        erasers, = Group.create([{'name': "Erasers"}])
+        wizard, = ActionWizard.create([{
+                    'name': "Erase", 'wiz_name': 'party.erase',
+                    'groups': [('add', [erasers.id])]}])
+        with Transaction().set_user(agent.id), Transaction().set_context(
+                company=ooredoo.id, _check_access=True):
+            # a menu the agent sees
+            open_menu, = Menu.search([('parent', '=', None)], limit=1)
+        menu, = Menu.create([{
+                    'name': "Erase a party", 'parent': open_menu.id,
+                    'action': str(wizard.action)}])
+        with Transaction().set_user(agent.id), Transaction().set_context(
+                company=ooredoo.id, _check_access=True):
+            self.assertEqual(Menu.search([('id', '=', menu.id)]), [])
+            self.assertEqual(Menu.search([('id', '=', menu.id)],
+                    count=True), 0)
+        User.write([agent], {'groups': [('add', [erasers.id])]})
+        with Transaction().set_user(agent.id), Transaction().set_context(
+                company=ooredoo.id, _check_access=True):
+            self.assertEqual(Menu.search([('id', '=', menu.id)]), [menu])
+
+    @with_transaction()
     def test_email_complete_own_staff_only(self):
         "E-mail completion proposes the staff of the user's operators only"
         pool = Pool()
