@@ -12,9 +12,13 @@ from trytond.pyson import Eval
 from trytond.rpc import RPC
 from trytond.transaction import Transaction, without_check_access
 
+from .brand import brand, platform_brand
 from .rls import cross_operator
 
 CODE = re.compile(r'^[A-Z0-9_-]+$')
+HOSTNAME = re.compile(
+    r'^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?'
+    r'(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$')
 COLOR = re.compile(r'^#[0-9A-Fa-f]{6}$')
 EMAIL = re.compile(r'^[^@\s]+@[^@\s]+\.[^@\s]+$')
 
@@ -35,6 +39,11 @@ class Company(metaclass=PoolMeta):
     website_host = fields.Char(
         "Website Host", strip=True,
         help="The host name of the operator's customer website.")
+    web_hosts = fields.Char(
+        "Web Host Names",
+        help="The host names on which the staff's web client is served for "
+        "the operator, separated by commas: its login page there carries "
+        "the operator's brand.")
     phone_country = fields.Many2One(
         'country.country', "Phone Country",
         help="The country used for phone numbers written without a "
@@ -42,6 +51,15 @@ class Company(metaclass=PoolMeta):
     admin_email = fields.Char(
         "Administrator E-mail",
         help="The e-mail address of the operator's administrator.")
+    customer_lang = fields.Many2One(
+        'ir.lang', "Customers' Language", ondelete='RESTRICT',
+        domain=[('translatable', '=', True)],
+        help="The language of the documents and messages sent to the "
+        "customers who have no language of their own.")
+    legal_mentions = fields.Text(
+        "Legal Mentions", translate=True,
+        help="The legal mentions printed at the foot of the documents "
+        "sent to customers: legal form, capital, trade register...")
     features = fields.One2Many(
         'telco.operator.feature', 'company', "Features",
         help="The CRM features subscribed by the operator.")
@@ -50,6 +68,7 @@ class Company(metaclass=PoolMeta):
         readonly=True)
     _phone_region_cache = Cache(
         'company.company.phone_region', context=False)
+    _web_hosts_cache = Cache('company.company.web_hosts', context=False)
 
     @classmethod
     def __setup__(cls):
@@ -69,31 +88,69 @@ class Company(metaclass=PoolMeta):
 
     @classmethod
     def get_branding(cls):
-        "Return the branding of the user's current operator for the client"
+        """Return the brand of the user's screens: the one of the user's
+        operator, or the neutral platform brand for the platform
+        administrators and for a user working for several operators at
+        once or for none"""
         pool = Pool()
         User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        with without_check_access():
+            platform_group = ModelData.get_id(
+                'telco_base', 'group_platform_admin')
         company_id = User._current_company()
-        if company_id is None:
-            return None
+        if (company_id is None
+                or platform_group in User.get_groups()
+                or len(User.get_companies()) != 1):
+            return dict(platform_brand(), id=None, code=None)
         # read through the rules: only an operator of the user is returned
         company, = cls.search([('id', '=', company_id)])
+        return dict(company.brand(), id=company.id, code=company.code)
+
+    def brand(self):
+        "The public brand of the operator: name, colours and logo"
         logo = None
-        if company.logo:
+        if self.logo:
             try:
-                image, mimetype, _, _ = company.get_logo(160, 48)
+                image, mimetype, _, _ = self.get_logo(160, 48)
             except ValueError:
                 pass
             else:
                 logo = 'data:%s;base64,%s' % (
                     mimetype, base64.b64encode(image).decode())
-        return {
-            'id': company.id,
-            'code': company.code,
-            'name': company.display_name,
-            'primary_color': company.primary_color,
-            'secondary_color': company.secondary_color,
-            'logo': logo,
-            }
+        return brand(
+            self.display_name, self.primary_color, self.secondary_color,
+            logo=logo)
+
+    @classmethod
+    def split_web_hosts(cls, value):
+        "The host names of a value of web_hosts, in lower case"
+        return [h for h in re.split(r'[\s,;]+', (value or '').lower()) if h]
+
+    @classmethod
+    def operator_for_host(cls, hostname):
+        """Return the id of the operator whose web client is served on the
+        host name, or None"""
+        hostname = (hostname or '').lower().rstrip('.')
+        hosts = cls._web_hosts_cache.get(None)
+        if hosts is None:
+            hosts = {}
+            with without_check_access(), cross_operator():
+                for company in cls.search([('web_hosts', '!=', None)]):
+                    for host in cls.split_web_hosts(company.web_hosts):
+                        hosts[host] = company.id
+            cls._web_hosts_cache.set(None, hosts)
+        return hosts.get(hostname)
+
+    @classmethod
+    def brand_for_host(cls, hostname):
+        """The public brand shown on the login page served on the host name:
+        its operator's, or the neutral platform brand"""
+        company_id = cls.operator_for_host(hostname)
+        if company_id is None:
+            return platform_brand()
+        with without_check_access(), cross_operator():
+            return cls(company_id).brand()
 
     @classmethod
     def default_primary_color(cls):
@@ -123,6 +180,14 @@ class Company(metaclass=PoolMeta):
     def display_name(self):
         return self.brand_name or self.rec_name
 
+    def customer_language(self, party=None):
+        """Return the ir.lang of the documents sent to the party: its own
+        language, else the operator's language for customers (None: the
+        database's default)"""
+        if party is not None and party.lang:
+            return party.lang
+        return self.customer_lang
+
     def enabled_features(self, date=None):
         "Return the codes of the features running at the date"
         pool = Pool()
@@ -141,6 +206,9 @@ class Company(metaclass=PoolMeta):
             values['code'] = values['code'].upper()
         if values.get('website_host'):
             values['website_host'] = values['website_host'].lower()
+        if 'web_hosts' in values:
+            values['web_hosts'] = ', '.join(
+                cls.split_web_hosts(values['web_hosts'])) or None
         return values
 
     @classmethod
@@ -161,6 +229,30 @@ class Company(metaclass=PoolMeta):
                         'telco_base.msg_operator_email_invalid',
                         email=company.admin_email,
                         operator=company.rec_name))
+        if field_names is None or 'web_hosts' in field_names:
+            cls.check_web_hosts(companies)
+
+    @classmethod
+    def check_web_hosts(cls, companies):
+        "Each web host name is valid and serves one operator only"
+        taken = {}
+        with without_check_access(), cross_operator():
+            others = cls.search([
+                    ('web_hosts', '!=', None),
+                    ('id', 'not in', [c.id for c in companies]),
+                    ])
+        for company in others + list(companies):
+            for host in cls.split_web_hosts(company.web_hosts):
+                if company in companies and not HOSTNAME.match(host):
+                    raise ValidationError(gettext(
+                            'telco_base.msg_operator_web_host_invalid',
+                            host=host, operator=company.rec_name))
+                other = taken.setdefault(host, company)
+                if other != company:
+                    raise ValidationError(gettext(
+                            'telco_base.msg_operator_web_host_taken',
+                            host=host, operator=company.rec_name,
+                            other=other.rec_name))
 
     @classmethod
     def on_modification(cls, mode, companies, field_names=None):
@@ -169,6 +261,7 @@ class Company(metaclass=PoolMeta):
         User = pool.get('res.user')
         super().on_modification(mode, companies, field_names=field_names)
         cls._phone_region_cache.clear()
+        cls._web_hosts_cache.clear()
         if mode == 'create':
             # The operator's own party and the platform administrators
             # belong to the new operator: the platform administrator's

@@ -151,6 +151,12 @@ class ContactAdminStart(ModelView):
         return 'question'
 
 
+class ContactAdminDone(ModelView):
+    "Message sent to the Administrator"
+    __name__ = 'telco.admin.contact.done'
+    __string__ = "Message Sent"
+
+
 class ContactAdmin(Wizard):
     "Contact the Administrator"
     __name__ = 'telco.admin.contact'
@@ -162,6 +168,12 @@ class ContactAdmin(Wizard):
             Button("Send", 'send', 'tryton-ok', default=True),
             ])
     send = StateTransition()
+    # the user is told the message left
+    done = StateView(
+        'telco.admin.contact.done',
+        'telco_base.admin_contact_done_view_form', [
+            Button("OK", 'end', 'tryton-ok', default=True),
+            ])
 
     def transition_send(self):
         pool = Pool()
@@ -174,4 +186,4 @@ class ContactAdmin(Wizard):
             body=self.start.body)
         request.save()
         Request.send([request])
-        return 'end'
+        return 'done'

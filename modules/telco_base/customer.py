@@ -4,7 +4,9 @@ import datetime as dt
 import re
 
 from sql import Literal, Null, Union
+from sql.operators import ILike
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, MatchMixin, ModelSQL, ModelView, Unique, Workflow,
@@ -12,6 +14,7 @@ from trytond.model import (
 from trytond.model.exceptions import ValidationError
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Date, Eval, If
+from trytond.tools import grouped_slice, likify
 from trytond.transaction import Transaction
 
 from . import phone
@@ -50,6 +53,8 @@ LEGAL_FORMS = [
     ('other', "Other"),
     ]
 CIN = re.compile(r'^\d{8}$')
+# a word of a number written with spaces: 98, +216, (71), 0021698
+NUMBER_WORD = re.compile(r'^\+?[\d()./-]*\d[\d()./-]*$')
 
 
 class CustomerCategory(CodeNameMixin, DeactivableMixin, ModelSQL, ModelView):
@@ -195,6 +200,16 @@ class Party(ButtonFieldsMixin, Workflow, metaclass=PoolMeta):
         domain=[
             ('company', '=', Eval('company', -1)),
             ])
+    sims = fields.Function(fields.Many2Many(
+            'telco.sim', None, None, "SIM Cards",
+            help="The SIM cards of the customer's lines."),
+        'get_sims')
+    city = fields.Function(fields.Char(
+            "City", help="The city of the customer's first address."),
+        'get_city', searcher='search_city')
+    main_address = fields.Function(fields.Text(
+            "Address", help="The customer's first address."),
+        'get_main_address')
 
     @classmethod
     def __setup__(cls):
@@ -246,6 +261,27 @@ class Party(ButtonFieldsMixin, Workflow, metaclass=PoolMeta):
                     'depends': ['proposed_credit_class'],
                     },
                 })
+
+    @classmethod
+    def __register__(cls, module):
+        pool = Pool()
+        Model = pool.get('ir.model')
+        super().__register__(module)
+        if module == 'telco_base':
+            # the client's global search finds customers too
+            model = Model.__table__()
+            cursor = Transaction().connection.cursor()
+            cursor.execute(*model.update(
+                    [model.global_search_p], [True],
+                    where=model.name == cls.__name__))
+
+    @classmethod
+    def search_global(cls, text):
+        # the first customers found by the search box, not all of them
+        for party in cls.search(
+                [('rec_name', 'ilike', likify(text))],
+                limit=cls._telco_global_limit):
+            yield party, party.rec_name, 'tryton-party'
 
     @classmethod
     def default_customer_base(cls):
@@ -307,6 +343,34 @@ class Party(ButtonFieldsMixin, Workflow, metaclass=PoolMeta):
             to_save.append(identifier)
         Identifier.delete(to_delete)
         Identifier.save(to_save)
+
+    @classmethod
+    def get_sims(cls, parties, name):
+        pool = Pool()
+        Line = pool.get('telco.line')
+        sims = {p.id: [] for p in parties}
+        for sub in grouped_slice(
+                parties, backend.MAX_QUERY_PARAMS):
+            for line in Line.search([
+                        ('customer', 'in', [p.id for p in sub]),
+                        ('sim', '!=', None),
+                        ], order=[('id', 'ASC')]):
+                customer_sims = sims[line.customer.id]
+                if line.sim.id not in customer_sims:
+                    customer_sims.append(line.sim.id)
+        return sims
+
+    def get_city(self, name):
+        address = self.address_get()
+        return address.city if address else None
+
+    @classmethod
+    def search_city(cls, name, clause):
+        return [('addresses.city',) + tuple(clause[1:])]
+
+    def get_main_address(self, name):
+        address = self.address_get()
+        return address.full_address if address else None
 
     def get_proposed_credit_class(self, name):
         pool = Pool()
@@ -485,6 +549,7 @@ class Party(ButtonFieldsMixin, Workflow, metaclass=PoolMeta):
     def search(
             cls, domain, offset=0, limit=None, order=None, count=False,
             query=False):
+        domain = cls._telco_join_number_words(domain)
         # The search box needs only the first names in name order when a
         # page is asked in that order: tell it how deep to look.
         window = None
@@ -498,6 +563,57 @@ class Party(ButtonFieldsMixin, Workflow, metaclass=PoolMeta):
             return super().search(
                 domain, offset=offset, limit=limit, order=order, count=count,
                 query=query)
+
+    @classmethod
+    def _telco_join_number_words(cls, domain):
+        """Return the domain with the words of a number written with
+        spaces joined into one clause.
+
+        The clients cut the text of the search bar at the spaces into one
+        clause per word, all of them required: `98 123 456` would look for
+        parties matching `98`, `123` and `456` each.  Consecutive words
+        that are parts of a number are searched as the number they form."""
+        if (not isinstance(domain, (list, tuple)) or not domain
+                or (isinstance(domain[0], str)
+                    and domain[0] not in {'AND', 'OR'})):
+            return domain
+        items = list(domain)
+        head = [items.pop(0)] if isinstance(items[0], str) else []
+        joined = [cls._telco_join_number_words(i) for i in items]
+        changed = any(j is not i for j, i in zip(joined, items))
+        result, run = [], []
+
+        def flush():
+            nonlocal changed
+            if len(run) > 1:
+                text = ' '.join(word for word, _ in run)
+                result.append(('rec_name', 'ilike', f'%{text}%'))
+                changed = True
+            else:
+                result.extend(clause for _, clause in run)
+            run.clear()
+        for item in joined:
+            word = (cls._telco_number_word(item)
+                if head != ['OR'] else None)
+            if word:
+                run.append((word, item))
+            else:
+                flush()
+                result.append(item)
+        flush()
+        return head + result if changed else domain
+
+    @staticmethod
+    def _telco_number_word(clause):
+        "The part of a number the search box clause looks for, if any"
+        if (isinstance(clause, (list, tuple)) and len(clause) == 3
+                and clause[0] == 'rec_name' and clause[1] == 'ilike'
+                and isinstance(clause[2], str)):
+            value = clause[2]
+            if (len(value) > 2 and value.startswith('%')
+                    and value.endswith('%')
+                    and NUMBER_WORD.match(value[1:-1])):
+                return value[1:-1]
 
     @staticmethod
     def _is_search_box(domain):
@@ -518,6 +634,8 @@ class Party(ButtonFieldsMixin, Workflow, metaclass=PoolMeta):
             return cls._telco_search_query(operand)
         return super().search_rec_name(name, clause)
 
+    # customers the global search shows at most
+    _telco_global_limit = 20
     # rows of the name index read, per result asked, before looking the
     # name up in the trigram index instead
     _telco_search_walk = 1000
@@ -570,7 +688,8 @@ class Party(ButtonFieldsMixin, Workflow, metaclass=PoolMeta):
     def _telco_search_query(cls, text):
         """Return the domain of the parties found by the search box: any
         part of the name, any written form of a phone or line number, the
-        identity number, the e-mail, the city or the code.
+        identity number, any part of the e-mail (a text without spaces
+        with an @, a dot or an underscore, or long), the city or the code.
         One indexed query per criterion, united."""
         pool = Pool()
         Identifier = pool.get('party.identifier')
@@ -608,10 +727,23 @@ class Party(ButtonFieldsMixin, Workflow, metaclass=PoolMeta):
             identifier.select(identifier.party,
                 where=identifier.code_compact == value.replace(' ', '')),
             ]
-        if '@' in value:
-            queries.append(mechanism.select(mechanism.party,
-                    where=mechanism.value_compact.in_(
-                        [value, value.lower()])))
+        if ((any(c in value for c in '@._')
+                    or len(value) >= cls._telco_search_long)
+                and not any(c.isspace() for c in value)):
+            # any part of an e-mail address that looks like one (an @, a
+            # dot or an underscore) or is long: a short word is most often
+            # a part of a name, and a common one (mohamed) would read a
+            # large share of the e-mails
+            owner = cls.__table__()
+            scope_owner = owner.company.in_(list(companies) or [-1])
+            if Transaction().context.get('active_test', True):
+                scope_owner &= owner.active == Literal(True)
+            queries.append(mechanism.join(owner,
+                    condition=mechanism.party == owner.id
+                    ).select(mechanism.party,
+                    where=(mechanism.type == 'email')
+                    & ILike(mechanism.value, pattern, escape='\\')
+                    & scope_owner))
         number = phone.to_e164(value, region)
         if number:
             queries.append(mechanism.select(mechanism.party,
@@ -758,8 +890,13 @@ class ContactMechanism(metaclass=PoolMeta):
     def __setup__(cls):
         super().__setup__()
         t = cls.__table__()
-        cls._sql_indexes.add(
-            Index(t, (t.value_compact, Index.Equality(cardinality='high'))))
+        cls._sql_indexes.update({
+                Index(t,
+                    (t.value_compact, Index.Equality(cardinality='high'))),
+                # the search box finds a customer by any part of an e-mail
+                Index(t, (t.value, Index.Similarity(cardinality='high')),
+                    where=t.type == 'email'),
+                })
 
     @fields.depends('party', '_parent_party.company')
     def _phone_country_codes(self):

@@ -206,9 +206,11 @@ class InputGuardMixin:
             try:
                 value = convert(value)
             except (ValueError, ArithmeticError):
+                # the message names the field and the value: the parser's
+                # own error adds nothing for the user
                 raise cls._input_error(
                     'telco_base.msg_input_not_number', name,
-                    value=shown(value))
+                    value=shown(value)) from None
         return value
 
     @classmethod
@@ -238,7 +240,7 @@ class InputGuardMixin:
             try:
                 float(value)
             except OverflowError:
-                raise cls._input_out_of_range(name, value)
+                raise cls._input_out_of_range(name, value) from None
         return value
 
     @classmethod
@@ -261,7 +263,7 @@ class InputGuardMixin:
             except ValueError:
                 raise cls._input_error(
                     'telco_base.msg_input_not_date', name,
-                    value=shown(value))
+                    value=shown(value)) from None
         return value
 
     @classmethod

@@ -456,7 +456,9 @@ class Line(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
         cls.write([line for line in lines if not line.activation_date], {
                 'activation_date': Date.today(),
                 })
-        Sim.write([line.sim for line in lines if line.sim], {'state': 'in_use'})
+        Sim.write([line.sim for line in lines if line.sim], {
+                'state': 'in_use',
+                })
 
     @classmethod
     @ModelView.button

@@ -1,6 +1,7 @@
 # This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 import datetime as dt
+import re
 import threading
 from contextlib import contextmanager
 
@@ -608,6 +609,162 @@ class CustomerTestMixin:
                         ('rec_name', 'ilike', '%trabel%'),
                         ('identifiers.code', '=', '11111111'),
                         ], limit=1), [target])
+
+    @with_transaction()
+    def test_search_bar_words(self):
+        "A number typed with spaces or part of an e-mail finds the customer"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Model = pool.get('ir.model')
+        company = self._operator()
+        other = self._operator("Tunisie Telecom", 'TT')
+        agent = create_staff('agent', company, GROUPS)
+        sami = self._customer(
+            company, contact_mechanisms=[('create', [
+                        {'type': 'mobile', 'value': '98123456'},
+                        {'type': 'email', 'value': 'Sami.Trabelsi@gnet.tn'},
+                        ])])
+        rim = self._customer(
+            company, first_name="Rim", last_name="Gharbi",
+            contact_mechanisms=[('create', [
+                        {'type': 'mobile', 'value': '+216 23 456 789'},
+                        {'type': 'email', 'value': 'rim_gharbi@topnet.tn'},
+                        ])])
+        # the same number and e-mail at another operator
+        homonym = self._customer(
+            other, contact_mechanisms=[('create', [
+                        {'type': 'mobile', 'value': '98123456'},
+                        {'type': 'email', 'value': 'sami.trabelsi@gnet.tn'},
+                        ])])
+
+        def words(text):
+            "The domain sao 8.0's search bar sends for the text"
+            return [['rec_name', 'ilike', f'%{w}%'] for w in text.split()]
+        self.assertEqual(words('98 123 456'), [
+                ['rec_name', 'ilike', '%98%'],
+                ['rec_name', 'ilike', '%123%'],
+                ['rec_name', 'ilike', '%456%'],
+                ])
+        queries = {
+            '98 123 456': [sami],
+            '+216 98 123 456': [sami],
+            '+216 23 456 789': [rim],
+            '23 456 789': [rim],
+            'Trabelsi 98 123 456': [sami],
+            'Gharbi 98 123 456': [],
+            'sami.trab': [sami],
+            'TRABELSI@GNET': [sami],
+            '@gnet.tn': [sami],
+            'rim_gh': [rim],
+            'rim%gh': [],
+            # a part of the e-mail that is in no name
+            'TOPNET.tn': [rim],
+            'topnet.tn gharbi': [rim],
+            'topnet.tn sami': [],
+            '98 123 457': [],
+            }
+        action = [['customer_base', '=', True]]
+        with as_user(agent):
+            for text, expected in queries.items():
+                with self.subTest(text=text):
+                    self.assertEqual(
+                        Party.search(words(text)), expected)
+                    # as the list of the customers action asks
+                    self.assertEqual(
+                        Party.search([action, words(text)], limit=20),
+                        expected)
+                    self.assertEqual(
+                        Party.search_count([action, words(text)]),
+                        len(expected))
+            # a word that is not a number is not joined to the next one
+            self.assertEqual(Party.search(
+                    ['OR', words('98 123 456')[0], words('98 123 456')[1]]),
+                [])
+            # the many2one completion and the global search take the text
+            # whole
+            for text in [
+                    '98 123 456', '+216 98 123 456', 'sami.trab',
+                    'gnet.tn']:
+                with self.subTest(completion=text):
+                    self.assertEqual(
+                        [r['id'] for r in Party.autocomplete(text)],
+                        [sami.id])
+                    found = [(r[1], r[3])
+                        for r in Model.global_search(text, 100)
+                        if r[1] == 'party.party']
+                    self.assertEqual(found, [('party.party', sami.id)])
+        # the homonym is found by its own operator
+        tt_agent = create_staff('tt_agent', other, GROUPS)
+        with as_user(tt_agent):
+            self.assertEqual(Party.search(words('98 123 456')), [homonym])
+
+    @with_transaction()
+    def test_customer_screen_fields(self):
+        "The list and the form show the city, the address and the SIMs"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Address = pool.get('party.address')
+        Line = pool.get('telco.line')
+        company = self._operator()
+        agent = create_staff('agent', company, GROUPS)
+        sami = self._customer(company)
+        rim = self._customer(company, first_name="Rim", last_name="Gharbi")
+        Address.create([
+                {'party': sami.id, 'street': "12 rue de Marseille",
+                    'postal_code': '4000', 'city': "Sousse", 'sequence': 1},
+                {'party': sami.id, 'city': "Tunis", 'sequence': 2},
+                ])
+        sims = [self._sim(company, i) for i in range(3)]
+        Line.create([{
+                    'company': company.id, 'customer': sami.id,
+                    'kind': 'mobile_prepaid', 'number': number,
+                    'sim': sim.id}
+                for number, sim in zip(
+                    ['98 000 001', '98 000 002'], sims[:2])])
+        with as_user(agent):
+            sami, rim = Party.browse([sami.id, rim.id])
+            self.assertEqual(sami.city, "Sousse")
+            self.assertEqual(rim.city, None)
+            self.assertEqual(
+                sami.main_address.splitlines(),
+                ["12 rue de Marseille", "4000 Sousse"])
+            self.assertEqual(sorted(sami.sims), sorted(sims[:2]))
+            self.assertEqual(rim.sims, ())
+            self.assertEqual(
+                Party.search([('city', 'ilike', 'sous%')]), [sami])
+
+            # the list: phone, identity number, city and state
+            view = Party.fields_view_get(view_type='tree')
+            columns = re.findall(r'<field name="(\w+)"', view['arch'])
+            for name in ['name', 'customer_state', 'mobile', 'phone',
+                    'identity_number', 'city']:
+                with self.subTest(column=name):
+                    self.assertIn(name, columns)
+                    self.assertNotRegex(view['arch'],
+                        rf'<field name="{name}"[^>]* optional="1"')
+            records = Party.read(
+                [sami.id, rim.id], list(view['fields']))
+            self.assertEqual(
+                [r['city'] for r in records], ["Sousse", None])
+
+            # the form's first tab: who, how to reach them, state and
+            # credit class; the lines and the SIMs tabs
+            view = Party.fields_view_get(view_type='form')
+            first = re.search(
+                r'<page [^>]*id="telco_customer".*?</page>', view['arch'],
+                re.S).group(0)
+            for group in ['telco_who', 'telco_reach', 'telco_state']:
+                self.assertIn(f'id="{group}"', first)
+            for name in ['first_name', 'last_name', 'identity_number',
+                    'mobile', 'phone', 'email', 'main_address',
+                    'customer_state', 'credit_class']:
+                with self.subTest(field=name):
+                    self.assertIn(f'<field name="{name}"', first)
+            self.assertRegex(view['arch'], r'<page [^>]*id="telco_lines"')
+            self.assertIn('<page name="sims"', view['arch'])
+            record, = Party.read([sami.id], list(view['fields']))
+            self.assertEqual(
+                sorted(record['sims']), sorted(s.id for s in sims[:2]))
 
     @with_transaction()
     def test_button_fields_refused(self):

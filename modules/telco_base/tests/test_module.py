@@ -8,6 +8,7 @@ from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
 
 from .access import AccessTestMixin
+from .brand import BrandTestMixin
 from .customer import CustomerTestMixin
 from .input import InputTestMixin
 from .login import LoginTestMixin
@@ -19,7 +20,8 @@ from .tools import (
 
 class TelcoBaseTestCase(
         AccessTestMixin, SMTPTestMixin, CustomerTestMixin, RLSTestMixin,
-        InputTestMixin, LoginTestMixin, CompanyTestMixin, ModuleTestCase):
+        InputTestMixin, LoginTestMixin, BrandTestMixin, CompanyTestMixin,
+        ModuleTestCase):
     "Test Telco Base module"
     module = 'telco_base'
 
@@ -71,6 +73,46 @@ class TelcoBaseTestCase(
         self.assertIn('code', str(cm.exception))
 
     @with_transaction()
+    def test_customer_language(self):
+        """A customer without language gets the operator's language for
+        customers; the legal mentions are translatable"""
+        pool = Pool()
+        Company = pool.get('company.company')
+        Lang = pool.get('ir.lang')
+        Party = pool.get('party.party')
+        company = create_operator("Ooredoo Tunisie", 'OOREDOO')
+        fr, = Lang.search([('code', '=', 'fr')])
+        en, = Lang.search([('code', '=', 'en')])
+        with Transaction().set_context(company=company.id):
+            customer, english = Party.create([
+                    {'name': "Sami Trabelsi", 'company': company.id},
+                    {'name': "John Smith", 'company': company.id,
+                        'lang': en.id}])
+        self.assertIsNone(company.customer_language(customer))
+        self.assertIsNone(company.customer_language())
+        # only a translatable language can be the customers'
+        Lang.write([fr], {'translatable': False})
+        with self.assertRaises(ValidationError), savepoint():
+            Company.write([company], {'customer_lang': fr.id})
+        Lang.write([fr], {'translatable': True})
+        Company.write([company], {
+                'customer_lang': fr.id,
+                'legal_mentions': "Limited company"})
+        with Transaction().set_context(language='fr'):
+            Company.write([company], {'legal_mentions': "Société anonyme"})
+        company = Company(company.id)
+        self.assertEqual(company.customer_language(customer), fr)
+        self.assertEqual(company.customer_language(), fr)
+        self.assertEqual(company.customer_language(english), en)
+        self.assertEqual(company.legal_mentions, "Limited company")
+        with Transaction().set_context(language='fr'):
+            self.assertEqual(
+                Company(company.id).legal_mentions, "Société anonyme")
+        arch = Company.fields_view_get(view_type='form')['arch']
+        for name in ['customer_lang', 'legal_mentions']:
+            self.assertIn(f'name="{name}"', arch)
+
+    @with_transaction()
     def test_platform_admin_gets_new_operators(self):
         "A new operator is added to every platform administrator"
         pool = Pool()
@@ -100,7 +142,8 @@ class TelcoBaseTestCase(
             [user], "Claim assigned", "Claim 42 is yours.", company=company)
 
         client_notification, = [
-            n for n in transaction.user_notifications if int(n.user) == user.id]
+            n for n in transaction.user_notifications
+            if int(n.user) == user.id]
         self.assertEqual(client_notification.label, "Claim assigned")
         self.assertEqual(notification.email_state, 'pending')
         self.assertEqual(self.smtp.messages, [])
@@ -197,11 +240,21 @@ class TelcoBaseTestCase(
 
         with as_user(agent):
             session_id, _, _ = ContactAdmin.create()
-            wizard = ContactAdmin(session_id)
-            wizard.start.kind = 'bug'
-            wizard.start.subject = "Search is slow"
-            wizard.start.body = "Searching a phone number takes 5 s."
-            wizard.transition_send()
+            result = ContactAdmin.execute(session_id, {
+                    'start': {
+                        'kind': 'bug',
+                        'subject': "Search is slow",
+                        'body': "Searching a phone number takes 5 s.",
+                        },
+                    }, 'send')
+            # the user is told the message is sent
+            self.assertEqual(result['view']['state'], 'done')
+            self.assertIn(
+                "Your message has been sent",
+                result['view']['fields_view']['arch'])
+            self.assertEqual(
+                [b['state'] for b in result['view']['buttons']], ['end'])
+            ContactAdmin.delete(session_id)
             request, = Request.search([])
             self.assertEqual(request.user, agent)
             self.assertEqual(request.company, company)
