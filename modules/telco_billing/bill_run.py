@@ -96,8 +96,11 @@ class BillRun(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
             ('done', 'running'),
             }
         cls._buttons.update({
+                # only a draft run is run by users: a running one is on its
+                # way, a done one has billed what was due at its date (the
+                # cron may run it again on its billing day)
                 'run': {
-                    'invisible': Eval('state') == 'running',
+                    'invisible': Eval('state') != 'draft',
                     'depends': ['state'],
                     },
                 })

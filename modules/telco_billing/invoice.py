@@ -1,7 +1,7 @@
 # This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 from trytond.i18n import gettext
-from trytond.model import Index, ModelView, fields
+from trytond.model import Index, ModelView, dualmethod, fields
 from trytond.modules.telco_base.model import (
     ButtonFieldsMixin, same_operator)
 from trytond.modules.telco_base.template import text_to_html
@@ -63,6 +63,14 @@ class Invoice(ButtonFieldsMixin, metaclass=PoolMeta):
             default.setdefault(name, None)
         return super().copy(invoices, default=default)
 
+    @fields.depends('party', 'company')
+    def on_change_with_party_lang(self, name=None):
+        # a customer without language gets the operator's
+        if (not (self.party and self.party.lang)
+                and self.company and self.company.customer_lang):
+            return self.company.customer_lang.code
+        return super().on_change_with_party_lang(name=name)
+
     def amount_in_words(self, language=None):
         "The total written in words in the language of the document"
         return amount_in_words(
@@ -75,6 +83,15 @@ class Invoice(ButtonFieldsMixin, metaclass=PoolMeta):
         Report = pool.get('telco.invoice', type='report')
         _, content, _, _ = Report.execute([self.id], {})
         return content
+
+    @dualmethod
+    def print_invoice(cls, invoices):
+        "Keep the operator's PDF of the posted invoices, not the standard one"
+        pool = Pool()
+        Report = pool.get('telco.invoice', type='report')
+        for invoice in invoices:
+            if not invoice.invoice_report_cache:
+                Report.execute([invoice.id], {})
 
     def document_name(self):
         return '%s.pdf' % (self.number or self.id)
@@ -190,6 +207,16 @@ class InvoiceMerge(Wizard):
 
     def do_open_(self, action):
         return action, {'res_id': [i.id for i in self.start.invoices]}
+
+
+class RefreshInvoiceReport(metaclass=PoolMeta):
+    __name__ = 'account.invoice.refresh_invoice_report'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        # the operator's PDF is the invoice kept, not the standard report
+        cls.print_.report_name = 'telco.invoice'
 
 
 class InvoiceLine(metaclass=PoolMeta):

@@ -1,12 +1,15 @@
 # This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 import datetime as dt
+from decimal import Decimal
 
+from trytond import backend
 from trytond.model import fields
 from trytond.modules.currency.fields import Monetary
 from trytond.modules.telco_base.model import (
     ButtonFieldsMixin, same_operator)
 from trytond.pool import Pool, PoolMeta
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
 
@@ -22,6 +25,42 @@ class Party(metaclass=PoolMeta):
             "Overdue", currency='currency', digits='currency',
             help="The receivable whose due date is past."),
         'get_overdue')
+    invoices = fields.One2Many(
+        'account.invoice', 'party', "Invoices", readonly=True,
+        filter=[('type', '=', 'out')], order=[
+            ('invoice_date', 'DESC NULLS FIRST'), ('id', 'DESC')])
+    # it depends on the invoices: the form shows it only to the users who
+    # may read them, so not at an operator without quotes and invoices
+    balance_due = fields.Function(Monetary(
+            "Balance Due", currency='currency', digits='currency',
+            help="What remains to pay on the customer's posted invoices.",
+            depends=['invoices']),
+        'get_balance_due')
+
+    @classmethod
+    def get_balance_due(cls, parties, name):
+        pool = Pool()
+        Currency = pool.get('currency.currency')
+        Invoice = pool.get('account.invoice')
+        amounts = {p.id: Decimal(0) for p in parties}
+        currencies = {p.id: p.currency for p in parties}
+        for sub in grouped_slice(
+                parties, backend.MAX_QUERY_PARAMS):
+            for invoice in Invoice.search([
+                        ('party', 'in', [p.id for p in sub]),
+                        ('type', '=', 'out'),
+                        ('state', '=', 'posted'),
+                        ]):
+                party = invoice.party.id
+                amount = invoice.amount_to_pay
+                currency = currencies[party]
+                if currency and currency != invoice.currency:
+                    with Transaction().set_context(
+                            date=invoice.currency_date):
+                        amount = Currency.compute(
+                            invoice.currency, amount, currency)
+                amounts[party] += amount
+        return amounts
 
     @classmethod
     def get_overdue(cls, parties, name):

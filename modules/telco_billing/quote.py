@@ -17,7 +17,7 @@ from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction
 
 from .exceptions import QuoteError
-from .words import amount_in_words
+from .words import amount_in_words, date_in_words
 
 QUOTE_STATES = [
     ('draft', "Draft"),
@@ -447,8 +447,15 @@ class Quote(
         "The total written in words in the language of the document"
         return amount_in_words(
             self.total_amount, self.currency.code, self.currency.digits,
-            language or (self.customer.lang.code if self.customer.lang
-                else Transaction().language))
+            language or self.language_code())
+
+    def language_code(self):
+        "The code of the language of the documents sent to the customer"
+        pool = Pool()
+        Config = pool.get('ir.configuration')
+        lang = self.company.customer_language(self.customer)
+        # as the report does for a record without language
+        return lang.code if lang else Config.get_language()
 
     @classmethod
     def copy(cls, quotes, default=None):
@@ -524,8 +531,7 @@ class Quote(
             email = quote.customer.email
             if not email or not quote.document:
                 continue
-            language = (quote.customer.lang.code if quote.customer.lang
-                else None)
+            language = quote.language_code()
             with Transaction().set_context(language=language):
                 subject = gettext(
                     'telco_billing.msg_quote_email_subject',
@@ -536,7 +542,7 @@ class Quote(
                     customer=quote.customer.rec_name,
                     quote=quote.rec_name,
                     total=quote.amount_in_words(language),
-                    date=quote.validity_date))
+                    date=date_in_words(quote.validity_date, language)))
             Email.send(
                 to=email, subject=subject, body=body,
                 files=[(quote.document_name, quote.document)],

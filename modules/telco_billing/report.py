@@ -4,7 +4,12 @@
 import base64
 
 from trytond.modules.company.company import CompanyReport
+from trytond.pool import Pool
 from trytond.report.report import _lazy_import
+from trytond.rpc import RPC
+from trytond.transaction import without_check_access
+
+from .words import date_in_words
 
 
 class BrandedReport(CompanyReport):
@@ -22,7 +27,27 @@ class BrandedReport(CompanyReport):
             or '#FFFFFF',
             'logo': cls._logo(company),
             }
+        context['date_in_words'] = date_in_words
+        context['operator_lines'] = cls.operator_lines
         return context
+
+    @classmethod
+    def operator_lines(cls, company, tax_identifier=None):
+        """Return the operator's legal name, address and contacts as lines
+        for the foot of the document, and its tax identifier"""
+        party = company.party
+        address = party.address_get()
+        lines = [party.name]
+        if address:
+            lines.append(', '.join(
+                    filter(None, address.full_address.splitlines())))
+        contacts = ' · '.join(
+            filter(None, [party.phone, party.email, party.website]))
+        if contacts:
+            lines.append(contacts)
+        if tax_identifier is None:
+            tax_identifier = company.get_tax_identifier()
+        return lines, tax_identifier.code if tax_identifier else None
 
     @classmethod
     def _logo(cls, company):
@@ -56,3 +81,37 @@ class QuoteReport(BrandedReport):
 
 class InvoiceReport(BrandedReport):
     __name__ = 'telco.invoice'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        # the first print of a posted invoice keeps its PDF
+        cls.__rpc__['execute'] = RPC(False)
+
+    @classmethod
+    def _execute(cls, records, header, data, action):
+        """Return the PDF kept when a customer invoice was posted; keep the
+        PDF of a posted invoice printed for the first time, as the standard
+        invoice report does"""
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        if len(records) != 1:
+            return super()._execute(records, header, data, action)
+        # Re-instantiate because records are TranslateModel
+        invoice, = Invoice.browse(records)
+        if invoice.invoice_report_cache:
+            if invoice.invoice_report_format == action.extension:
+                return (
+                    invoice.invoice_report_format,
+                    invoice.invoice_report_cache)
+            # kept by another report: left as it is
+            return super()._execute(records, header, data, action)
+        format_, content = super()._execute(records, header, data, action)
+        if invoice.invoice_report_versioned:
+            invoice.invoice_report_format = format_
+            invoice.invoice_report_cache = Invoice.invoice_report_cache.cast(
+                content)
+            # a print is not a change of the invoice
+            with without_check_access():
+                invoice.save()
+        return format_, content

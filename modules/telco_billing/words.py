@@ -1,9 +1,13 @@
 # This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-"Amounts in words, for the documents sent to customers"
+"Amounts and dates in words, for the documents sent to customers"
 from decimal import Decimal
 
 from num2words import num2words
+
+from trytond.i18n import gettext
+from trytond.pool import Pool
+from trytond.transaction import Transaction
 
 # Currencies that num2words does not name, by language:
 # (unit singular, unit plural, subunit singular, subunit plural)
@@ -53,3 +57,20 @@ def amount_in_words(amount, currency_code, digits, language):
             AND.get(lang, 'and'), num2words(subunits, lang=lang),
             forms[2] if subunits == 1 else forms[3])
     return sign + text
+
+
+def date_in_words(value, language=None):
+    """Return the date written out in the language, as a letter has it:
+    "December 5, 2026", "5 décembre 2026" (the month names of ir.lang)"""
+    Lang = Pool().get('ir.lang')
+    if hasattr(language, 'code'):
+        language = language.code
+    lang = Lang.get(language)
+    month = lang.strftime(value, '%B')
+    with Transaction().set_context(language=lang.code):
+        day = (gettext('telco_billing.msg_date_first_day')
+            if value.day == 1 else str(value.day))
+        return gettext(
+            'telco_billing.msg_date_in_words',
+            day=day, month=month, month_lower=month.lower(),
+            year=value.year)

@@ -1,17 +1,24 @@
 # This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 import datetime as dt
+import html
+import re
 from decimal import Decimal
 
 from trytond.i18n import gettext
-from trytond.model.exceptions import AccessError, DomainValidationError
+from trytond.model.exceptions import (
+    AccessButtonError, AccessError, DomainValidationError)
 from trytond.modules.company.tests import CompanyTestMixin
+from trytond.modules.telco_billing.exceptions import QuoteError
 from trytond.modules.telco_base.tests.smtp import SMTPTestMixin
 from trytond.modules.telco_base.tests.tools import (
     as_user, create_operator, create_staff, run_queue, savepoint)
 from trytond.modules.telco_billing.tests.tools import (
     AGENT, BILLING, create_catalogue, setup_accounting)
+from trytond.modules.telco_billing.words import (
+    amount_in_words, date_in_words)
 from trytond.pool import Pool
+from trytond.pyson import PYSONDecoder
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
 
@@ -33,6 +40,48 @@ def load_french():
     path = os.path.join(
         os.path.dirname(os.path.dirname(__file__)), 'locale', 'fr.po')
     Translation.translation_import('fr', 'telco_billing', [path])
+
+
+def load_french_months():
+    "Load the French names of the months, as activation in French does"
+    import os
+
+    import trytond.ir
+    pool = Pool()
+    Translation = pool.get('ir.translation')
+    path = os.path.join(
+        os.path.dirname(trytond.ir.__file__), 'locale', 'fr.po')
+    Translation.translation_import('fr', 'ir', [path])
+
+
+FRENCH_MONTHS = [
+    'janvier', 'février', 'mars', 'avril', 'mai', 'juin', 'juillet', 'août',
+    'septembre', 'octobre', 'novembre', 'décembre']
+
+
+def french_date(date):
+    "A date as a French letter writes it: 1er mars 2026, 5 décembre 2026"
+    day = '1er' if date.day == 1 else str(date.day)
+    return f'{day} {FRENCH_MONTHS[date.month - 1]} {date.year}'
+
+
+def words(amount, lang):
+    "The amount of dinars in words, by num2words alone"
+    from num2words import num2words
+    units = int(amount)
+    millimes = int((amount - units) * 1000)
+    and_ = {'fr': 'et', 'en': 'and'}[lang]
+    return (f'{num2words(units, lang=lang)} dinars {and_} '
+        f'{num2words(millimes, lang=lang)} millimes')
+
+
+def flat(text):
+    "The text with every run of blanks as one space"
+    return ' '.join(text.split())
+
+
+LEGAL_EN = "Limited company with a capital of 230,000,000 dinars"
+LEGAL_FR = "Société anonyme au capital de 230 000 000 dinars"
 
 
 class TelcoBillingTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
@@ -186,10 +235,16 @@ class TelcoBillingTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
             self.assertEqual(revision.state, 'draft')
             self.assertIsNone(revision.document)
             # the earlier revision can no longer change
-            with self.assertRaises(Exception):
+            with self.assertRaises(QuoteError) as cm:
                 Quote.write([quote], {'description': "changed"})
-            with self.assertRaises(Exception):
+            self.assertEqual(cm.exception.message, gettext(
+                    'telco_billing.msg_quote_modify_sent',
+                    quote=quote.rec_name))
+            with self.assertRaises(QuoteError) as cm:
                 Quote.delete([quote])
+            self.assertEqual(cm.exception.message, gettext(
+                    'telco_billing.msg_quote_delete_sent',
+                    quote=quote.rec_name))
             revision.lines[0].quantity = 2
             revision.lines[0].save()
             Quote.send([revision])
@@ -472,6 +527,22 @@ class TelcoBillingTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
             (run.state, run.accounts_done, run.invoice_count),
             ('done', 1, 1))
         self.assertIsNotNone(run.finished)
+        # a done run is not offered to be run again, nor run by a user
+        with as_user(officer):
+            view = BillRun.fields_view_get(view_type='form')
+            button, = [b for b in re.findall(r'<button [^>]*>', view['arch'])
+                if 'name="run"' in b]
+            states = html.unescape(
+                re.search(r'states="([^"]*)"', button).group(1))
+            for state, invisible in [
+                    ('draft', False), ('running', True), ('done', True)]:
+                self.assertEqual(PYSONDecoder({'state': state}).decode(
+                        states).get('invisible', False), invisible)
+            with self.assertRaises(AccessButtonError) as cm:
+                BillRun.run([run])
+            self.assertEqual(cm.exception.message, gettext(
+                    'ir.msg_button_state_record', button='run',
+                    **BillRun.__names__(record=run)))
         # a copy starts from nothing
         with as_user(officer):
             copy, = BillRun.copy([run], default={
@@ -721,6 +792,265 @@ class TelcoBillingTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
             "Arrêtée la présente facture à la somme de "
             "cent cinq dinars et neuf cent dix millimes", text)
 
+    def _operator_documents(self, company):
+        """Give the operator French for its customers, an address, a tax
+        identifier and legal mentions in English and French"""
+        pool = Pool()
+        Company = pool.get('company.company')
+        Lang = pool.get('ir.lang')
+        Party = pool.get('party.party')
+        Address = pool.get('party.address')
+        fr, = Lang.search([('code', '=', 'fr')])
+        Lang.write([fr], {'translatable': True})
+        load_french()
+        load_french_months()
+        party = company.party
+        address = {
+            'street': "Immeuble Zenith, Les Berges du Lac",
+            'postal_code': '1053', 'city': "Tunis"}
+        if party.addresses:
+            Address.write(list(party.addresses[:1]), address)
+        else:
+            Address.create([dict(address, party=party.id)])
+        Party.write([party], {
+                'identifiers': [('create', [{
+                                # the Tunisian matricule fiscal
+                                'type': 'tn_vat',
+                                'code': '1234567MAE001'}])],
+                })
+        Company.write([company], {
+                'customer_lang': fr.id, 'legal_mentions': LEGAL_EN})
+        with Transaction().set_context(language='fr'):
+            Company.write([company], {'legal_mentions': LEGAL_FR})
+        return fr
+
+    @with_transaction()
+    def test_amounts_and_dates_in_words(self):
+        "Amounts and dates are written out in French and in English"
+        pool = Pool()
+        Lang = pool.get('ir.lang')
+        fr, = Lang.search([('code', '=', 'fr')])
+        Lang.write([fr], {'translatable': True})
+        load_french()
+        load_french_months()
+        for amount, lang, text in [
+                ('1.001', 'fr', "un dinar et un millime"),
+                ('2105.250', 'fr', "deux mille cent cinq dinars "
+                    "et deux cent cinquante millimes"),
+                ('21', 'fr', "vingt et un dinars"),
+                ('-80', 'fr', "moins quatre-vingts dinars"),
+                ('1.001', 'en', "one dinar and one millime"),
+                ('2105.250', 'en', "two thousand, one hundred and five "
+                    "dinars and two hundred and fifty millimes"),
+                ('-80', 'en', "minus eighty dinars"),
+                ]:
+            with self.subTest(amount=amount, lang=lang):
+                self.assertEqual(
+                    amount_in_words(Decimal(amount), 'TND', 3, lang), text)
+        self.assertEqual(
+            amount_in_words(Decimal('12.50'), 'EUR', 2, 'fr'),
+            "douze euros et cinquante centimes")
+        for date, lang, text in [
+                (dt.date(2026, 12, 5), 'fr', "5 décembre 2026"),
+                (dt.date(2027, 3, 1), 'fr', "1er mars 2027"),
+                (dt.date(2026, 8, 31), fr, "31 août 2026"),
+                (dt.date(2026, 12, 5), 'en', "December 5, 2026"),
+                (dt.date(2027, 3, 1), 'en', "March 1, 2027"),
+                ]:
+            with self.subTest(date=date, lang=lang):
+                self.assertEqual(date_in_words(date, lang), text)
+        # without language: the one of the context
+        with Transaction().set_context(language='fr'):
+            self.assertEqual(
+                date_in_words(dt.date(2026, 2, 1)), "1er février 2026")
+
+    @with_transaction()
+    def test_documents_operator_language(self):
+        "A customer without language gets the operator's on every document"
+        pool = Pool()
+        Quote = pool.get('telco.quote')
+        Invoice = pool.get('account.invoice')
+        Email = pool.get('ir.email')
+        company, accounting, products, agent, customer = self._setup()
+        self._operator_documents(company)
+        billing = create_staff('billing_ooredoo', company, BILLING)
+        with Transaction().set_context(company=company.id):
+            self.assertIsNone(customer.lang)
+        with as_user(agent):
+            quote = self._quote(company, customer, [(products['PHONE'], 2)])
+            Quote.send([quote])
+            run_queue()
+            quote = Quote(quote.id)
+            text = flat(pdf_text(quote.document))
+        self.assertEqual(
+            date_in_words(dt.date(2027, 3, 1), 'fr'), "1er mars 2027")
+        self.assertEqual(
+            date_in_words(dt.date(2027, 3, 1), 'en'), "March 1, 2027")
+        self.assertIn(f"Devis {quote.rec_name}", text)
+        self.assertIn(f"Date : {french_date(quote.quote_date)}", text)
+        self.assertIn(
+            f"Valable jusqu'au : {french_date(quote.validity_date)}", text)
+        total = 2 * Decimal('549.000') * Decimal('1.19')
+        self.assertEqual(quote.total_amount, total)
+        self.assertIn(
+            "Arrêté le présent devis à la somme de "
+            f"{words(total, 'fr')}.", text)
+        self.assertIn("Ooredoo Tunisie", text)
+        self.assertIn("Immeuble Zenith, Les Berges du Lac", text)
+        self.assertIn("1053 Tunis", text)
+        self.assertIn("Matricule fiscal : 1234567/M/A/E/001", text)
+        self.assertIn(LEGAL_FR, text)
+        self.assertNotIn(LEGAL_EN, text)
+        self.assertNotIn("closed at the sum", text)
+        email, = Email.search([('resource', '=', str(quote))])
+        self.assertEqual(
+            email.subject, f"Ooredoo Tunisie : votre devis {quote.rec_name}")
+        body = html.unescape(email.body)
+        self.assertIn("Bonjour Sami Trabelsi,", body)
+        self.assertIn(f"d'un montant total de {words(total, 'fr')}.", body)
+        self.assertIn(
+            f"Il est valable jusqu'au {french_date(quote.validity_date)}.",
+            body)
+
+        invoice = self._draft_invoice(
+            company, customer, products['KEY4G'], '89')
+        self.assertEqual(invoice.party_lang, 'fr')
+        with as_user(billing):
+            Invoice.post([invoice])
+            # the operator's PDF is kept when the invoice is posted
+            run_queue()
+            invoice = Invoice(invoice.id)
+            self.assertEqual(invoice.invoice_report_format, 'pdf')
+            kept = invoice.invoice_report_cache
+            self.assertEqual(invoice.render_document(), kept)
+            Invoice.send_email([invoice])
+        text = flat(pdf_text(kept))
+        total = Decimal('89.000') * Decimal('1.19')
+        self.assertEqual(invoice.total_amount, total)
+        self.assertIn(f"Facture {invoice.number}", text)
+        self.assertIn(f"Date : {french_date(invoice.invoice_date)}", text)
+        self.assertIn(
+            "Arrêtée la présente facture à la somme de "
+            f"{words(total, 'fr')}.", text)
+        self.assertIn("Immeuble Zenith, Les Berges du Lac", text)
+        self.assertIn("Matricule fiscal : 1234567/M/A/E/001", text)
+        self.assertIn(LEGAL_FR, text)
+        self.assertNotIn("closed at the sum", text)
+        email, = Email.search([('resource', '=', str(invoice))])
+        self.assertEqual(
+            email.subject,
+            f"Ooredoo Tunisie : votre facture {invoice.number}")
+        body = html.unescape(email.body)
+        self.assertIn("Bonjour Sami Trabelsi,", body)
+        self.assertIn(
+            f"la facture {invoice.number}, d'un montant total de "
+            f"{words(total, 'fr')}.", body)
+
+    @with_transaction()
+    def test_documents_customer_language(self):
+        "A customer's own language wins over the operator's"
+        pool = Pool()
+        Quote = pool.get('telco.quote')
+        Invoice = pool.get('account.invoice')
+        Email = pool.get('ir.email')
+        Lang = pool.get('ir.lang')
+        Party = pool.get('party.party')
+        company, accounting, products, agent, customer = self._setup()
+        self._operator_documents(company)
+        en, = Lang.search([('code', '=', 'en')])
+        with Transaction().set_context(company=company.id):
+            Party.write([customer], {'lang': en.id})
+        with as_user(agent):
+            quote = self._quote(company, customer, [(products['FIBRE'], 1)])
+            Quote.send([quote])
+            run_queue()
+            quote = Quote(quote.id)
+            text = flat(pdf_text(quote.document))
+
+        def english_date(date):
+            return f"{date:%B} {date.day}, {date.year}"
+        total = Decimal('79.900') * Decimal('1.19')
+        self.assertEqual(quote.total_amount, total)
+        self.assertIn(f"Quote {quote.rec_name}", text)
+        self.assertIn(f"Date: {english_date(quote.quote_date)}", text)
+        self.assertIn(
+            f"Valid until: {english_date(quote.validity_date)}", text)
+        self.assertIn(
+            f"This quote is closed at the sum of {words(total, 'en')}.",
+            text)
+        self.assertIn("Tax identifier: 1234567/M/A/E/001", text)
+        self.assertIn(LEGAL_EN, text)
+        self.assertNotIn(LEGAL_FR, text)
+        self.assertNotIn("Arrêté", text)
+        email, = Email.search([('resource', '=', str(quote))])
+        self.assertEqual(
+            email.subject, f"Ooredoo Tunisie: your quote {quote.rec_name}")
+        self.assertIn(
+            f"It is valid until {english_date(quote.validity_date)}.",
+            html.unescape(email.body))
+
+        invoice = self._draft_invoice(
+            company, customer, products['KEY4G'], '89')
+        self.assertEqual(invoice.party_lang, 'en')
+        with Transaction().set_context(company=company.id):
+            Invoice.post([invoice])
+            text = flat(pdf_text(invoice.render_document()))
+        total = Decimal('89.000') * Decimal('1.19')
+        self.assertIn(f"Invoice {invoice.number}", text)
+        self.assertIn(
+            f"Date: {english_date(invoice.invoice_date)}", text)
+        self.assertIn(
+            f"This invoice is closed at the sum of {words(total, 'en')}.",
+            text)
+        self.assertIn(LEGAL_EN, text)
+
+    @with_transaction()
+    def test_standard_invoice_report_not_offered(self):
+        "Staff print the operator's invoice, never the standard ODT"
+        pool = Pool()
+        Keyword = pool.get('ir.action.keyword')
+        ModelData = pool.get('ir.model.data')
+        Invoice = pool.get('account.invoice')
+        Revision = pool.get('account.invoice.report.revision')
+        Refresh = pool.get(
+            'account.invoice.refresh_invoice_report', type='wizard')
+        company, accounting, products, agent, customer = self._setup()
+        ours = ModelData.get_id('telco_billing', 'report_invoice')
+        standard = ModelData.get_id('account_invoice', 'report_invoice')
+        billing = create_staff(
+            'billing_ooredoo', company,
+            BILLING + ['account.group_account_admin'])
+        invoice = self._draft_invoice(
+            company, customer, products['KEY4G'], '89')
+        for user in [agent, billing]:
+            with self.subTest(user=user.login), as_user(user):
+                actions = [a['id'] for a in Keyword.get_keyword(
+                        'form_print', ('account.invoice', invoice.id))]
+                self.assertIn(ours, actions)
+                self.assertNotIn(standard, actions)
+        with as_user(billing):
+            Invoice.post([invoice])
+            run_queue()
+            invoice = Invoice(invoice.id)
+            kept = invoice.invoice_report_cache
+            self.assertEqual(invoice.invoice_report_format, 'pdf')
+            self.assertIn(invoice.number, pdf_text(kept))
+            # refreshing keeps the former PDF and prints the operator's
+            session_id, _, _ = Refresh.create()
+            with Transaction().set_context(
+                    active_model='account.invoice', active_id=invoice.id,
+                    active_ids=[invoice.id]):
+                result = Refresh.execute(session_id, {}, 'archive')
+            action, = result['actions']
+            self.assertEqual(action[0]['id'], ours)
+            revision, = Revision.search([('invoice', '=', invoice.id)])
+            self.assertEqual(revision.invoice_report_cache, kept)
+            self.assertTrue(revision.filename.endswith('.pdf'))
+            self.assertIsNone(Invoice(invoice.id).invoice_report_cache)
+            invoice.render_document()
+            self.assertEqual(
+                Invoice(invoice.id).invoice_report_format, 'pdf')
+
     @with_transaction()
     def test_one_off_invoiced_on_delivery(self):
         "A phone of an accepted quote is invoiced when it is delivered"
@@ -810,5 +1140,78 @@ class TelcoBillingTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
             with Transaction().set_context(date=due + dt.timedelta(1)):
                 self.assertEqual(Party(customer.id).overdue, Decimal(0))
 
+
+    @with_transaction()
+    def test_party_balance_due(self):
+        "The customer's balance due is what remains due on its invoices"
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        ModelData = pool.get('ir.model.data')
+        Party = pool.get('party.party')
+        company, accounting, products, agent, customer = self._setup()
+        phone = self._draft_invoice(
+            company, customer, products['PHONE'], '549')
+        key = self._draft_invoice(company, customer, products['KEY4G'], '89')
+        draft = self._draft_invoice(
+            company, customer, products['MOBILE'], '35')
+        billing = create_staff(
+            'billing_ooredoo', company, BILLING,
+            email='billing@ooredoo.example.com')
+        with as_user(billing):
+            Invoice.post([phone, key])
+            phone = Invoice(phone.id)
+            phone.pay_invoice(
+                Decimal('300'), accounting['payment_method'],
+                phone.invoice_date, "Paiement en agence")
+        # 549 and 89 with 19 % VAT, 300 paid on the first
+        vat = Decimal('1.19')
+        expected = (Decimal('549') * vat - Decimal('300')
+            + Decimal('89') * vat)
+        self.assertEqual(expected, Decimal('459.220'))
+        with as_user(agent):
+            customer = Party(customer.id)
+            self.assertEqual(customer.balance_due, expected)
+            self.assertEqual(
+                sorted(customer.invoices), sorted([phone, key, draft]))
+            # the invoices tab sums to the balance the form shows
+            self.assertEqual(
+                sum(i.amount_to_pay for i in customer.invoices),
+                customer.balance_due)
+            self.assertEqual(
+                Party.read([customer.id], ['balance_due'])[0]['balance_due'],
+                expected)
+            # the agent's form has the quotes and invoices tabs and the
+            # balance on the first tab
+            arch = Party.fields_view_get(view_type='form')['arch']
+            for part in ['<page name="quotes"', '<page name="invoices"',
+                    'name="balance_due"', 'name="credit_class"']:
+                self.assertIn(part, arch)
+            # the invoices tab sums the amounts to pay under the list
+            view = Invoice.fields_view_get(
+                view_id=ModelData.get_id(
+                    'telco_billing', 'invoice_view_list_party'),
+                view_type='tree')
+            self.assertRegex(
+                view['arch'], r'<field name="amount_to_pay"[^>]* sum="1"')
+
+        # an operator without quotes and invoices: no tab, no balance,
+        # and its agents' customer form reads
+        tt = create_operator("Tunisie Telecom", 'TT', ['clients'])
+        tt_agent = create_staff('agent_tt', tt, AGENT)
+        with Transaction().set_context(company=tt.id):
+            tt_customer, = Party.create([{
+                        'name': "Client TT", 'company': tt.id}])
+        with as_user(tt_agent):
+            view = Party.fields_view_get(view_type='form')
+            for name in ['quotes', 'invoices', 'balance_due', 'overdue',
+                    'invoice_requests']:
+                with self.subTest(name=name):
+                    self.assertNotIn(f'name="{name}"', view['arch'])
+                    self.assertNotIn(name, view['fields'])
+            self.assertIn('name="credit_class"', view['arch'])
+            record, = Party.read([tt_customer.id], list(view['fields']))
+            self.assertEqual(record['id'], tt_customer.id)
+            view = Party.fields_view_get(view_type='tree')
+            Party.read([tt_customer.id], list(view['fields']))
 
 del ModuleTestCase
