@@ -48,6 +48,8 @@ STATES = [
     ('cancelled', "Cancelled"),
     ]
 RUNNING = ['open', 'in_progress']
+# the claims whose resolution is final, the first to reuse
+SOLVED = {'resolved', 'closed'}
 # the most recent claims read of each text key, and the candidates that
 # share the most keys with the claim ranked by their text
 SIMILAR_PER_KEY = 400
@@ -88,7 +90,6 @@ class Claim(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
         context={'company': Eval('company', -1)}, depends={'company'},
         states={
             'readonly': Eval('state') != 'draft',
-            'required': ~Eval('caller_phone'),
             },
         help="The customer or prospect; leave empty for an unidentified "
         "caller.")
@@ -96,7 +97,6 @@ class Claim(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
         "Caller Phone",
         states={
             'readonly': Eval('state') != 'draft',
-            'required': ~Eval('party'),
             },
         help="The number the claim came from when the caller is unknown.")
     line = fields.Many2One(
@@ -193,8 +193,9 @@ class Claim(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
     similar_claims = fields.Function(
         fields.Many2Many(
             'telco.claim', None, None, "Similar Claims", readonly=True,
-            help="The most similar earlier claims of the operator, by text, "
-            "branch, type, line and kind of line."),
+            help="The most similar earlier claims of the operator: those "
+            "resolved first, then by text, branch, type, line and kind of "
+            "line."),
         'get_similar_claims')
     keywords = fields.Text("Keywords", readonly=True)
 
@@ -425,6 +426,8 @@ class Claim(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
     @classmethod
     def validate_fields(cls, claims, field_names):
         super().validate_fields(claims, field_names)
+        if field_names is None or {'party', 'caller_phone'} & field_names:
+            cls.check_caller(claims)
         for claim in claims:
             if claim.line and claim.line.company != claim.company:
                 raise ClaimValidationError(gettext(
@@ -434,6 +437,14 @@ class Claim(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
                 raise ClaimValidationError(gettext(
                         'telco_claims.msg_claim_credit_financial',
                         claim=claim.rec_name))
+
+    @classmethod
+    def check_caller(cls, claims):
+        "A claim comes from a customer or, when unknown, from a phone"
+        for claim in claims:
+            if not claim.party and not claim.caller_phone:
+                raise ClaimValidationError(gettext(
+                        'telco_claims.msg_claim_caller_required'))
 
     # text index for similar claims
 
@@ -468,7 +479,9 @@ class Claim(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
 
     def find_similar(self, limit=10, exact=None):
         """Return the most similar earlier claims of the operator with their
-        score, best first.
+        score, best first: the resolved claims, and the closed ones with a
+        resolution, whose resolution the agent reuses, before the others,
+        then by score.
 
         On PostgreSQL, the candidates are the claims sharing a text key or
         the line; elsewhere, or when exact is True, every earlier claim is
@@ -485,7 +498,8 @@ class Claim(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
         line_kind = self.line.kind if self.line else None
         words = set(words)
         scored = []
-        for id_, keywords, branch, type_, line, kind in rows:
+        for (id_, keywords, branch, type_, line, kind, state,
+                resolution) in rows:
             value = similarity.score(
                 words, (keywords or '').split(),
                 same_branch=branch == branch_,
@@ -493,9 +507,10 @@ class Claim(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
                 same_line=bool(line) and line == line_id,
                 same_line_kind=bool(kind) and kind == line_kind)
             if value > 0:
-                scored.append((value, -id_, id_))
+                solved = (state in SOLVED) and bool((resolution or '').strip())
+                scored.append((solved, value, -id_, id_))
         best = heapq.nlargest(limit, scored)
-        return [(self.__class__(id_), value) for value, _, id_ in best]
+        return [(self.__class__(id_), value) for _, value, _, id_ in best]
 
     def _similar_rows(self, words, exact):
         pool = Pool()
@@ -535,10 +550,12 @@ class Claim(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
             if not ids:
                 return []
             where &= fields.SQL_OPERATORS['in'](claim.id, list(ids))
-        cursor.execute(*claim.join(line, 'LEFT', condition=claim.line == line.id
+        cursor.execute(*claim.join(
+                line, 'LEFT', condition=claim.line == line.id
                 ).select(
                 claim.id, claim.keywords, claim.branch, claim.type,
-                claim.line, line.kind, where=where))
+                claim.line, line.kind, claim.state, claim.resolution,
+                where=where))
         return cursor.fetchall()
 
     # workflow
@@ -736,7 +753,9 @@ class Claim(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
             party = claim.party
             if not party or not party.email:
                 continue
-            language = party.lang.code if party.lang else None
+            # a customer without language gets the operator's
+            lang = claim.company.customer_language(party)
+            language = lang.code if lang else None
             with Transaction().set_context(language=language):
                 variables = claim._message_variables()
                 subject = gettext(

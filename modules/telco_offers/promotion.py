@@ -2,7 +2,8 @@
 # this repository contains the full copyright notices and license terms.
 """Promotions of sale_promotion by season, customer segment, zone and
 consumption band, with caps and stacking rules"""
-from decimal import Decimal
+import re
+from decimal import Decimal, InvalidOperation
 
 from sql.aggregate import Sum
 
@@ -12,7 +13,7 @@ from trytond.modules.product import round_price
 from trytond.modules.telco_base.input import MAX_AMOUNT, MAX_QUANTITY
 from trytond.modules.telco_base.model import same_operator
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Eval
+from trytond.pyson import Eval, Id
 from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import OfferValidationError
@@ -20,6 +21,10 @@ from .offer import CustomerProfile, EligibilityMixin, eligibility_relations
 
 # the sales that consume the caps of their promotions
 CONSUMING_STATES = ('quotation', 'confirmed', 'processing', 'done')
+# the formula of a discount in percentage: the unit price times a factor
+RATE_FORMULA = re.compile(
+    r"^\s*unit_price\s*(?:\*\s*(?:Decimal\(\s*['\"]?)?"
+    r"(?P<factor>\d+(?:\.\d*)?|\.\d+)(?:['\"]?\s*\))?\s*)?$")
 
 
 class Promotion(EligibilityMixin, metaclass=PoolMeta):
@@ -55,17 +60,73 @@ class Promotion(EligibilityMixin, metaclass=PoolMeta):
         fields.Float("Consumed Quantity", digits=(16, 0)), 'get_consumed')
     consumed_budget = fields.Function(
         fields.Numeric("Consumed Budget", digits=(16, 3)), 'get_consumed')
+    discount_rate = fields.Function(
+        fields.Numeric(
+            "Discount (%)", digits=(16, 2),
+            help="The percentage taken off the unit price.\n"
+            "Empty when the price is computed by a formula of the platform "
+            "administrator."),
+        'on_change_with_discount_rate', setter='set_discount_rate')
 
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        # the formula is Python: only the platform administrator sees it,
+        # the others set the discount in percentage
+        cls.formula.states = dict(cls.formula.states or {})
+        cls.formula.states['invisible'] = ~Id(
+            'telco_base', 'group_platform_admin').in_(
+            Eval('context', {}).get('groups', []))
         # sale_promotion lets any product or category be linked
         same_operator(cls.products, 'template.company')
         same_operator(cls.categories)
 
     @classmethod
+    def default_formula(cls):
+        # no discount until one is set
+        return 'unit_price'
+
+    @classmethod
     def default_stacking(cls):
         return 'exclusive'
+
+    @fields.depends('formula')
+    def on_change_with_discount_rate(self, name=None):
+        match = RATE_FORMULA.match(self.formula or '')
+        if not match:
+            return None
+        factor = Decimal(match.group('factor') or 1)
+        return ((1 - factor) * 100).quantize(Decimal('0.01'))
+
+    @fields.depends('discount_rate', 'formula')
+    def on_change_discount_rate(self):
+        if self.discount_rate is not None:
+            self.formula = self.rate_formula(self.discount_rate)
+
+    @classmethod
+    def rate_formula(cls, rate):
+        "The formula of a discount of rate percent"
+        factor = (1 - Decimal(rate) / 100).normalize()
+        if factor == 1:
+            return 'unit_price'
+        return f'unit_price * {factor:f}'
+
+    @classmethod
+    def set_discount_rate(cls, promotions, name, value):
+        if value is None:
+            return
+        try:
+            value = Decimal(value)
+        except (InvalidOperation, TypeError, ValueError):
+            value = None
+        if value is None or not (0 <= value <= 100):
+            raise OfferValidationError(gettext(
+                    'telco_offers.msg_promotion_discount_rate',
+                    promotion=', '.join(p.rec_name for p in promotions[:5])))
+        formula = cls.rate_formula(value)
+        cls.write(
+            [p for p in promotions if p.formula != formula],
+            {'formula': formula})
 
     @classmethod
     def default_priority(cls):

@@ -72,7 +72,8 @@ class TelcoClaimsTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
 
     @with_transaction()
     def test_resources_of_claims_other_operator(self):
-        "Another operator's claim attachments break no list of one without claims"
+        """Another operator's claim attachments break no list of one
+        without claims"""
         pool = Pool()
         Attachment = pool.get('ir.attachment')
         Note = pool.get('ir.note')
@@ -255,14 +256,31 @@ class TelcoClaimsTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
                 self._claim(company, None, caller_phone='12')
             self.assertIn('"12" is not a valid phone number',
                 cm.exception.message)
-            # neither customer nor phone
-            with self.assertRaises(ValidationError), savepoint():
+            # neither customer nor phone: one clear error
+            with self.assertRaises(ValidationError) as cm, savepoint():
                 self._claim(company, None)
+            self.assertEqual(cm.exception.message, gettext(
+                    'telco_claims.msg_claim_caller_required'))
             with self.assertRaises(ValidationError), savepoint():
                 self._claim(company, customer, line=other_line.id)
             self.assertEqual(Claim.search([]), [])
             unknown = self._claim(company, None, caller_phone='98 123 456')
             self.assertEqual(unknown.caller_phone, '+21698123456')
+            # nor by removing the phone of an unknown caller's claim
+            with self.assertRaises(ValidationError) as cm, savepoint():
+                Claim.write([unknown], {'caller_phone': None})
+            self.assertEqual(cm.exception.message, gettext(
+                    'telco_claims.msg_claim_caller_required'))
+
+    @with_transaction()
+    def test_caller_not_required_in_form(self):
+        "The form asks for no customer nor phone: validation says which"
+        pool = Pool()
+        Claim = pool.get('telco.claim')
+        fields = Claim.fields_get(['party', 'caller_phone'])
+        for name in ['party', 'caller_phone']:
+            self.assertFalse(fields[name]['required'])
+            self.assertNotIn('required', fields[name].get('states', '{}'))
 
     @with_transaction()
     def test_absurd_values(self):
@@ -407,6 +425,40 @@ class TelcoClaimsTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
             len(Email.search([('resource', '=', str(claim))])), 2)
 
     @with_transaction()
+    def test_customer_emails_operator_language(self):
+        "A customer without language is written to in the operator's"
+        import os
+
+        import trytond.modules.telco_claims as module
+        pool = Pool()
+        Claim = pool.get('telco.claim')
+        Company = pool.get('company.company')
+        Lang = pool.get('ir.lang')
+        Translation = pool.get('ir.translation')
+        company, agent, _, customer = self._setup()
+        french, = Lang.search([('code', '=', 'fr')])
+        Lang.write([french], {'translatable': True})
+        Translation.translation_import('fr', 'telco_claims', [
+                os.path.join(os.path.dirname(module.__file__),
+                    'locale', 'fr.po')])
+        self.assertIsNone(customer.lang)
+        with as_user(agent):
+            claim = self._claim(company, customer)
+            Claim.open([claim])
+            run_queue()
+        Company.write([company], {'customer_lang': french.id})
+        with as_user(agent):
+            claim2 = self._claim(company, customer)
+            Claim.open([claim2])
+            run_queue()
+        (_, english), (_, french_message) = self.smtp.messages
+        self.assertEqual(
+            english['Subject'], f"Your claim {claim.number} is registered")
+        self.assertEqual(
+            french_message['Subject'],
+            f"Votre réclamation {claim2.number} est enregistrée")
+
+    @with_transaction()
     def test_similar_claims(self):
         "Similar earlier claims rank by text, then line and branch"
         pool = Pool()
@@ -447,6 +499,48 @@ class TelcoClaimsTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
             Claim.write([earlier[3]], {
                     'subject': "Coupure fibre à Sfax routeur rouge"})
             self.assertIn(earlier[3], Claim(claim.id).similar_claims)
+
+    @with_transaction()
+    def test_similar_claims_resolved_first(self):
+        "The resolved claims, and the closed ones, rank before the others"
+        pool = Pool()
+        Claim = pool.get('telco.claim')
+        company, agent, _, customer = self._setup()
+        with as_user(agent):
+            # the closest text, still open, with a draft of resolution
+            running = self._claim(company, customer,
+                subject="Coupure de la fibre à Sfax",
+                description="La connexion fibre est coupée, routeur rouge",
+                resolution="Technician on the way.")
+            resolved = self._claim(company, customer,
+                subject="Coupure fibre", description="Routeur rouge",
+                resolution="Router reset remotely.")
+            closed = self._claim(company, customer,
+                subject="Fibre coupée", description="Sfax",
+                resolution="Outage of the area, nothing to do.")
+            cancelled = self._claim(company, customer,
+                subject="Coupure de la fibre à Sfax",
+                description="La connexion fibre est coupée, routeur rouge",
+                resolution="Duplicate.")
+        Claim.open([running, resolved, closed])
+        Claim.resolve([resolved])
+        Claim.close([closed])
+        Claim.cancel([cancelled])
+        with as_user(agent):
+            claim = self._claim(company, customer,
+                subject="Coupure de la fibre à Sfax",
+                description="La connexion fibre est coupée, routeur rouge")
+            similar = claim.find_similar()
+            scores = dict(similar)
+            # by text alone the running claim is the closest
+            self.assertGreater(scores[running], scores[resolved])
+            self.assertGreater(scores[running], scores[closed])
+            self.assertEqual(
+                [c for c, _ in similar], [resolved, closed, running])
+            self.assertEqual(similar, claim.find_similar(exact=True))
+            self.assertEqual(
+                list(Claim(claim.id).similar_claims),
+                [resolved, closed, running])
 
     @with_transaction()
     def test_reuse_resolution(self):
@@ -519,5 +613,36 @@ class TelcoClaimsTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
                 {(r.branch, r.claims, r.resolved) for r in rows},
                 {('technical', 2, 1), ('financial', 1, 0)})
 
+
+    @with_transaction()
+    def test_party_claims_tab(self):
+        "The customer's form lists its claims, when the operator has them"
+        pool = Pool()
+        Party = pool.get('party.party')
+        company, agent, _, customer = self._setup()
+        claim = self._claim(company, customer)
+        with Transaction().set_context(company=company.id):
+            other, = Party.create([{
+                        'name': "Rim Gharbi", 'company': company.id}])
+        self._claim(company, other)
+        tt = create_operator("Tunisie Telecom", 'TT', ['clients'])
+        tt_agent = create_staff('tt_agent', tt, AGENT)
+        with Transaction().set_context(company=tt.id):
+            tt_customer, = Party.create([{
+                        'name': "Client TT", 'company': tt.id}])
+        with as_user(agent):
+            self.assertEqual(Party(customer.id).claims, (claim,))
+            view = Party.fields_view_get(view_type='form')
+            self.assertIn('<page name="claims"', view['arch'])
+            self.assertIn('claims', view['fields'])
+        with as_user(tt_agent):
+            # without the claims feature the tab is not there and the
+            # form reads
+            view = Party.fields_view_get(view_type='form')
+            self.assertNotIn('name="claims"', view['arch'])
+            self.assertNotIn('claims', view['fields'])
+            self.assertEqual(
+                Party.read([tt_customer.id], list(view['fields']))[0]['id'],
+                tt_customer.id)
 
 del ModuleTestCase

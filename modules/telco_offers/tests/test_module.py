@@ -18,6 +18,7 @@ from trytond.modules.telco_offers.exceptions import EligibilityError
 from trytond.modules.telco_offers.advertise import MESSAGE_PLACEHOLDERS
 from trytond.modules.telco_offers.offer import CustomerProfile
 from trytond.pool import Pool
+from trytond.pyson import PYSONDecoder
 from trytond.sendmail import SMTPDataManager
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
@@ -616,6 +617,59 @@ class TelcoOffersTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
         self.assertIsNone(line.promotion)
 
     @with_transaction()
+    def test_promotion_discount_rate(self):
+        """Marketing sets a discount in percentage: the Python formula is
+        shown to the platform administrator only"""
+        pool = Pool()
+        Promotion = pool.get('sale.promotion')
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        company = self._operator()
+        products = create_products(company)
+        user = create_staff('marketing', company, MARKETING)
+        with as_user(user):
+            view = Promotion.fields_view_get(view_type='form')
+            self.assertIn('name="discount_rate"', view['arch'])
+            invisible = view['fields']['formula']['states']
+            promotion, = Promotion.create([{
+                        'company': company.id, 'name': "Clé 4G -20 %",
+                        'discount_rate': Decimal(20),
+                        'products': [('add', [products['KEY4G'].id])],
+                        }])
+            self.assertEqual(promotion.formula, 'unit_price * 0.8')
+            self.assertEqual(promotion.discount_rate, Decimal('20.00'))
+            with self.assertRaises(ValidationError) as cm, savepoint():
+                Promotion.write([promotion], {'discount_rate': 120})
+            self.assertEqual(cm.exception.message, gettext(
+                    'telco_offers.msg_promotion_discount_rate',
+                    promotion=promotion.rec_name))
+            groups = list(User.get_groups())
+        # the formula is hidden but for the platform administrator
+
+        def hidden(groups):
+            return PYSONDecoder({'context': {'groups': groups}}).decode(
+                invisible)['invisible']
+        self.assertTrue(hidden(groups))
+        self.assertFalse(hidden(groups + [ModelData.get_id(
+                        'telco_base', 'group_platform_admin')]))
+        customer = create_customer(company, "Sami")
+        sale = create_sale(company, customer, [(products['KEY4G'], 1)])
+        line, = sale.lines
+        self.assertEqual(line.unit_price, Decimal('71.2000'))
+        self.assertEqual(line.promotion, promotion)
+        # the percentage of a formula, none for a formula of another kind
+        self.assertEqual(
+            Promotion(formula="unit_price * Decimal('0.9')"
+                ).on_change_with_discount_rate(), Decimal('10.00'))
+        self.assertEqual(
+            Promotion(formula='unit_price').on_change_with_discount_rate(),
+            Decimal('0.00'))
+        self.assertIsNone(
+            Promotion(formula='unit_price - 5').on_change_with_discount_rate())
+        Promotion.write([promotion], {'discount_rate': 0})
+        self.assertEqual(Promotion(promotion.id).formula, 'unit_price')
+
+    @with_transaction()
     def test_promotion_customer_rules(self):
         "Promotions by category, zone and consumption band"
         pool = Pool()
@@ -926,6 +980,29 @@ class TelcoOffersTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
                             'formula': 'unit_price',
                             'products': [('add', [theirs[0].product.id])],
                             }])
+
+    @with_transaction()
+    def test_proposal_compute_offered_to_marketing(self):
+        "Only marketing is offered the computing of proposals"
+        pool = Pool()
+        Menu = pool.get('ir.ui.menu')
+        ModelData = pool.get('ir.model.data')
+        Compute = pool.get('telco.offer.proposal.compute', type='wizard')
+        company = self._operator()
+        marketing = create_staff('marketing', company, MARKETING)
+        seller = create_staff('seller', company, SALES)
+        menu = Menu(ModelData.get_id('telco_offers', 'menu_proposal_compute'))
+        offers = Menu(ModelData.get_id('telco_offers', 'menu_offers'))
+        with as_user(marketing):
+            self.assertIn(menu, Menu.search([]))
+            Compute.check_access()
+        with as_user(seller):
+            # the seller has the offers menu, not the computing of proposals
+            menus = Menu.search([])
+            self.assertIn(offers, menus)
+            self.assertNotIn(menu, menus)
+            with self.assertRaises(AccessError):
+                Compute.check_access()
 
     @with_transaction()
     def test_segment_matches_profiles(self):
