@@ -5,6 +5,8 @@
 # cores), each on its own database and database cache, longest first:
 #   - lint:                  ruff check (configured in pyproject.toml)
 #   - browser:               the browser crawl of the demo (tests.test_browser)
+#   - brand:                 the brands and the phone-sized screens in the
+#                            browser (tests.test_browser_brand)
 #   - tests:                 the other cross-module tests (python -m unittest
 #                            discover -s tests -t .)
 #   - each module of modules/ with tests (discover -s modules/<m> -t modules)
@@ -13,8 +15,9 @@
 # Environment (all optional):
 #   TRYTOND_DATABASE_URI  server to test on
 #                         (default postgresql://postgres@127.0.0.1:5432/)
-#   DB_CACHE              where activated databases are cached
-#                         (default .db_cache/<hash of modules/ and trytond>)
+#   DB_CACHE              where activated databases are cached (default
+#                         ~/.cache/telco-crm-tests/<hash of modules/ and
+#                         trytond>, TELCO_TEST_CACHE to move the root)
 #   VENV                  the virtualenv (default .venv)
 #   JOBS                  suites run at once (default: nproc)
 #   ONLY                  space-separated job names to run (e.g. "telco_base")
@@ -45,12 +48,17 @@ if [ -z "${DB_CACHE:-}" ]; then
                 -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
             "$PYTHON" -m pip freeze 2>/dev/null | grep -i '^trytond\|^proteus'
         } | sha256sum | cut -c1-16)
-    export DB_CACHE=$ROOT/.db_cache/$key
-    # caches of other versions of modules/ are of no more use
-    if [ -d "$ROOT/.db_cache" ]; then
-        find "$ROOT/.db_cache" -mindepth 1 -maxdepth 1 ! -name "$key" \
-            -exec rm -rf {} +
-    fi
+    # outside the checkout, so that a new clone of the same modules (CI)
+    # finds the databases a previous run activated
+    cache_root=${TELCO_TEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/telco-crm-tests}
+    export DB_CACHE=$cache_root/$key
+    mkdir -p "$DB_CACHE"
+    touch "$DB_CACHE"
+    # the caches of other versions of modules/: the three last used are
+    # kept (other checkouts may be testing them)
+    ls -1dt "$cache_root"/*/ 2>/dev/null | tail -n +4 | while read -r old; do
+        rm -rf "$old"
+    done
 fi
 
 dropped=0
@@ -100,6 +108,10 @@ jobs_list=()
 # the browser crawl builds and serves its own demo database: a job of its
 # own beside the other cross-module tests (which share one cache)
 [ -f tests/test_browser.py ] && jobs_list+=("browser|tests.test_browser -v")
+# the brands and the phone-sized screens in the browser, on a small
+# database of their own
+[ -f tests/test_browser_brand.py ] && jobs_list+=(
+    "brand|tests.test_browser_brand -v")
 [ -f tests/__init__.py ] && jobs_list+=(
     "tests|discover -s tests -t . -p test_[!b]*.py -v")
 for m in telco_base telco_offers telco_billing telco_stock telco_claims \
