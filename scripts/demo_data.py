@@ -3,18 +3,18 @@
 # this repository contains the full copyright notices and license terms.
 """Load the demo data of the Telco CRM into an activated database.
 
-Two Tunisian operators (Ooredoo Tunisie with the clients, dashboard, claims
-and billing features, Tunisie Telecom with clients and billing), their staff, a platform
-administrator, customer categories and a few customers each: persons with
-an identity card number (CIN) and a birth date, a company with a branch and
-employees; their life cycle (most customers active, one prospect, one
+Two Tunisian operators (Ooredoo Tunisie with the clients, dashboard, claims and
+billing features, Tunisie Telecom with clients and billing), their staff, a
+platform administrator, customer categories and a few customers each: persons
+with an identity card number (CIN) and a birth date, a company with a branch
+and employees; their life cycle (most customers active, one prospect, one
 suspended), a payer account each, lines of every kind with SIM cards, three
 credit rules and a few credit classes decided; for billing, each operator's
 chart of accounts, VAT and catalogue, quotes (some accepted: an order and a
-subscription) and this month's bill run; for shops, shops with their hours
-and stock; for offers, zones, consumption bands, seasons, offers, a pack,
-promotions, sales of the last months, the proposals computed from them and
-an e-mail advertisement prepared.
+subscription) and this month's bill run; for shops, shops with their hours and
+stock; for offers, zones, consumption bands, seasons, offers, a pack,
+promotions, sales of the last months, the proposals computed from them and an
+e-mail advertisement prepared.
 
 Every record is looked up (by code, login or name) before it is created, so
 running the script again neither fails nor duplicates anything.
@@ -51,6 +51,8 @@ OPERATORS = [
         'primary_color': '#E30613',
         'secondary_color': '#FFFFFF',
         'website_host': 'ooredoo.demo.localhost',
+        # the web client's login page served there carries the brand
+        'web_hosts': 'ooredoo.localhost',
         'admin_email': 'ooredoo-admin@example.com',
         'street': "Immeuble Zenith, Les Berges du Lac",
         'postal_code': '1053',
@@ -58,13 +60,18 @@ OPERATORS = [
         'features': [
             'clients', 'dashboard', 'claims', 'billing', 'stock', 'offers'],
         'login': 'ooredoo',
+        # (code, name, latitude, longitude, city, open on Sunday, street,
+        # postal code, phone, manager: an employee of the operator)
         'shops': [
             ('OO-LAC', "Ooredoo Les Berges du Lac", 36.8380, 10.2390,
-                "Tunis", True),
+                "Tunis", True, "Rue du Lac Léman, Les Berges du Lac",
+                '1053', '+216 71 965 100', ("Sami", "Ben Salah")),
             ('OO-MARSA', "Ooredoo La Marsa", 36.8782, 10.3247,
-                "La Marsa", False),
+                "La Marsa", False, "Avenue Habib Bourguiba", '2070',
+                '+216 71 742 310', ("Ines", "Trabelsi")),
             ('OO-SOUSSE', "Ooredoo Sousse Centre", 35.8256, 10.6084,
-                "Sousse", False),
+                "Sousse", False, "Avenue Léopold Sédar Senghor", '4000',
+                '+216 73 226 450', ("Walid", "Gharbi")),
             ],
         },
     {
@@ -74,6 +81,8 @@ OPERATORS = [
         'primary_color': '#0055A4',
         'secondary_color': '#FFFFFF',
         'website_host': 'tt.demo.localhost',
+        # the web client's login page served there carries the brand
+        'web_hosts': 'tt.localhost',
         'admin_email': 'tt-admin@example.com',
         'street': "Jardins du Lac II",
         'postal_code': '1053',
@@ -82,9 +91,11 @@ OPERATORS = [
         'login': 'tt',
         'shops': [
             ('TT-KASBAH', "Espace TT Kasbah", 36.7990, 10.1700,
-                "Tunis", False),
+                "Tunis", False, "Boulevard Bab Benat, La Kasbah", '1008',
+                '+216 71 560 200', ("Leila", "Mansouri")),
             ('TT-ARIANA', "Espace TT Ariana", 36.8625, 10.1956,
-                "Ariana", True),
+                "Ariana", True, "Avenue Habib Bourguiba", '2080',
+                '+216 70 836 120', ("Karim", "Jlassi")),
             ],
         },
     ]
@@ -129,10 +140,20 @@ SHOP_GROUPS = [
     'sale_point.group_sale_point',
     'product.group_product_admin',
     ]
+# the services of the shops: (code, name, name in French)
 SHOP_SERVICES = [
-    ('new_line', "Nouvelle ligne"), ('sim_swap', "Remplacement de SIM"),
-    ('puk', "Code PUK"), ('payment', "Paiement de factures"),
-    ('repair', "Réparation"), ('fibre', "Abonnement fibre"),
+    ('new_line', "New Line", "Nouvelle ligne"),
+    ('sim_swap', "SIM Replacement", "Remplacement de SIM"),
+    ('puk', "PUK Code", "Code PUK"),
+    ('payment', "Bill Payment", "Paiement de factures"),
+    ('repair', "Repair", "Réparation"),
+    ('fibre', "Fibre Subscription", "Abonnement fibre"),
+    ]
+# the groups of the shops' managers: they are told of low stock, they do
+# not log in to the demo
+SHOP_MANAGER_GROUPS = [
+    'telco_stock.group_shop_agent',
+    'telco_stock.group_shop_manager',
     ]
 # accessories received in the shops: (code, name, price, quantity in each
 # shop, in the order of their codes)
@@ -672,10 +693,58 @@ def setup_operator(values, currency, country):
     for name in ['code', 'brand_name', 'primary_color', 'secondary_color',
             'website_host', 'admin_email']:
         setattr(company, name, values[name])
+    if 'web_hosts' in Company._fields:
+        company.web_hosts = values.get('web_hosts')
     company.phone_country = country
     company.save()
     log(f"  created operator {values['name']}")
     return company, True
+
+
+# The operators' documents: the matricule fiscal (fictitious) and the legal
+# mentions at their foot, in English and in French
+OPERATOR_DOCUMENTS = {
+    'OOREDOO': ('1234567MAE000', (
+            "Public limited company with a capital of 230,000,000 dinars "
+            "- Trade register B01234562002",
+            "Société anonyme au capital de 230 000 000 dinars "
+            "- RNE B01234562002")),
+    'TT': ('7654321NAM000', (
+            "Public limited company with a capital of 1,559,000,000 dinars "
+            "- Trade register B07654322004",
+            "Société anonyme au capital de 1 559 000 000 dinars "
+            "- RNE B07654322004")),
+    }
+
+
+def setup_operator_documents(company, lang):
+    """The customers without language get the operator's documents and
+    e-mails in French; its tax identifier and legal mentions are printed
+    on them"""
+    Company = Model.get('company.company')
+    Party = Model.get('party.party')
+    if 'customer_lang' not in Company._fields:
+        return
+    tax_code, (legal_en, legal_fr) = OPERATOR_DOCUMENTS.get(
+        company.code, (None, (None, None)))
+    company = Company(company.id)
+    if company.customer_lang is None:
+        with config.get_config().set_context(language='en'):
+            company = Company(company.id)
+            company.customer_lang = lang
+            company.legal_mentions = legal_en
+            company.save()
+        with config.get_config().set_context(language='fr'):
+            company = Company(company.id)
+            company.legal_mentions = legal_fr
+            company.save()
+        log(f"  {company.code}: documents in French, legal mentions")
+    party = Party(company.party.id)
+    if tax_code and not any(
+            i.type == 'tn_vat' for i in party.identifiers):
+        party.identifiers.new(type='tn_vat', code=tax_code)
+        party.save()
+        log(f"  {company.code}: matricule fiscal {tax_code}")
 
 
 def setup_operator_party(company):
@@ -895,6 +964,13 @@ def check_demo_data():
     for code, customers in CUSTOMERS.items():
         for name, *_, mobile, _email in customers:
             add(numbers, e164(mobile), f'{code} {name} (contact)')
+    for operator in OPERATORS:
+        for shop_code, *_, phone, _manager in operator.get('shops', []):
+            if not (phone.startswith('+216 ') and e164(phone)):
+                raise SystemExit(
+                    f"demo data: {phone} of shop {shop_code} is no "
+                    "Tunisian number")
+            add(numbers, e164(phone), f'shop {shop_code}')
     for code, profiles in PROFILES.items():
         for name, profile in profiles.items():
             if profile.get('cin'):
@@ -1260,21 +1336,92 @@ def setup_quotes(company, products):
         log(f"  quote {quote.rec_name} for {name}: {quote.state}")
 
 
-def setup_shops(company, shops):
-    "The operator's shops, their hours, a Ramadan exception and services"
+def setup_shop_managers(company, shops, lang):
+    """The manager of each shop: an employee of the operator (a person of
+    its own) with a user, without password, who receives the shop's
+    low-stock alerts; return the users by shop code"""
+    Party = Model.get('party.party')
+    Employee = Model.get('company.employee')
+    User = Model.get('res.user')
+    Company = Model.get('company.company')
+    managers = {}
+    for code, *_, (first_name, last_name) in shops:
+        name = f'{first_name} {last_name}'
+        login = '.'.join([company.code.lower(), first_name.lower(),
+                last_name.lower().replace(' ', '')])
+        users = User.find([('login', '=', login)])
+        if users:
+            managers[code] = users[0]
+            continue
+        party = find_customer(company, name)
+        if party is None:
+            party = Party(company=company, customer_type='person')
+            # staff of the operator, not a customer
+            party.customer_base = False
+            party.first_name = first_name
+            party.last_name = last_name
+            party.name = name
+            party.save()
+        employees = Employee.find([
+                ('party', '=', party.id), ('company', '=', company.id)])
+        if employees:
+            employee, = employees
+        else:
+            employee = Employee(party=party, company=company)
+            employee.save()
+        user = User(login=login, name=name, email=f'{login}@example.com')
+        user.language = lang
+        user.groups.extend(groups(SHOP_MANAGER_GROUPS))
+        user.companies.append(Company(company.id))
+        user.company = Company(company.id)
+        user.employees.append(Employee(employee.id))
+        user.employee = Employee(employee.id)
+        user.save()
+        managers[code] = user
+        log(f"  created shop manager {login} ({name})")
+    return managers
+
+
+def setup_shops(company, shops, managers):
+    """The operator's shops with their address, phone and manager, their
+    hours, a Ramadan exception and services"""
     Shop = Model.get('telco.shop')
     Service = Model.get('telco.shop.service')
+    User = Model.get('res.user')
     services = []
-    for code, name in SHOP_SERVICES:
-        services.append(get_or_create('telco.shop.service', [
+    for code, name, french in SHOP_SERVICES:
+        # the names in English, the language of the database, and in French
+        with config.get_config().set_context(language='en'):
+            service, _ = get_or_create('telco.shop.service', [
                     ('company', '=', company.id), ('code', '=', code)],
-                {'code': code, 'name': name})[0])
+                {'code': code, 'name': name})
+            service = Service(service.id)
+            if service.name != name:
+                service.name = name
+                service.save()
+        with config.get_config().set_context(language='fr'):
+            service = Service(service.id)
+            if service.name != french:
+                service.name = french
+                service.save()
+        services.append(service)
     year = dt.date.today().year
-    for code, name, latitude, longitude, city, sunday in shops:
-        if Shop.find([('code', '=', code)]):
+    for (code, name, latitude, longitude, city, sunday, street, postal_code,
+            phone, _) in shops:
+        manager = User(managers[code].id)
+        found = Shop.find([('code', '=', code)])
+        if found:
+            # a demo loaded before the shops had their address and manager
+            shop, = found
+            if not shop.manager or not shop.street:
+                shop.street, shop.postal_code = street, postal_code
+                shop.phone, shop.manager = phone, manager
+                shop.save()
+                log(f"  address, phone and manager of {shop.rec_name}")
             continue
-        shop = Shop(code=code, name=name, city=city, latitude=latitude,
-            longitude=longitude, phone='+216 71 000 000')
+        shop = Shop(code=code, name=name, street=street,
+            postal_code=postal_code, city=city, latitude=latitude,
+            longitude=longitude, phone=phone, manager=manager)
         days = range(7) if sunday else range(6)
         for day in days:
             hours = shop.hours.new()
@@ -1561,6 +1708,7 @@ def main(argv=None):
         log(f"operator {values['name']}")
         company, _ = setup_operator(values, currencies['TND'], country)
         operators.append(company)
+        setup_operator_documents(company, lang)
         # the rules give the admin the operator of the context
         with config.get_config().set_context(company=company.id):
             setup_features(company, values['features'], start_date)
@@ -1605,9 +1753,12 @@ def main(argv=None):
                 setup_user(
                     f'{prefix}_shop', f"{values['brand_name']} Shop Manager",
                     SHOP_GROUPS, [company], company, options.password, lang)
+                managers = setup_shop_managers(
+                    company, values['shops'], lang)
             with as_user(f'{prefix}_shop'):
                 setup_shops(
-                    Model.get('company.company')(company.id), values['shops'])
+                    Model.get('company.company')(company.id), values['shops'],
+                    managers)
                 setup_shop_stock(Model.get('company.company')(company.id))
         if {'offers', 'billing'} <= set(values['features']):
             with config.get_config().set_context(company=company.id):
@@ -1634,7 +1785,8 @@ def main(argv=None):
     if not created:
         # operators added since are granted to platform administrators by
         # telco_base; make sure of it for the demo's
-        missing = {c.id for c in operators} - {c.id for c in platform.companies}
+        missing = (
+            {c.id for c in operators} - {c.id for c in platform.companies})
         if missing:
             Company = Model.get('company.company')
             platform.companies.extend([Company(i) for i in sorted(missing)])

@@ -292,6 +292,6 @@ def models_with_fixtures(names, fixtures):
 
 def surface_counts(methods):
     counts = defaultdict(int)
-    for (model, method) in methods:
+    for model, _method in methods:
         counts[model] += 1
     return counts

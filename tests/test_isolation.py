@@ -61,6 +61,10 @@ PASSWORD = 'Isolation-Pa55word!'
 SHARED = {
     'telco.feature': "the catalog of features, the same for every operator",
     'telco.feature-res.group': "catalog relation, no client access",
+    'telco.locality': "the gazetteer of a country's towns and governorates "
+    "(telco_stock), reference data shipped with the module and the same "
+    "for every operator: no company, read by all, written by the platform "
+    "administrators only (tested in telco_stock)",
     # core models the suite extends without making them per operator
     'ir.rule': "platform configuration, administrators only",
     'ir.model.access': "platform configuration, administrators only",
@@ -736,7 +740,7 @@ def check_model(name, a, b, user_a):
                     value = [('add', [value])]
                 errors = (AccessError, DomainValidationError)
                 if not refused(
-                        lambda: Model.write(
+                        lambda fname=fname, value=value: Model.write(
                             [Model(rec_a.id)], {fname: value}),
                         errors):
                     raise Leak(
@@ -1057,6 +1061,10 @@ class IsolationTestCase(unittest.TestCase):
             '/<string:database_name>/bus',
             # static files of the web client ([web] root)
             '/<path:path>',
+            # telco_base: the brand of the login page, the public brand
+            # (name, colours, logo) of the operator serving the request's
+            # host, no session, no operator parameter (tested in telco_base)
+            '/<database_name>/telco/brand',
             # marketing_email (extras of telco_offers): the tracking image,
             # a static file, no records
             '/m/empty.gif',
@@ -1102,6 +1110,7 @@ class IsolationTestCase(unittest.TestCase):
                 {'last_message': None, 'channels': [
                         f'user:{other["res.user"].id}']}),
             ('get', '/m/empty.gif', {}, None),
+            ('get', f'/{DB_NAME}/telco/brand', session.headers, None),
             ('post', f'/{DB_NAME}/session/logout', session.headers, {}),
             ]
         for report_name, model in reports:
@@ -1479,7 +1488,8 @@ class IsolationTestCase(unittest.TestCase):
                         executed += 1
                         where = (f'{own_code}: {wiz_name} {state_name} -> '
                             f'{target}')
-                        leaked = self._leaked(answer['text'], found[other_code])
+                        leaked = self._leaked(
+                            answer['text'], found[other_code])
                         if leaked:
                             leaks.append(f'{where}: answer has {leaked[:3]}')
                         if 'result' in answer:
@@ -1543,7 +1553,8 @@ class IsolationTestCase(unittest.TestCase):
                 + json.dumps([[('id', '=', other_id)]]),
                 headers=self._session_headers(client))
             calls += 1
-            leaked = self._leaked(response.get_data(as_text=True), found['OPB'])
+            leaked = self._leaked(
+                response.get_data(as_text=True), found['OPB'])
             if leaked:
                 leaks.append(f'/data/{name}: answer has {leaked[:3]}')
         after = self._fingerprint(other)

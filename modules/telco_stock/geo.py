@@ -70,3 +70,12 @@ def bounding_box(latitude, longitude, radius):
     if max_lon > 180:
         max_lon -= 360
     return (min_lat, max_lat, min_lon, max_lon, False)
+
+
+def map_url(latitude, longitude, zoom=17):
+    "The OpenStreetMap page of the point, marked, at the zoom level"
+    if latitude is None or longitude is None:
+        return None
+    lat, lon = f'{latitude:.5f}', f'{longitude:.5f}'
+    return (f'https://www.openstreetmap.org/?mlat={lat}&mlon={lon}'
+        f'#map={zoom}/{lat}/{lon}')

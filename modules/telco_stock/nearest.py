@@ -3,13 +3,15 @@
 from trytond.i18n import gettext
 from trytond.model import ModelView, fields
 from trytond.modules.telco_base.input import date_domain
+from trytond.modules.telco_base.phone import to_international
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
-from trytond.wizard import Button, StateView, Wizard
+from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .exceptions import ShopValidationError
-from .geocoder import geocode
+from .geo import map_url
+from .geocoder import geocode, geocoder
 
 
 class NearestShopStart(ModelView):
@@ -17,16 +19,22 @@ class NearestShopStart(ModelView):
     __name__ = 'telco.shop.nearest.start'
 
     company = fields.Many2One('company.company', "Operator", readonly=True)
-    address = fields.Char(
-        "Address", help="Located by the geocoder of the platform.")
+    place = fields.Char(
+        "Town or Governorate",
+        help="A town, a delegation or a governorate of the operator's "
+        "country, found in the list of localities shipped with the "
+        "application (accents and capitals do not matter); another address "
+        "is located by the platform's geocoder when one is configured.")
     latitude = fields.Float(
         "Latitude", digits=(3, 6),
         domain=['OR', ('latitude', '=', None),
-            [('latitude', '>=', -90), ('latitude', '<=', 90)]])
+            [('latitude', '>=', -90), ('latitude', '<=', 90)]],
+        help="Used when no place is given.")
     longitude = fields.Float(
         "Longitude", digits=(3, 6),
         domain=['OR', ('longitude', '=', None),
-            [('longitude', '>=', -180), ('longitude', '<=', 180)]])
+            [('longitude', '>=', -180), ('longitude', '<=', 180)]],
+        help="Used when no place is given.")
     open_ = fields.Boolean("Open")
     at = fields.DateTime(
         "At", states={'invisible': ~Eval('open_', False)},
@@ -45,6 +53,11 @@ class NearestShopStart(ModelView):
     limit = fields.Integer(
         "Shops", required=True,
         domain=[('limit', '>=', 1), ('limit', '<=', 100)])
+    # where the search starts from, once the place is found
+    origin = fields.Char("From", readonly=True)
+    origin_latitude = fields.Float("Latitude", readonly=True)
+    origin_longitude = fields.Float("Longitude", readonly=True)
+
     @classmethod
     def default_company(cls):
         return Transaction().context.get('company')
@@ -58,10 +71,24 @@ class NearestShopStart(ModelView):
         return True
 
 
+class NearestShopChoose(ModelView):
+    "Choose the place meant"
+    __name__ = 'telco.shop.nearest.choose'
+
+    place = fields.Char("Place", readonly=True)
+    candidates = fields.Many2Many(
+        'telco.locality', None, None, "Places", readonly=True)
+    locality = fields.Many2One(
+        'telco.locality', "Place Meant", required=True,
+        domain=[('id', 'in', Eval('candidates', []))])
+
+
 class NearestShopResults(ModelView):
     "Nearest shops"
     __name__ = 'telco.shop.nearest.results'
 
+    origin = fields.Char("From", readonly=True)
+    origin_map = fields.Char("Map", readonly=True)
     results = fields.One2Many(
         'telco.shop.nearest.result', None, "Nearest Shops", readonly=True)
 
@@ -72,8 +99,11 @@ class NearestShopResult(ModelView):
 
     shop = fields.Many2One('telco.shop', "Shop", readonly=True)
     distance = fields.Float("Distance (km)", digits=(16, 2), readonly=True)
+    street = fields.Char("Street", readonly=True)
     city = fields.Char("City", readonly=True)
     phone = fields.Char("Phone", readonly=True)
+    map_url = fields.Char(
+        "Map", readonly=True, help="The shop on OpenStreetMap.")
     open_now = fields.Boolean(
         "Open", readonly=True,
         help="Open at the time searched, or now when none was given.")
@@ -86,8 +116,16 @@ class NearestShop(Wizard):
     start = StateView(
         'telco.shop.nearest.start', 'telco_stock.nearest_start_view_form', [
             Button("Close", 'end', 'tryton-close'),
-            Button("Search", "result", "tryton-search", default=True),
+            Button("Search", 'search', 'tryton-search', default=True),
             ])
+    search = StateTransition()
+    choose = StateView(
+        'telco.shop.nearest.choose',
+        'telco_stock.nearest_choose_view_form', [
+            Button("Back", 'start', 'tryton-back'),
+            Button("Search", 'chosen', 'tryton-search', default=True),
+            ])
+    chosen = StateTransition()
     result = StateView(
         'telco.shop.nearest.results',
         'telco_stock.nearest_results_view_form', [
@@ -100,19 +138,76 @@ class NearestShop(Wizard):
             return {}
         return {
             name: getattr(self.start, name) for name in [
-                'address', 'latitude', 'longitude', 'open_', 'at',
+                'place', 'latitude', 'longitude', 'open_', 'at',
                 'limit']} | {
             'service': self.start.service.id if self.start.service else None,
             'product': self.start.product.id if self.start.product else None,
             }
 
+    def _set_origin(self, label, latitude, longitude):
+        self.start.origin = label
+        self.start.origin_latitude = latitude
+        self.start.origin_longitude = longitude
+
+    def transition_search(self):
+        pool = Pool()
+        Company = pool.get('company.company')
+        Locality = pool.get('telco.locality')
+        start = self.start
+        self._set_origin(None, None, None)
+        place = (start.place or '').strip()
+        if not place:
+            if start.latitude is None or start.longitude is None:
+                raise ShopValidationError(gettext(
+                        'telco_stock.msg_nearest_no_position'))
+            self._set_origin(
+                '%.6f, %.6f' % (start.latitude, start.longitude),
+                start.latitude, start.longitude)
+            return 'result'
+        company_id = start.company.id if start.company else (
+            Transaction().context.get('company'))
+        country = Company.phone_region(company_id)
+        localities = Locality.lookup(place, country)
+        if len(localities) > 1:
+            self.choose.place = place
+            self.choose.candidates = localities
+            self.choose.locality = None
+            return 'choose'
+        elif localities:
+            locality, = localities
+            self._set_origin(
+                locality.rec_name, locality.latitude, locality.longitude)
+        elif geocoder() is not None:
+            latitude, longitude = geocode(place)
+            self._set_origin(place, latitude, longitude)
+        else:
+            raise ShopValidationError(gettext(
+                    'telco_stock.msg_locality_unknown', place=place))
+        return 'result'
+
+    def default_choose(self, fields):
+        return {
+            'place': self.choose.place,
+            'candidates': [c.id for c in self.choose.candidates],
+            'locality': None,
+            }
+
+    def transition_chosen(self):
+        locality = self.choose.locality
+        if not locality:
+            raise ShopValidationError(gettext(
+                    'telco_stock.msg_locality_unknown',
+                    place=self.choose.place))
+        self._set_origin(
+            locality.rec_name, locality.latitude, locality.longitude)
+        return 'result'
+
     def default_result(self, fields):
         pool = Pool()
+        Company = pool.get('company.company')
         Shop = pool.get('telco.shop')
         start = self.start
-        latitude, longitude = start.latitude, start.longitude
-        if start.address:
-            latitude, longitude = geocode(start.address)
+        latitude, longitude = start.origin_latitude, start.origin_longitude
         if latitude is None or longitude is None:
             raise ShopValidationError(gettext(
                     'telco_stock.msg_nearest_no_position'))
@@ -126,12 +221,21 @@ class NearestShop(Wizard):
             open_now = {s.id: s.is_open(start.at) for s in shops}
         else:
             open_now = Shop.get_open_now(shops, 'open_now')
+        region = {
+            c.id: Company.phone_region(c.id)
+            for c in {s.company for s in shops}}
         return {
+            'origin': start.origin,
+            'origin_map': map_url(latitude, longitude),
             'results': [{
                     'shop': shop.id,
                     'distance': distance,
+                    'street': shop.street,
                     'city': shop.city,
-                    'phone': shop.phone,
+                    'phone': (to_international(
+                            shop.phone, region[shop.company.id])
+                        if shop.phone else None),
+                    'map_url': shop.map_url,
                     'open_now': open_now[shop.id],
                     } for shop, (_, distance) in zip(shops, found)],
             }

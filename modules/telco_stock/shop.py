@@ -16,6 +16,7 @@ from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, fields)
 from trytond.modules.telco_base.input import MAX_QUANTITY, date_domain
 from trytond.modules.telco_base.model import same_operator
+from trytond.modules.telco_base.phone import to_e164
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.rpc import RPC
@@ -24,7 +25,7 @@ from trytond.tools import timezone as tz
 from trytond.transaction import Transaction
 
 from .exceptions import ShopValidationError
-from .geo import bounding_box, nearest_first
+from .geo import bounding_box, map_url, nearest_first
 from .geocoder import geocode
 
 WEEKDAYS = [
@@ -126,7 +127,12 @@ class Shop(_OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
     longitude = fields.Float(
         "Longitude", digits=(3, 6), required=True,
         domain=[('longitude', '>=', -180), ('longitude', '<=', 180)])
-    phone = fields.Char("Phone")
+    phone = fields.Char(
+        "Phone", help="Stored in international form (E.164); a national "
+        "number is read in the operator's country.")
+    map_url = fields.Function(
+        fields.Char("Map", help="The shop on OpenStreetMap."),
+        'get_map_url')
     manager = fields.Many2One(
         'res.user', "Manager",
         domain=[('companies', '=', Eval('company', -1))],
@@ -195,6 +201,35 @@ class Shop(_OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
             ('code', operator, operand, *extra),
             ('city', operator, operand, *extra),
             ]
+
+    def get_map_url(self, name):
+        return map_url(self.latitude, self.longitude)
+
+    @fields.depends('phone', 'company')
+    def on_change_phone(self):
+        pool = Pool()
+        Company = pool.get('company.company')
+        if self.phone and self.company and self.company.id >= 0:
+            self.phone = to_e164(
+                self.phone, Company.phone_region(self.company.id)) or (
+                self.phone)
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        pool = Pool()
+        Company = pool.get('company.company')
+        values = super().preprocess_values(mode, values)
+        if values.get('phone'):
+            company_id = values.get('company') or (
+                Transaction().context.get('company'))
+            number = to_e164(values['phone'], Company.phone_region(
+                    int(company_id) if company_id is not None else None))
+            if number is None:
+                raise ShopValidationError(gettext(
+                        'telco_stock.msg_shop_phone_invalid',
+                        phone=values['phone']))
+            values['phone'] = number
+        return values
 
     @classmethod
     def create(cls, vlist):

@@ -2,16 +2,18 @@
 # this repository contains the full copyright notices and license terms.
 import datetime as dt
 import json
+import os
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs, urlparse
 
 from geopy.distance import geodesic
+from lxml import etree
 
 from trytond.exceptions import UserError
 from trytond.i18n import gettext
 from trytond.model.exceptions import (
-    AccessError, DomainValidationError, ValidationError)
+    AccessError, DomainValidationError, SQLConstraintError, ValidationError)
 from trytond.modules.company.tests import CompanyTestMixin
 from trytond.modules.telco_base.tests.smtp import SMTPTestMixin
 from trytond.modules.telco_base.tests.tools import (
@@ -41,6 +43,18 @@ PLACES = {
     'SOU1': ("Sousse", 35.8256, 10.6084, 'Sousse'),
     'SFX1': ("Sfax", 34.7406, 10.7603, 'Sfax'),
     }
+
+
+def load_french():
+    "Load the French translation of the module, as activation does"
+    pool = Pool()
+    Lang = pool.get('ir.lang')
+    Translation = pool.get('ir.translation')
+    fr, = Lang.search([('code', '=', 'fr')])
+    Lang.write([fr], {'translatable': True})
+    path = os.path.join(
+        os.path.dirname(os.path.dirname(__file__)), 'locale', 'fr.po')
+    Translation.translation_import('fr', 'telco_stock', [path])
 
 
 class NominatimHandler(BaseHTTPRequestHandler):
@@ -320,17 +334,337 @@ class TelcoStockTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
         agent = create_staff('agent', company, SHOP_AGENT)
         with as_user(agent):
             session_id, _, _ = Wizard.create()
-            wizard = Wizard(session_id)
-            wizard.start.latitude, wizard.start.longitude = TUNIS
-            wizard.start.address = None
-            wizard.start.open_ = False
-            wizard.start.at = None
-            wizard.start.service = None
-            wizard.start.product = None
-            wizard.start.limit = 5
-            values = wizard.default_result(None)
+            result = Wizard.execute(session_id, {'start': {
+                        'place': None,
+                        'latitude': TUNIS[0], 'longitude': TUNIS[1],
+                        'open_': False, 'at': None, 'service': None,
+                        'product': None, 'limit': 5,
+                        }}, 'search')
+        self.assertEqual(result['view']['state'], 'result')
+        values = result['view']['defaults']
         self.assertEqual(
             [r['city'] for r in values['results']], ['Tunis', 'Ariana'])
+        self.assertEqual(values['origin'], '36.806500, 10.181500')
+
+    def _nearest(self, user, place, choose=None):
+        """Run the wizard as the user from the place, then choose the
+        locality when it asks; return the view of its last state"""
+        pool = Pool()
+        Wizard = pool.get('telco.shop.nearest', type='wizard')
+        with as_user(user):
+            session_id, _, _ = Wizard.create()
+            result = Wizard.execute(session_id, {'start': {
+                        'place': place, 'latitude': None, 'longitude': None,
+                        'open_': False, 'at': None, 'service': None,
+                        'product': None, 'limit': 10,
+                        }}, 'search')
+            if choose is not None:
+                self.assertEqual(result['view']['state'], 'choose')
+                result = Wizard.execute(session_id, {'choose': {
+                            'locality': choose.id}}, 'chosen')
+        return result['view']
+
+    @with_transaction()
+    def test_gazetteer(self):
+        "Towns, delegations and governorates found by name, offline"
+        pool = Pool()
+        Locality = pool.get('telco.locality')
+        Country = pool.get('country.country')
+        Company = pool.get('company.company')
+
+        def found(name, country='TN'):
+            return [(l.name, l.subdivision)
+                for l in Locality.lookup(name, country)]
+        # the 24 governorates, each with its seat
+        seats = Locality.search([('country', '=', 'TN'), ('seat', '=', True)])
+        self.assertEqual(len({l.subdivision_code for l in seats}), 24)
+        self.assertEqual(len(seats), 24)
+        for name in ["Sfax", "sfax", " SFAX ", "صفاقس"]:
+            self.assertEqual(found(name), [("Sfax", "Sfax")], name)
+        for name in ["Médenine", "Medenine", "MEDENINE", "médenine"]:
+            self.assertEqual(found(name), [("Médenine", "Médenine")], name)
+        # delegations, with or without spaces, articles and accents
+        self.assertEqual(found("Ben Gardane"), [("Ben Gardane", "Médenine")])
+        self.assertEqual(found("bengardane"), [("Ben Gardane", "Médenine")])
+        self.assertEqual(found("Marsa"), [("La Marsa", "Tunis")])
+        self.assertEqual(found("Kebili"), [("Kébili", "Kébili")])
+        # a governorate by its name when its seat is named otherwise
+        self.assertEqual(found("La Manouba"), [("Manouba", "La Manouba")])
+        self.assertEqual(found("Gouvernorat"), [])
+        self.assertEqual(found("Atlantis"), [])
+        self.assertEqual(found(""), [])
+        # two towns of one name: both, the larger first
+        self.assertEqual(found("El Hamma"), [
+                ("El Hamma", "Gabès"), ("El Hamma du Jérid", "Tozeur")])
+        # the localities of another country are not those of the operator
+        self.assertEqual(found("Sfax", 'FR'), [])
+        self.assertEqual(found("Sfax", None), [("Sfax", "Sfax")])
+        # the operator's country is the one of its phone numbers
+        tunisia, = Country.create([{'name': "Tunisia", 'code': 'TN'}])
+        company = self._operator()
+        Company.write([company], {'phone_country': tunisia.id})
+        self.assertEqual(Company.phone_region(company.id), 'TN')
+        sfax, = Locality.lookup("Sfax", 'TN')
+        self.assertEqual(
+            sfax.map_url,
+            'https://www.openstreetmap.org/?mlat=34.74056&mlon=10.76028'
+            '#map=17/34.74056/10.76028')
+
+    @with_transaction()
+    def test_nearest_from_place(self):
+        "The nearest shops from a town typed in any spelling, with phone "
+        "and map"
+        pool = Pool()
+        Shop = pool.get('telco.shop')
+        Locality = pool.get('telco.locality')
+        company = self._operator()
+        shops = self._shops(company)
+        phones = {}
+        for i, (code, shop) in enumerate(sorted(shops.items())):
+            shop.street = f"{i + 1} avenue Habib Bourguiba"
+            shop.phone = phones[code] = f'+216 71 {100 + i} 200'
+        Shop.save(list(shops.values()))
+        agent = create_staff('agent', company, SHOP_AGENT)
+        sfax, = Locality.search([('name', '=', "Sfax")])
+
+        def expected(latitude, longitude):
+            return [code for _, code in sorted(
+                    (geodesic(
+                            (latitude, longitude),
+                            (s.latitude, s.longitude)).km, code)
+                    for code, s in shops.items())]
+        for place in ["Sfax", "sfax", "صفاقس"]:
+            view = self._nearest(agent, place)
+            self.assertEqual(view['state'], 'result')
+            results = view['defaults']['results']
+            self.assertEqual(
+                [Shop(r['shop']).code for r in results],
+                expected(34.74056, 10.76028))
+            self.assertEqual(view['defaults']['origin'], "Sfax")
+        first, last = results[0], results[-1]
+        self.assertEqual(first['city'], 'Sfax')
+        self.assertAlmostEqual(
+            first['distance'],
+            geodesic((34.74056, 10.76028), PLACES['SFX1'][1:3]).km, places=2)
+        # SFX1 is the fourth shop by code
+        self.assertEqual(first['phone'], '+216 71 103 200')
+        self.assertEqual(first['street'], "4 avenue Habib Bourguiba")
+        self.assertEqual(
+            first['map_url'],
+            'https://www.openstreetmap.org/?mlat=34.74060&mlon=10.76030'
+            '#map=17/34.74060/10.76030')
+        self.assertEqual(
+            [r['phone'] for r in results],
+            [phones[Shop(r['shop']).code] for r in results])
+        self.assertEqual(
+            [r['map_url'] for r in results],
+            ['https://www.openstreetmap.org/?mlat=%(lat).5f&mlon=%(lon).5f'
+                '#map=17/%(lat).5f/%(lon).5f' % {
+                    'lat': PLACES[Shop(r['shop']).code][1],
+                    'lon': PLACES[Shop(r['shop']).code][2]}
+                for r in results])
+        self.assertEqual(last['city'], PLACES[Shop(last['shop']).code][3])
+        self.assertEqual(
+            view['defaults']['origin_map'], sfax.map_url)
+        # a governorate: from its seat
+        view = self._nearest(agent, "medenine")
+        medenine, = Locality.search([('name', '=', "Médenine")])
+        self.assertEqual(view['defaults']['origin'], "Médenine")
+        self.assertEqual(
+            [Shop(r['shop']).code for r in view['defaults']['results']],
+            expected(medenine.latitude, medenine.longitude))
+        # a delegation
+        view = self._nearest(agent, "Ben Gardane")
+        self.assertEqual(
+            view['defaults']['origin'], "Ben Gardane (Médenine)")
+
+    @with_transaction()
+    def test_nearest_ambiguous_place(self):
+        "A name that two towns bear asks which one is meant"
+        pool = Pool()
+        Shop = pool.get('telco.shop')
+        Locality = pool.get('telco.locality')
+        Wizard = pool.get('telco.shop.nearest', type='wizard')
+        company = self._operator()
+        shops = self._shops(company, ['TUN1', 'SFX1'])
+        tozeur = create_shop(
+            company, 'TOZ1', "Tozeur", 33.9197, 8.1335, city='Tozeur')
+        gabes = create_shop(
+            company, 'GAB1', "Gabès", 33.8815, 10.0982, city='Gabès')
+        agent = create_staff('agent', company, SHOP_AGENT)
+        hammas = Locality.search(
+            [('name', 'in', ["El Hamma", "El Hamma du Jérid"])],
+            order=[('population', 'DESC')])
+        self.assertEqual(
+            [l.subdivision for l in hammas], ["Gabès", "Tozeur"])
+        with as_user(agent):
+            session_id, _, _ = Wizard.create()
+            result = Wizard.execute(session_id, {'start': {
+                        'place': "el hamma", 'latitude': None,
+                        'longitude': None, 'open_': False, 'at': None,
+                        'service': None, 'product': None, 'limit': 10,
+                        }}, 'search')
+        view = result['view']
+        self.assertEqual(view['state'], 'choose')
+        self.assertEqual(
+            view['defaults']['candidates'], [h.id for h in hammas])
+        self.assertEqual(view['defaults']['place'], "el hamma")
+        self.assertIsNone(view['defaults']['locality'])
+        everyone = [tozeur, gabes, *shops.values()]
+        for locality, first in [(hammas[0], gabes), (hammas[1], tozeur)]:
+            view = self._nearest(agent, "El Hamma", choose=locality)
+            self.assertEqual(view['state'], 'result')
+            codes = [Shop(r['shop']).code for r in view['defaults']['results']]
+            self.assertEqual(codes, [c for _, c in sorted(
+                        (geodesic(
+                                (locality.latitude, locality.longitude),
+                                (s.latitude, s.longitude)).km, s.code)
+                        for s in everyone)])
+            self.assertEqual(codes[0], first.code)
+            self.assertEqual(view['defaults']['origin'], locality.rec_name)
+
+    @with_transaction()
+    def test_locality_access(self):
+        "The gazetteer is read by all the staff and kept by the platform"
+        pool = Pool()
+        Locality = pool.get('telco.locality')
+        company = self._operator()
+        sfax, = Locality.search([('name', '=', "Sfax")])
+        values = {
+            'country': 'TN', 'subdivision_code': 'TN-61',
+            'subdivision': "Sfax", 'name': "Nouvelle Ville",
+            'latitude': 34.7, 'longitude': 10.7}
+        platform = create_staff(
+            'platform', company, ['telco_base.group_platform_admin'])
+        with as_user(platform):
+            town, = Locality.create([values])
+            # the index of the names follows the changes
+            self.assertEqual(Locality.lookup("nouvelle-ville", 'TN'), [town])
+            Locality.write([town], {'alternatives': "Madinat Jadida"})
+            self.assertEqual(Locality.lookup("madinat jadida", 'TN'), [town])
+            # the shipped localities are updated with the module: they may
+            # be deactivated, not changed
+            with self.assertRaises(AccessError):
+                Locality.write(
+                    [Locality(sfax.id)], {'alternatives': "Sfax Médina"})
+            Locality.write([Locality(sfax.id)], {'active': False})
+            self.assertEqual(Locality.lookup("sfax", 'TN'), [])
+            Locality.write([Locality(sfax.id)], {'active': True})
+            self.assertEqual(Locality.lookup("sfax", 'TN'), [sfax])
+        for i, groups in enumerate([SHOP_AGENT, STOCK_MANAGER]):
+            user = create_staff(f'staff{i}', company, groups)
+            with as_user(user):
+                self.assertEqual(Locality.lookup("sfax", 'TN'), [sfax])
+                self.assertEqual(
+                    Locality.read([town.id], ['name']),
+                    [{'id': town.id, 'name': "Nouvelle Ville"}])
+                for locality in [Locality(sfax.id), Locality(town.id)]:
+                    with self.assertRaises(AccessError):
+                        Locality.write([locality], {'active': False})
+                    with self.assertRaises(AccessError):
+                        Locality.delete([locality])
+                with self.assertRaises(AccessError):
+                    Locality.create([values])
+        self.assertEqual(
+            Locality.search([('name', '=', "Nouvelle Ville")]), [town])
+        self.assertTrue(Locality(sfax.id).active)
+        with as_user(platform):
+            Locality.delete([Locality(town.id)])
+            self.assertEqual(Locality.lookup("nouvelle ville", 'TN'), [])
+
+    @with_transaction()
+    def test_nearest_unknown_place(self):
+        "A place unknown to the gazetteer, without geocoder, is refused"
+        pool = Pool()
+        Wizard = pool.get('telco.shop.nearest', type='wizard')
+        company = self._operator()
+        self._shops(company, ['TUN1'])
+        agent = create_staff('agent', company, SHOP_AGENT)
+        with as_user(agent):
+            session_id, _, _ = Wizard.create()
+            with self.assertRaises(ValidationError) as cm:
+                Wizard.execute(session_id, {'start': {
+                            'place': "Atlantis", 'latitude': None,
+                            'longitude': None, 'open_': False, 'at': None,
+                            'service': None, 'product': None, 'limit': 5,
+                            }}, 'search')
+            expected = gettext(
+                'telco_stock.msg_locality_unknown', place="Atlantis")
+            self.assertEqual(cm.exception.message, expected)
+        self.assertEqual(
+            expected, 'No town or governorate named "Atlantis" is known: '
+            'check its spelling, or enter the coordinates.')
+        load_french()
+        with Transaction().set_context(language='fr'):
+            self.assertEqual(
+                gettext('telco_stock.msg_locality_unknown', place="Atlantis"),
+                "Aucune ville ni aucun gouvernorat nommé « Atlantis » n'est "
+                "connu : vérifiez l'orthographe ou saisissez les "
+                "coordonnées.")
+
+    @with_transaction()
+    def test_services_by_name(self):
+        "Services are shown by their translated name, not by their code"
+        pool = Pool()
+        Service = pool.get('telco.shop.service')
+        Shop = pool.get('telco.shop')
+        ModelData = pool.get('ir.model.data')
+        company = self._operator()
+        load_french()
+        with Transaction().set_context(company=company.id, language='en'):
+            service, = Service.create([{
+                        'company': company.id, 'code': 'sim_swap',
+                        'name': "SIM Replacement"}])
+        with Transaction().set_context(language='fr'):
+            Service.write([service], {'name': "Remplacement de SIM"})
+        shop = create_shop(
+            company, 'TUN1', "Tunis Centre", *TUNIS, services=['sim_swap'])
+        for language, name in [
+                ('en', "SIM Replacement"), ('fr', "Remplacement de SIM")]:
+            with Transaction().set_context(language=language):
+                self.assertEqual(
+                    [s.rec_name for s in Shop(shop.id).services], [name])
+                self.assertEqual(
+                    Service.search([('rec_name', '=', name)]), [service])
+        # the shop's form lists its services by name, the code hidden
+        form = Shop.fields_view_get(view_type='form')
+        services, = [f for f in etree.fromstring(form['arch']).iter('field')
+            if f.get('name') == 'services']
+        view_id = ModelData.get_id('telco_stock', 'service_view_list_name')
+        self.assertEqual(services.get('view_ids'), str(view_id))
+        columns = [
+            (f.get('name'), f.get('optional'))
+            for f in etree.fromstring(Service.fields_view_get(
+                    view_id=view_id)['arch']).iter('field')]
+        self.assertEqual(columns, [('name', None), ('code', '1')])
+        # so does the configuration list, the name first
+        columns = [f.get('name') for f in etree.fromstring(
+                Service.fields_view_get(view_type='tree')['arch']
+                ).iter('field')]
+        self.assertEqual(columns[:2], ['name', 'code'])
+
+    @with_transaction()
+    def test_shop_phone_and_map(self):
+        "The shop's phone in E.164 from the operator's country; its map"
+        pool = Pool()
+        Shop = pool.get('telco.shop')
+        Country = pool.get('country.country')
+        Company = pool.get('company.company')
+        tunisia, = Country.create([{'name': "Tunisia", 'code': 'TN'}])
+        company = self._operator()
+        Company.write([company], {'phone_country': tunisia.id})
+        shop = create_shop(company, 'SFX1', "Sfax", 34.7406, 10.7603)
+        with Transaction().set_context(company=company.id):
+            Shop.write([shop], {'phone': '74 400 100'})
+            self.assertEqual(shop.phone, '+21674400100')
+            with self.assertRaises(ValidationError) as cm:
+                Shop.write([shop], {'phone': '74 400'})
+        self.assertEqual(cm.exception.message, gettext(
+                'telco_stock.msg_shop_phone_invalid', phone='74 400'))
+        self.assertEqual(
+            shop.map_url,
+            'https://www.openstreetmap.org/?mlat=34.74060&mlon=10.76030'
+            '#map=17/34.74060/10.76030')
 
     @with_transaction()
     def test_geocoder(self):
@@ -379,9 +713,11 @@ class TelcoStockTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
             create_lots(company, products['PHONE'], [bad])
         with self.assertRaisesRegex(ValidationError, "IMEI"):
             create_lots(company, products['PHONE'], ['12345'])
-        with self.assertRaises(Exception):
+        with self.assertRaises(SQLConstraintError) as cm:
             with savepoint():
                 create_lots(company, products['PHONE'], [imei(1)])
+        self.assertEqual(cm.exception.message, gettext(
+                'telco_stock.msg_lot_number_unique'))
         with self.assertRaisesRegex(ValidationError, "SIM"):
             with Transaction().set_context(company=company.id):
                 Lot.create([{
