@@ -66,6 +66,12 @@ SHARED = {
     "for every operator: no company, read by all, written by the platform "
     "administrators only (tested in telco_stock)",
     # core models the suite extends without making them per operator
+    'ir.ui.menu': "the application's menu, the same for every operator: "
+    "telco_base only hides entries whose actions the user's groups may not "
+    "run",
+    'ir.model.log': "core's log of changes: core shows an entry only when "
+    "its resource is readable under the resource's own rules; telco_base "
+    "only leaves out resources of models the user may not read at all",
     'ir.rule': "platform configuration, administrators only",
     'ir.model.access': "platform configuration, administrators only",
     'ir.cron': "platform configuration, administrators only",
