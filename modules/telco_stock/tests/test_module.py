@@ -695,6 +695,9 @@ class TelcoStockTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
             with self.assertRaisesRegex(UserError, "no place"):
                 Shop.locate([shop])
         finally:
+            # remove_section does not clear trytond.config's cache of get()
+            # but set() does: without it the next tests would still geocode
+            config.set('telco_geocoder', 'provider', '')
             config.remove_section('telco_geocoder')
             server.shutdown()
             server.server_close()
