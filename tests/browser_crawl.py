@@ -30,6 +30,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 PROCESSING_BOUND = 20
 # how long nothing must happen for a screen to count as drawn (seconds)
 QUIET = 0.05
+# seconds a screenshot for the README waits for animations to end
+SHOT_SETTLE = 1.5
 
 # Visible texts that equal an English source string without being English:
 # each with its reason.  (A text whose French translation, in the
@@ -667,6 +669,9 @@ class Crawler:
                 self.shots.remove(shot)
                 os.makedirs(self.shot_dir, exist_ok=True)
                 path = os.path.join(self.shot_dir, name)
+                # charts draw their bars in an animation that no request
+                # nor timer of the crawl's idleness sees: only shots wait
+                time.sleep(SHOT_SETTLE)
                 self.driver.save_screenshot(path)
                 self.taken.append((role, where, path))
                 return

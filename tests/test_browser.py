@@ -47,7 +47,7 @@ SCREENSHOTS = [
         'ooredoo-customer.png'),
     ('ooredoo_agent', 'CRM Télécom / Clients & prospects (*) [Lignes]',
         'ooredoo-customer-lines.png'),
-    ('ooredoo_agent', 'CRM Télécom / Réclamations / Réclamations (list)',
+    ('ooredoo_agent', 'CRM Télécom / Réclamations / Réclamations [Toutes]',
         'ooredoo-claims.png'),
     ('tt_agent', 'CRM Télécom / Clients & prospects (list)',
         'tt-customers.png'),
