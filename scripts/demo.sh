@@ -129,9 +129,10 @@ TRYTONPASSFILE=$passfile "$VENV/bin/trytond-admin" -c "$CONF" -d "$DB" \
 # marketing_email and sale_product_recommendation are extras of telco_offers:
 # advertising by e-mail and the products recommended on sales (telco_stock
 # brings sale_point, the other extra)
-echo "== activating telco_base telco_dashboard telco_claims telco_billing telco_stock telco_offers marketing_email sale_product_recommendation, loading French"
+echo "== activating telco_base telco_party telco_line telco_dashboard telco_claims telco_billing telco_stock telco_offers marketing_email sale_product_recommendation, loading French"
 TRYTONPASSFILE=$passfile "$VENV/bin/trytond-admin" -c "$CONF" -d "$DB" \
-    -u telco_base telco_dashboard telco_claims telco_billing telco_stock \
+    -u telco_base telco_party telco_line telco_dashboard telco_claims \
+    telco_billing telco_stock \
     telco_offers marketing_email sale_product_recommendation \
     --activate-dependencies -l fr
 echo "== loading demo data"

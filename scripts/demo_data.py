@@ -1108,7 +1108,7 @@ def setup_payer_account(company, customer, payer):
 
 def setup_sim(company, number):
     "Return the SIM card of the line number, created when missing"
-    from trytond.modules.telco_base.line import luhn_complete
+    from trytond.modules.telco_line.sim import luhn_complete
     Sim = Model.get('telco.sim')
     local = e164(number)[-8:]
     # ICCID: 89 (telecom), 216 (Tunisia), network code, serial, Luhn digit

@@ -36,7 +36,8 @@ import polib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODULES = [
-    'telco_base', 'telco_dashboard', 'telco_claims', 'telco_product',
+    'telco_base', 'telco_party', 'telco_line', 'telco_dashboard',
+    'telco_claims', 'telco_product',
     'telco_billing', 'telco_stock', 'telco_offers']
 PASSWORD = 'export-pot'
 EMAIL = 'admin@example.com'
@@ -274,7 +275,7 @@ def check(workdir, lang, modules):
         print(f'{checked} strings read back in {lang!r}')
         for module, fs_id, model, field in [
                 ('telco_base', 'msg_feature_disabled', 'ir.message', 'text'),
-                ('telco_base', 'menu_customer', 'ir.ui.menu', 'name'),
+                ('telco_party', 'menu_customer', 'ir.ui.menu', 'name'),
                 ('telco_base', 'group_platform_admin', 'res.group', 'name'),
                 ('telco_dashboard', 'menu_statistics', 'ir.ui.menu', 'name'),
                 ]:

@@ -114,7 +114,8 @@ jobs_list=()
     "brand|tests.test_browser_brand -v")
 [ -f tests/__init__.py ] && jobs_list+=(
     "tests|discover -s tests -t . -p test_[!b]*.py -v")
-for m in telco_base telco_offers telco_billing telco_stock telco_claims \
+for m in telco_offers telco_billing telco_stock telco_base telco_line \
+        telco_claims telco_party \
         $(cd modules && ls -d telco_*/ | tr -d /); do
     [ -d "modules/$m/tests" ] || continue
     case " ${jobs_list[*]} " in *" $m|"*) continue ;; esac

@@ -2,7 +2,7 @@
 # this repository contains the full copyright notices and license terms.
 """The brand and the phone-sized screens in the real web client.
 
-On a small database of its own (telco_base with French, the demo's two
+On a small database of its own (telco_party with French, the demo's two
 operators, Ooredoo with a logo, an agent of each, their customers and the
 platform administrator, from scripts/demo_data.py's values: about a minute
 and a half to build, then cached in DB_CACHE like the other test
@@ -50,7 +50,7 @@ BOUND = 60
 # long enough and varied enough for trytond's [password] checks
 PASSWORD = 'Brand-7qXz!'
 # the name of the filled database in DB_CACHE
-CACHE_NAME = 'telco_base--browser-brand'
+CACHE_NAME = 'telco_party--browser-brand'
 # primary colour, text colour on it, as the browser computes them, logo
 BRANDS = {
     'ooredoo.localhost': ("Ooredoo", 'rgb(227, 6, 19)',
@@ -149,7 +149,7 @@ def _logo():
 
 
 def _group_ids(xml_ids):
-    "The ids of the groups of the activated modules (telco_base's only)"
+    "The ids of the groups of the activated modules"
     ModelData = Pool().get('ir.model.data')
     ids = []
     for xml_id in xml_ids:
@@ -242,7 +242,7 @@ def build_database():
     drop_db()
     if restore_db_cache(CACHE_NAME):
         return
-    activate_module(['telco_base'])
+    activate_module(['telco_party'])
     with Transaction().start(DB_NAME, 0) as transaction:
         fill_database()
         transaction.commit()

@@ -22,7 +22,7 @@ from werkzeug.test import Client
 from trytond.model import ModelSQL, ModelStorage, ModelView, fields
 from trytond.model.exceptions import AccessError, DomainValidationError
 from trytond.modules.telco_base.ir import USER_RULE_MODELS
-from trytond.modules.telco_base.line import luhn_complete
+from trytond.modules.telco_line.sim import luhn_complete
 from trytond.modules.telco_base.tests.smtp import SMTPServer
 from trytond.modules.telco_base.tests.tools import (
     create_operator, create_staff, run_queue)
@@ -49,7 +49,8 @@ from .surface import (
     wizard_states)
 
 MODULES = [
-    'telco_base', 'telco_dashboard', 'telco_claims', 'telco_product',
+    'telco_base', 'telco_party', 'telco_line', 'telco_dashboard',
+    'telco_claims', 'telco_product',
     'telco_billing', 'telco_stock', 'telco_offers']
 # optional dependencies (extras) of the telco modules, activated too so that
 # the models they bring in are crawled
@@ -854,7 +855,7 @@ class IsolationTestCase(unittest.TestCase):
         cursor = Transaction().connection.cursor()
         cursor.execute(*rule_group.delete(
                 where=rule_group.id == ModelData.get_id(
-                    'telco_base', 'rule_group_customer_category_companies')))
+                    'telco_party', 'rule_group_customer_category_companies')))
         Rule._domain_get_cache.clear()
         with self.assertRaises(Leak):
             check_model('telco.customer.category', a, b, a['res.user'])

@@ -23,7 +23,8 @@ from trytond.transaction import without_check_access
 # the modules and extras of the isolation crawler, in its order: the
 # activated database is cached under their names
 MODULES = [
-    'telco_base', 'telco_dashboard', 'telco_claims', 'telco_product',
+    'telco_base', 'telco_party', 'telco_line', 'telco_dashboard',
+    'telco_claims', 'telco_product',
     'telco_billing', 'telco_stock', 'telco_offers']
 EXTRAS = ['marketing_email', 'sale_product_recommendation']
 FEATURES = ['clients', 'dashboard', 'claims', 'billing', 'stock', 'offers']

@@ -254,6 +254,10 @@ class Company(metaclass=PoolMeta):
                             host=host, operator=company.rec_name,
                             other=other.rec_name))
 
+    def _own_party_values(self):
+        "The values written on the operator's own party at its creation"
+        return {'company': self.id}
+
     @classmethod
     def on_modification(cls, mode, companies, field_names=None):
         pool = Pool()
@@ -269,11 +273,8 @@ class Company(metaclass=PoolMeta):
             with without_check_access(), cross_operator():
                 for company in companies:
                     if not company.party.company:
-                        Party.write([company.party], {
-                                'company': company.id,
-                                'customer_base': False,
-                                'customer_type': 'organization',
-                                })
+                        Party.write([company.party],
+                            company._own_party_values())
                 admins = User.platform_admins()
                 if admins:
                     User.write(admins, {

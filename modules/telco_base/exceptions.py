@@ -1,19 +1,7 @@
 # This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-from trytond.exceptions import RateLimitException, UserWarning
+from trytond.exceptions import RateLimitException
 from trytond.model.exceptions import ValidationError
-
-
-class DuplicateWarning(UserWarning):
-    pass
-
-
-class LineValidationError(ValidationError):
-    pass
-
-
-class SimValidationError(ValidationError):
-    pass
 
 
 class InputValidationError(ValidationError):

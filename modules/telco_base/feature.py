@@ -12,7 +12,7 @@ from trytond.model import (
 from trytond.model.exceptions import ValidationError
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 from .input import MAX_AMOUNT, date_domain
 
@@ -24,9 +24,11 @@ class Feature(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
 
     name = fields.Char("Name", required=True, translate=True)
     code = fields.Char("Code", required=True, strip=True)
-    module = fields.Char(
-        "Module", required=True, strip=True,
-        help="The Tryton module that provides the feature.")
+    module = fields.Function(fields.Char(
+            "Module",
+            help="The Tryton module that declares the feature and provides "
+            "its screens."),
+        'get_module', searcher='search_module')
     description = fields.Text("Description", translate=True)
     monthly_price = fields.Numeric(
         "Monthly Price", digits=(16, 2), required=True,
@@ -58,6 +60,33 @@ class Feature(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
     @classmethod
     def default_currency_code(cls):
         return 'EUR'
+
+    @classmethod
+    def get_module(cls, features, name):
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        modules = dict.fromkeys((f.id for f in features), None)
+        # which module declares a record is not a secret
+        with without_check_access():
+            found = ModelData.search([
+                    ('model', '=', cls.__name__),
+                    ('db_id', 'in', list(modules)),
+                    ])
+        for data in found:
+            modules[data.db_id] = data.module
+        return modules
+
+    @classmethod
+    def search_module(cls, name, clause):
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        _, operator, operand, *extra = clause
+        with without_check_access():
+            ids = [d.db_id for d in ModelData.search([
+                        ('model', '=', cls.__name__),
+                        ('module', operator, operand, *extra),
+                        ])]
+        return [('id', 'in', ids)]
 
     @classmethod
     def on_modification(cls, mode, features, field_names=None):

@@ -14,7 +14,7 @@ from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.model.exceptions import AccessError
 from trytond.modules.telco_base import phone
 from trytond.modules.telco_base.input import MAX_AMOUNT
-from trytond.modules.telco_base.line import LINE_KINDS
+from trytond.modules.telco_line.line import LINE_KINDS
 from trytond.modules.telco_base.model import (
     ButtonFieldsMixin, same_operator)
 from trytond.pool import Pool, PoolMeta

@@ -2,6 +2,7 @@
 # this repository contains the full copyright notices and license terms.
 from sql import Literal, Null
 from sql.aggregate import Count, Min
+from sql.conditionals import Coalesce
 from sql.functions import Extract
 
 from trytond.model import ModelSQL, ModelView, fields
@@ -29,8 +30,11 @@ class PartyMonth(ModelSQL, ModelView):
         pool = Pool()
         Party = pool.get('party.party')
         party = Party.__table__()
-        year = Extract('YEAR', party.create_date)
-        month = Extract('MONTH', party.create_date)
+        # the day the party became a prospect, which an import or a
+        # migration keeps, not the day its record was created
+        registered = Coalesce(party.prospect_date, party.create_date)
+        year = Extract('YEAR', registered)
+        month = Extract('MONTH', registered)
         return party.select(
             Min(party.id).as_('id'),
             Literal(0).as_('create_uid'),

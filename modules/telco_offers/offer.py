@@ -17,7 +17,7 @@ from trytond.model import (
     sequence_ordered)
 from trytond.modules.telco_base.input import (
     MAX_AGE, MAX_AMOUNT, MAX_QUANTITY, date_domain)
-from trytond.modules.telco_base.line import LINE_KINDS
+from trytond.modules.telco_line.line import LINE_KINDS
 from trytond.modules.product import price_digits, round_price
 from trytond.modules.telco_base.model import (
     ButtonFieldsMixin, CodeNameMixin, same_operator)

@@ -4,7 +4,7 @@ from sql import Literal, Null
 
 from trytond.i18n import gettext
 from trytond.model import Index, Unique, fields
-from trytond.modules.telco_base.line import luhn_valid
+from trytond.modules.telco_line.sim import luhn_valid
 from trytond.modules.telco_base.model import (
     ButtonFieldsMixin, same_operator)
 from trytond.pool import Pool, PoolMeta

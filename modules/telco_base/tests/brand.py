@@ -291,7 +291,7 @@ class BrandTestMixin:
             for text in ['55 111 222', 'nobody']:
                 with self.subTest(text=text):
                     self.assertEqual(self._find(text), (None, None, gettext(
-                                'telco_base.msg_customer_find_none',
+                                'telco_party.msg_customer_find_none',
                                 search=text)))
             self.assertEqual(self._find('  %  '), (None, None, gettext(
-                        'telco_base.msg_customer_find_empty')))
+                        'telco_party.msg_customer_find_empty')))

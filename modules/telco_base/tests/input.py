@@ -151,9 +151,9 @@ class InputTestMixin:
                 french('ir', 'model:ir.message,text:msg_required_validation')
                 % {
                     'field': french(
-                        'telco_base', 'field:telco.payer_account,name:'),
+                        'telco_line', 'field:telco.payer_account,name:'),
                     'model': french(
-                        'telco_base', 'model:telco.payer_account,string:'),
+                        'telco_line', 'model:telco.payer_account,string:'),
                     })
 
             # size, core model
@@ -177,8 +177,8 @@ class InputTestMixin:
                 french('ir', 'model:ir.message,text:msg_size_validation')
                 % {
                     'value': '123456789',
-                    'field': french('telco_base', 'field:telco.sim,pin:'),
-                    'model': french('telco_base', 'model:telco.sim,string:'),
+                    'field': french('telco_line', 'field:telco.sim,pin:'),
+                    'model': french('telco_line', 'model:telco.sim,string:'),
                     'size': 9, 'max_size': 8,
                     })
 
@@ -207,10 +207,10 @@ class InputTestMixin:
                 % {
                     'value': -1,
                     'field': french(
-                        'telco_base', 'field:telco.credit.rule,min_age:'),
+                        'telco_party', 'field:telco.credit.rule,min_age:'),
                     'record': rule.rec_name,
                     'model': french(
-                        'telco_base', 'model:telco.credit.rule,string:'),
+                        'telco_party', 'model:telco.credit.rule,string:'),
                     })
 
             # access, core message on a core and a telco model
@@ -255,9 +255,9 @@ class InputTestMixin:
                 % {
                     'value': 'dix',
                     'field': french(
-                        'telco_base', 'field:telco.credit.rule,min_age:'),
+                        'telco_party', 'field:telco.credit.rule,min_age:'),
                     'model': french(
-                        'telco_base', 'model:telco.credit.rule,string:'),
+                        'telco_party', 'model:telco.credit.rule,string:'),
                     })
 
     @with_transaction()

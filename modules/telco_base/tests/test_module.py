@@ -3,13 +3,13 @@
 from trytond.model.exceptions import (
     AccessButtonError, AccessError, ValidationError)
 from trytond.modules.company.tests import CompanyTestMixin
+from trytond.modules.telco_line.tests.line import LineFixtures
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
 
 from .access import AccessTestMixin
 from .brand import BrandTestMixin
-from .customer import CustomerTestMixin
 from .input import InputTestMixin
 from .login import LoginTestMixin
 from .rls import RLSTestMixin
@@ -19,11 +19,14 @@ from .tools import (
 
 
 class TelcoBaseTestCase(
-        AccessTestMixin, SMTPTestMixin, CustomerTestMixin, RLSTestMixin,
+        LineFixtures, AccessTestMixin, SMTPTestMixin, RLSTestMixin,
         InputTestMixin, LoginTestMixin, BrandTestMixin, CompanyTestMixin,
         ModuleTestCase):
     "Test Telco Base module"
     module = 'telco_base'
+    # the walls between operators are tested on the operator-owned models
+    # of the first modules built on telco_base (customers, lines)
+    extras = ['telco_party', 'telco_line']
 
     @with_transaction()
     def test_operator_branding_validation(self):
@@ -124,9 +127,21 @@ class TelcoBaseTestCase(
     @with_transaction()
     def test_enabled_features(self):
         "The running subscriptions give the enabled features"
+        pool = Pool()
+        Feature = pool.get('telco.feature')
+        # a feature the platform sells before its module exists
+        portal, = Feature.create([{
+                    'code': 'portal', 'name': "Customer Portal",
+                    'monthly_price': 80, 'currency_code': 'TND'}])
         company = create_operator(
-            "Ooredoo", 'OOREDOO', features=['clients', 'claims'])
-        self.assertEqual(company.enabled_features(), {'clients', 'claims'})
+            "Ooredoo", 'OOREDOO', features=['clients', 'portal'])
+        self.assertEqual(company.enabled_features(), {'clients', 'portal'})
+        # each feature is declared by the module that provides it
+        clients, = Feature.search([('code', '=', 'clients')])
+        self.assertEqual(clients.module, 'telco_party')
+        self.assertIsNone(portal.module)
+        self.assertEqual(
+            Feature.search([('module', '=', 'telco_party')]), [clients])
 
     @with_transaction()
     def test_notification_email(self):

@@ -12,7 +12,8 @@ from trytond.modules.company.tests import CompanyTestMixin
 from trytond.modules.telco_billing.exceptions import QuoteError
 from trytond.modules.telco_base.tests.smtp import SMTPTestMixin
 from trytond.modules.telco_base.tests.tools import (
-    as_user, create_operator, create_staff, run_queue, savepoint)
+    STAFF_GROUPS, as_user, create_operator, create_staff, run_queue,
+    savepoint)
 from trytond.modules.telco_billing.tests.tools import (
     AGENT, BILLING, create_catalogue, setup_accounting)
 from trytond.modules.telco_billing.words import (
@@ -1213,5 +1214,26 @@ class TelcoBillingTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
             self.assertEqual(record['id'], tt_customer.id)
             view = Party.fields_view_get(view_type='tree')
             Party.read([tt_customer.id], list(view['fields']))
+
+    @with_transaction()
+    def test_catalogue_gated_by_selling_features(self):
+        """Without a feature that sells products, the catalogue
+        administration is refused; with billing it is allowed"""
+        pool = Pool()
+        Template = pool.get('product.template')
+        Uom = pool.get('product.uom')
+        unit, = Uom.search([('name', '=', 'Unit')])
+        groups = STAFF_GROUPS + ['product.group_product_admin']
+        clients_only = create_operator("Ooredoo", 'OOREDOO', ['clients'])
+        staff = create_staff('staff', clients_only, groups)
+        with as_user(staff):
+            with self.assertRaises(AccessError):
+                Template.create([{'name': "Phone", 'default_uom': unit.id}])
+        billing = create_operator("Orange", 'ORANGE', ['clients', 'billing'])
+        seller = create_staff('seller', billing, groups)
+        with as_user(seller):
+            template, = Template.create([
+                    {'name': "Phone", 'default_uom': unit.id}])
+        self.assertEqual(template.company, billing)
 
 del ModuleTestCase

@@ -47,7 +47,7 @@ class TelcoDashboardTestCase(CompanyTestMixin, ModuleTestCase):
             name: Menu(ModelData.get_id(module, fs_id)) in visible
             for name, (module, fs_id) in {
                 'statistics': ('telco_dashboard', 'menu_statistics'),
-                'customers': ('telco_base', 'menu_customer'),
+                'customers': ('telco_party', 'menu_customer'),
                 }.items()}
 
     @with_transaction()
@@ -64,6 +64,18 @@ class TelcoDashboardTestCase(CompanyTestMixin, ModuleTestCase):
             today = dt.date.today()
             self.assertEqual(
                 rows[-1].period, f'{today.year:04d}-{today.month:02d}')
+
+        # a prospect counts in the month it became one, even when its
+        # record was created later (an import)
+        Party = pool.get('party.party')
+        party, = Party.search([
+                ('company', '=', ooredoo.id), ('customer_base', '=', True)],
+            limit=1)
+        Party.write([party], {'prospect_date': dt.date(2025, 3, 14)})
+        with as_user(ooredoo_agent):
+            counts = {r.period: r.parties for r in PartyMonth.search([])}
+        self.assertEqual(counts['2025-03'], 1)
+        self.assertEqual(counts[f'{today.year:04d}-{today.month:02d}'], 2)
 
     @with_transaction()
     def test_gating_menus_and_models(self):

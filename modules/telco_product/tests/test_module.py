@@ -109,18 +109,5 @@ class TelcoProductTestCase(CompanyTestMixin, ModuleTestCase):
             [p.code for p in Product.search([('code', '=', 'PHONE')])],
             ['PHONE', 'PHONE'])
 
-    @with_transaction()
-    def test_catalogue_gated(self):
-        "Without a selling feature, the catalogue administration is refused"
-        pool = Pool()
-        Template = pool.get('product.template')
-        Uom = pool.get('product.uom')
-        unit, = Uom.search([('name', '=', 'Unit')])
-        company = create_operator("Ooredoo", 'OOREDOO', ['clients'])
-        staff = create_staff('staff', company, CATALOG)
-        with as_user(staff):
-            with self.assertRaises(AccessError):
-                Template.create([{'name': "Phone", 'default_uom': unit.id}])
-
 
 del ModuleTestCase

@@ -39,12 +39,12 @@ class FindCustomer(Wizard):
 
     start = StateView(
         'telco.customer.find.start',
-        'telco_base.customer_find_start_view_form', [
+        'telco_party.customer_find_start_view_form', [
             Button("Cancel", 'end', 'tryton-cancel'),
             Button("Search", 'search_', 'tryton-search', default=True),
             ])
     search_ = StateTransition()
-    open_ = StateAction('telco_base.act_customer')
+    open_ = StateAction('telco_party.act_customer')
 
     def value_start(self, fields):
         # back from a search that found nothing: the text and why
@@ -81,11 +81,11 @@ class FindCustomer(Wizard):
 
     def transition_search_(self):
         if not self.text.replace('%', ''):
-            self.start.message = gettext('telco_base.msg_customer_find_empty')
+            self.start.message = gettext('telco_party.msg_customer_find_empty')
             return 'start'
         if not self.first_found():
             self.start.message = gettext(
-                'telco_base.msg_customer_find_none', search=self.text)
+                'telco_party.msg_customer_find_none', search=self.text)
             return 'start'
         self.start.message = None
         return 'open_'

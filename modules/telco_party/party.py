@@ -3,10 +3,8 @@
 import datetime as dt
 import re
 
-from sql import Literal, Null, Union
-from sql.operators import ILike
+from sql import Literal
 
-from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, MatchMixin, ModelSQL, ModelView, Unique, Workflow,
@@ -14,13 +12,15 @@ from trytond.model import (
 from trytond.model.exceptions import ValidationError
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Date, Eval, If
-from trytond.tools import grouped_slice, likify
+from trytond.tools import likify
 from trytond.transaction import Transaction
 
-from . import phone
+from trytond.modules.telco_base.input import MAX_AGE, MIN_DATE
+from trytond.modules.telco_base.model import (
+    ButtonFieldsMixin, CodeNameMixin)
+
 from .exceptions import DuplicateWarning
-from .input import MAX_AGE, MIN_DATE
-from .model import ButtonFieldsMixin, CodeNameMixin
+from .search import PartySearchBox
 
 CATEGORY_KINDS = [
     ('commercial_1', "Commercial (1)"),
@@ -53,8 +53,6 @@ LEGAL_FORMS = [
     ('other', "Other"),
     ]
 CIN = re.compile(r'^\d{8}$')
-# a word of a number written with spaces: 98, +216, (71), 0021698
-NUMBER_WORD = re.compile(r'^\+?[\d()./-]*\d[\d()./-]*$')
 
 
 class CustomerCategory(CodeNameMixin, DeactivableMixin, ModelSQL, ModelView):
@@ -75,7 +73,7 @@ class CustomerCategory(CodeNameMixin, DeactivableMixin, ModelSQL, ModelView):
         t = cls.__table__()
         cls._sql_constraints += [
             ('code_unique', Unique(t, t.company, t.kind, t.code),
-                'telco_base.msg_customer_category_code_unique'),
+                'telco_party.msg_customer_category_code_unique'),
             ]
 
     @classmethod
@@ -92,7 +90,7 @@ def _category(kind, string):
             ])
 
 
-class Party(ButtonFieldsMixin, Workflow, metaclass=PoolMeta):
+class Party(PartySearchBox, ButtonFieldsMixin, Workflow, metaclass=PoolMeta):
     __name__ = 'party.party'
     _transition_state = 'customer_state'
     _button_fields = {
@@ -190,20 +188,6 @@ class Party(ButtonFieldsMixin, Workflow, metaclass=PoolMeta):
     proposed_credit_class = fields.Function(fields.Selection(
             CREDIT_CLASSES, "Proposed Credit Class"),
         'get_proposed_credit_class')
-    payer_accounts = fields.One2Many(
-        'telco.payer_account', 'customer', "Payer Accounts",
-        domain=[
-            ('company', '=', Eval('company', -1)),
-            ])
-    lines = fields.One2Many(
-        'telco.line', 'customer', "Lines",
-        domain=[
-            ('company', '=', Eval('company', -1)),
-            ])
-    sims = fields.Function(fields.Many2Many(
-            'telco.sim', None, None, "SIM Cards",
-            help="The SIM cards of the customer's lines."),
-        'get_sims')
     city = fields.Function(fields.Char(
             "City", help="The city of the customer's first address."),
         'get_city', searcher='search_city')
@@ -267,7 +251,7 @@ class Party(ButtonFieldsMixin, Workflow, metaclass=PoolMeta):
         pool = Pool()
         Model = pool.get('ir.model')
         super().__register__(module)
-        if module == 'telco_base':
+        if module == 'telco_party':
             # the client's global search finds customers too
             model = Model.__table__()
             cursor = Transaction().connection.cursor()
@@ -344,22 +328,6 @@ class Party(ButtonFieldsMixin, Workflow, metaclass=PoolMeta):
         Identifier.delete(to_delete)
         Identifier.save(to_save)
 
-    @classmethod
-    def get_sims(cls, parties, name):
-        pool = Pool()
-        Line = pool.get('telco.line')
-        sims = {p.id: [] for p in parties}
-        for sub in grouped_slice(
-                parties, backend.MAX_QUERY_PARAMS):
-            for line in Line.search([
-                        ('customer', 'in', [p.id for p in sub]),
-                        ('sim', '!=', None),
-                        ], order=[('id', 'ASC')]):
-                customer_sims = sims[line.customer.id]
-                if line.sim.id not in customer_sims:
-                    customer_sims.append(line.sim.id)
-        return sims
-
     def get_city(self, name):
         address = self.address_get()
         return address.city if address else None
@@ -412,56 +380,22 @@ class Party(ButtonFieldsMixin, Workflow, metaclass=PoolMeta):
     @ModelView.button
     @Workflow.transition('suspended')
     def suspend(cls, parties):
-        "Suspend customers and their active lines"
-        pool = Pool()
-        Line = pool.get('telco.line')
+        "Suspend customers"
         cls._record_state(parties, 'suspended', 'suspension_date')
-        Line.suspend(cls._lines(parties, ['active']))
 
     @classmethod
     @ModelView.button
     @Workflow.transition('active')
     def reactivate(cls, parties):
-        "Reactivate customers and the lines suspended with them"
-        pool = Pool()
-        Line = pool.get('telco.line')
-        suspended = [p for p in parties if p.customer_state == 'suspended']
-
-        def suspended_with_customer(line):
-            since = dt.datetime.combine(
-                line.customer.suspension_date or dt.date.min, dt.time())
-            return any(
-                h.to_state == 'suspended' and h.date >= since
-                for h in line.history)
-        lines = list(filter(
-                suspended_with_customer,
-                cls._lines(suspended, ['suspended'])))
+        "Reactivate customers"
         cls._record_state(parties, 'active')
-        # the transition writes the state on return: the lines need it now
-        cls.write(suspended, {'customer_state': 'active'})
-        Line.activate(Line.browse(lines))
 
     @classmethod
     @ModelView.button
     @Workflow.transition('terminated')
     def terminate(cls, parties):
-        "Terminate customers and their lines (churn)"
-        pool = Pool()
-        Line = pool.get('telco.line')
+        "Terminate customers (churn)"
         cls._record_state(parties, 'terminated', 'termination_date')
-        Line.terminate(cls._lines(parties, ['active', 'suspended']))
-
-    @classmethod
-    def _lines(cls, parties, states):
-        "The lines of the customers in the states"
-        pool = Pool()
-        Line = pool.get('telco.line')
-        if not parties:
-            return []
-        return Line.search([
-                ('customer', 'in', [p.id for p in parties]),
-                ('state', 'in', states),
-                ])
 
     @classmethod
     @ModelView.button
@@ -482,7 +416,7 @@ class Party(ButtonFieldsMixin, Workflow, metaclass=PoolMeta):
                 while parent:
                     if parent in seen:
                         raise ValidationError(gettext(
-                                'telco_base.msg_party_parent_recursion',
+                                'telco_party.msg_party_parent_recursion',
                                 party=party.rec_name))
                     seen.add(parent)
                     parent = parent.parent
@@ -505,7 +439,7 @@ class Party(ButtonFieldsMixin, Workflow, metaclass=PoolMeta):
                 key = Warning.format('telco_duplicate', duplicates)
                 if Warning.check(key):
                     raise DuplicateWarning(key, gettext(
-                            'telco_base.msg_party_duplicate',
+                            'telco_party.msg_party_duplicate',
                             party=party.rec_name, duplicates=names))
 
     def find_duplicates(self):
@@ -544,218 +478,6 @@ class Party(ButtonFieldsMixin, Workflow, metaclass=PoolMeta):
                 ('id', '!=', self.id),
                 ['OR'] + domain,
                 ])
-
-    @classmethod
-    def search(
-            cls, domain, offset=0, limit=None, order=None, count=False,
-            query=False):
-        domain = cls._telco_join_number_words(domain)
-        # The search box needs only the first names in name order when a
-        # page is asked in that order: tell it how deep to look.
-        window = None
-        if (limit is not None and not count and cls._is_search_box(domain)
-                and (order is None
-                    or (order[0][0] == 'name'
-                        and (order[0][1] or 'ASC').upper().startswith(
-                            'ASC')))):
-            window = (offset or 0) + limit
-        with Transaction().set_context(_telco_search_window=window):
-            return super().search(
-                domain, offset=offset, limit=limit, order=order, count=count,
-                query=query)
-
-    @classmethod
-    def _telco_join_number_words(cls, domain):
-        """Return the domain with the words of a number written with
-        spaces joined into one clause.
-
-        The clients cut the text of the search bar at the spaces into one
-        clause per word, all of them required: `98 123 456` would look for
-        parties matching `98`, `123` and `456` each.  Consecutive words
-        that are parts of a number are searched as the number they form."""
-        if (not isinstance(domain, (list, tuple)) or not domain
-                or (isinstance(domain[0], str)
-                    and domain[0] not in {'AND', 'OR'})):
-            return domain
-        items = list(domain)
-        head = [items.pop(0)] if isinstance(items[0], str) else []
-        joined = [cls._telco_join_number_words(i) for i in items]
-        changed = any(j is not i for j, i in zip(joined, items))
-        result, run = [], []
-
-        def flush():
-            nonlocal changed
-            if len(run) > 1:
-                text = ' '.join(word for word, _ in run)
-                result.append(('rec_name', 'ilike', f'%{text}%'))
-                changed = True
-            else:
-                result.extend(clause for _, clause in run)
-            run.clear()
-        for item in joined:
-            word = (cls._telco_number_word(item)
-                if head != ['OR'] else None)
-            if word:
-                run.append((word, item))
-            else:
-                flush()
-                result.append(item)
-        flush()
-        return head + result if changed else domain
-
-    @staticmethod
-    def _telco_number_word(clause):
-        "The part of a number the search box clause looks for, if any"
-        if (isinstance(clause, (list, tuple)) and len(clause) == 3
-                and clause[0] == 'rec_name' and clause[1] == 'ilike'
-                and isinstance(clause[2], str)):
-            value = clause[2]
-            if (len(value) > 2 and value.startswith('%')
-                    and value.endswith('%')
-                    and NUMBER_WORD.match(value[1:-1])):
-                return value[1:-1]
-
-    @staticmethod
-    def _is_search_box(domain):
-        "Whether the domain is the search box's clause alone"
-        while (isinstance(domain, (list, tuple)) and domain
-                and not isinstance(domain[0], str)):
-            if len(domain) != 1:
-                return False
-            domain = domain[0]
-        return (isinstance(domain, (list, tuple)) and len(domain) == 3
-            and domain[0] == 'rec_name' and domain[1] in {'ilike', 'like'})
-
-    @classmethod
-    def search_rec_name(cls, name, clause):
-        _, operator, operand, *extra = clause
-        if (operator in {'ilike', 'like'} and isinstance(operand, str)
-                and operand.strip('%').strip()):
-            return cls._telco_search_query(operand)
-        return super().search_rec_name(name, clause)
-
-    # customers the global search shows at most
-    _telco_global_limit = 20
-    # rows of the name index read, per result asked, before looking the
-    # name up in the trigram index instead
-    _telco_search_walk = 1000
-    # from this length on, a part of a name is most often rare
-    _telco_search_long = 12
-
-    @classmethod
-    def _telco_search_by_name(cls, party, scope, pattern, window, walk):
-        """Return the query of the parties in scope whose name matches.
-
-        When only the first of the window in name order are needed, walk
-        the name index of the operator: a common part of a name fills the
-        window within a few rows.  A rare part is found at once by the
-        trigram index, which reads all the matches of a common one.
-        PostgreSQL cannot tell these cases apart from its statistics, so
-        the walk is bounded and a long or numeric part, most often rare,
-        goes to the trigram index first.  The walk needs the name index of
-        one operator."""
-        where = scope & party.name.ilike(pattern)
-        if not window:
-            return party.select(party.id, where=where)
-        if not walk:
-            query = party.select(party.id, party.name, where=where,
-                order_by=[party.name.asc, party.id.asc], limit=window)
-            return query.select(query.id)
-        cursor = Transaction().connection.cursor()
-        rare = (len(pattern.strip('%')) >= cls._telco_search_long
-            or any(c.isdigit() for c in pattern))
-        if rare:
-            # more than the window: all of them when the part is rare
-            probe = window * 10
-            cursor.execute(*party.select(party.id, where=where, limit=probe))
-            ids = [i for i, in cursor]
-            if len(ids) < probe:
-                return party.select(party.id, where=party.id.in_(ids or [-1]))
-        walked = party.select(party.id, party.name, where=scope,
-            order_by=[party.name.asc, party.id.asc],
-            limit=window * cls._telco_search_walk)
-        first = walked.select(walked.id,
-            where=walked.name.ilike(pattern),
-            order_by=[walked.name.asc, walked.id.asc],
-            limit=window)
-        cursor.execute(*first)
-        ids = [i for i, in cursor]
-        if len(ids) == window:
-            return party.select(party.id, where=party.id.in_(ids))
-        return party.select(party.id, where=where)
-
-    @classmethod
-    def _telco_search_query(cls, text):
-        """Return the domain of the parties found by the search box: any
-        part of the name, any written form of a phone or line number, the
-        identity number, any part of the e-mail (a text without spaces
-        with an @, a dot or an underscore, or long), the city or the code.
-        One indexed query per criterion, united."""
-        pool = Pool()
-        Identifier = pool.get('party.identifier')
-        Mechanism = pool.get('party.contact_mechanism')
-        Address = pool.get('party.address')
-        Line = pool.get('telco.line')
-        User = pool.get('res.user')
-        Company = pool.get('company.company')
-        party = cls.__table__()
-        identifier = Identifier.__table__()
-        mechanism = Mechanism.__table__()
-        address = Address.__table__()
-        line = Line.__table__()
-
-        value = text.strip().strip('%').strip()
-        pattern = '%' + value.replace('%', r'\%').replace('_', r'\_') + '%'
-        region = Company.phone_region(User._current_company())
-        # the access rules still apply to the result: these filters only
-        # let the database read the user's operators first
-        companies = User.get_companies()
-        if len(companies) == 1:
-            in_companies = party.company == companies[0]
-        else:
-            in_companies = party.company.in_(list(companies) or [-1])
-        scope = in_companies
-        if Transaction().context.get('active_test', True):
-            scope &= party.active == Literal(True)
-        queries = [
-            cls._telco_search_by_name(party, scope, pattern,
-                Transaction().context.get('_telco_search_window'),
-                walk=len(companies) == 1),
-            party.select(party.id, where=party.code == value),
-            identifier.select(identifier.party,
-                where=identifier.code == value),
-            identifier.select(identifier.party,
-                where=identifier.code_compact == value.replace(' ', '')),
-            ]
-        if ((any(c in value for c in '@._')
-                    or len(value) >= cls._telco_search_long)
-                and not any(c.isspace() for c in value)):
-            # any part of an e-mail address that looks like one (an @, a
-            # dot or an underscore) or is long: a short word is most often
-            # a part of a name, and a common one (mohamed) would read a
-            # large share of the e-mails
-            owner = cls.__table__()
-            scope_owner = owner.company.in_(list(companies) or [-1])
-            if Transaction().context.get('active_test', True):
-                scope_owner &= owner.active == Literal(True)
-            queries.append(mechanism.join(owner,
-                    condition=mechanism.party == owner.id
-                    ).select(mechanism.party,
-                    where=(mechanism.type == 'email')
-                    & ILike(mechanism.value, pattern, escape='\\')
-                    & scope_owner))
-        number = phone.to_e164(value, region)
-        if number:
-            queries.append(mechanism.select(mechanism.party,
-                    where=mechanism.value_compact == number))
-            queries.append(line.select(line.customer,
-                    where=line.number == number))
-            queries.append(line.select(line.user,
-                    where=(line.number == number) & (line.user != Null)))
-        elif not any(c.isdigit() for c in value):
-            queries.append(address.select(address.party,
-                    where=address.city.ilike(value)))
-        return [('id', 'in', Union(*queries))]
 
 
 class PartyState(ModelSQL, ModelView):
@@ -851,7 +573,7 @@ class Identifier(metaclass=PoolMeta):
         super().check_code()
         if self.type == 'tn_cin' and self.code and not CIN.match(self.code):
             raise ValidationError(gettext(
-                    'telco_base.msg_invalid_cin', code=self.code))
+                    'telco_party.msg_invalid_cin', code=self.code))
 
     @classmethod
     def validate_fields(cls, identifiers, field_names):
@@ -912,12 +634,12 @@ class ContactMechanism(metaclass=PoolMeta):
             if mechanism.type in {'phone', 'mobile', 'fax'}:
                 if not mechanism._parse_phonenumber(mechanism.value):
                     raise ValidationError(gettext(
-                            'telco_base.msg_invalid_phone',
+                            'telco_party.msg_invalid_phone',
                             value=mechanism.value))
             elif mechanism.type == 'email':
                 if not EMAIL.match(mechanism.value or ''):
                     raise ValidationError(gettext(
-                            'telco_base.msg_invalid_email',
+                            'telco_party.msg_invalid_email',
                             value=mechanism.value))
 
 

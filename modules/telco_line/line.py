@@ -9,18 +9,18 @@ from sql.operators import Equal
 from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import (
-    DeactivableMixin, Exclude, Index, ModelSQL, ModelView, Unique, Workflow,
+    DeactivableMixin, Exclude, Index, ModelSQL, ModelView, Workflow,
     fields)
 from trytond.model.exceptions import SQLConstraintError
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
 from trytond.transaction import (
-    Transaction, check_access, without_check_access)
-from trytond.wizard import Button, StateTransition, StateView, Wizard
+    Transaction, without_check_access)
 
-from . import phone
+from trytond.modules.telco_base import phone
+from trytond.modules.telco_base.model import ButtonFieldsMixin
+
 from .exceptions import LineValidationError, SimValidationError
-from .model import ButtonFieldsMixin
 
 LINE_KINDS = [
     ('mobile_prepaid', "Mobile Prepaid"),
@@ -39,28 +39,6 @@ LINE_STATES = [
 # the states in which a line holds its number: no other line of the
 # operator may hold it at the same time
 NUMBER_STATES = ['active', 'suspended']
-
-
-def luhn_valid(digits):
-    "Whether the digits pass the Luhn check"
-    if not digits or not digits.isdigit():
-        return False
-    total = 0
-    for i, digit in enumerate(reversed(digits)):
-        n = int(digit)
-        if i % 2:
-            n *= 2
-            if n > 9:
-                n -= 9
-        total += n
-    return total % 10 == 0
-
-
-def luhn_complete(digits):
-    "Return the digits followed by their Luhn check digit"
-    for check in '0123456789':
-        if luhn_valid(digits + check):
-            return digits + check
 
 
 class PayerAccount(DeactivableMixin, ModelSQL, ModelView):
@@ -188,7 +166,7 @@ class Line(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
             ('number_exclude', Exclude(t,
                     (t.company, Equal), (t.number, Equal),
                     where=t.state.in_(NUMBER_STATES)),
-                'telco_base.msg_line_number_unique_sql'),
+                'telco_line.msg_line_number_unique_sql'),
             ]
         cls._order.insert(0, ('number', 'ASC'))
         cls._transitions |= {
@@ -249,7 +227,7 @@ class Line(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
                 values['number'], Company.phone_region(company_id))
             if number is None:
                 raise LineValidationError(gettext(
-                        'telco_base.msg_invalid_line_number',
+                        'telco_line.msg_invalid_line_number',
                         number=values['number']))
             values['number'] = number
         return values
@@ -347,7 +325,7 @@ class Line(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
                 ((line.company.id, line.number) for line in others)):
             if key in seen:
                 raise LineValidationError(gettext(
-                        'telco_base.msg_line_number_unique',
+                        'telco_line.msg_line_number_unique',
                         number=phone.to_international(key[1])))
             seen.add(key)
 
@@ -394,7 +372,7 @@ class Line(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
                             ]):
                     if (line.company.id, line.number) in keys:
                         message = gettext(
-                            'telco_base.msg_line_number_unique',
+                            'telco_line.msg_line_number_unique',
                             number=phone.to_international(line.number))
                         break
                 else:
@@ -427,7 +405,7 @@ class Line(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
         for line in lines:
             if line.customer.customer_state in {'suspended', 'terminated'}:
                 raise LineValidationError(gettext(
-                        'telco_base.msg_line_customer_inactive',
+                        'telco_line.msg_line_customer_inactive',
                         line=line.rec_name,
                         customer=line.customer.rec_name,
                         state=line.customer.customer_state_string))
@@ -441,7 +419,7 @@ class Line(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
                 other = in_use.setdefault(line.sim, line)
                 if other != line:
                     raise SimValidationError(gettext(
-                            'telco_base.msg_sim_in_use',
+                            'telco_line.msg_sim_in_use',
                             sim=line.sim.rec_name, line=other.rec_name))
         Party.convert(list({
                     line.customer for line in lines
@@ -450,7 +428,7 @@ class Line(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
             if line.kind in {'mobile_prepaid', 'mobile_postpaid', '4g_key'} \
                     and not line.sim:
                 raise LineValidationError(gettext(
-                        'telco_base.msg_line_sim_required',
+                        'telco_line.msg_line_sim_required',
                         line=line.rec_name))
         cls._log_state(lines, 'active')
         cls.write([line for line in lines if not line.activation_date], {
@@ -493,155 +471,3 @@ class LineState(ModelSQL, ModelView):
         super().__setup__()
         cls.__access__.add('line')
         cls._order = [('date', 'DESC'), ('id', 'DESC')]
-
-
-class Sim(ModelSQL, ModelView):
-    "SIM card"
-    __name__ = 'telco.sim'
-    __string__ = "SIM Card"
-    _rec_name = 'iccid'
-
-    company = fields.Many2One(
-        'company.company', "Operator", required=True, ondelete='CASCADE')
-    iccid = fields.Char(
-        "ICCID", required=True, strip=True, size=22,
-        help="The 19 or 20 digits printed on the card.")
-    imsi = fields.Char("IMSI", size=15, strip=True)
-    pin = fields.Char("PIN", size=8, strip=True)
-    puk = fields.Char(
-        "PUK", size=8, strip=True,
-        help="Shown to agents only through the audited action.")
-    state = fields.Selection([
-            ('available', "Available"),
-            ('in_use', "In Use"),
-            ('blocked', "Blocked"),
-            ('lost', "Lost"),
-            ], "State", required=True, sort=False)
-    lines = fields.One2Many('telco.line', 'sim', "Lines", readonly=True)
-    puk_reveals = fields.One2Many(
-        'telco.sim.puk_reveal', 'sim', "PUK Reveals", readonly=True)
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls.iccid.search_unaccented = False
-        t = cls.__table__()
-        cls._sql_constraints += [
-            ('iccid_unique', Unique(t, t.company, t.iccid),
-                'telco_base.msg_sim_iccid_unique'),
-            ]
-        cls._buttons.update({
-                'reveal_puk': {},
-                })
-
-    @classmethod
-    def default_company(cls):
-        return Transaction().context.get('company')
-
-    @classmethod
-    def default_state(cls):
-        return 'available'
-
-    @classmethod
-    def validate_fields(cls, sims, field_names):
-        super().validate_fields(sims, field_names)
-        for sim in sims:
-            iccid = sim.iccid or ''
-            if not (len(iccid) in {19, 20} and luhn_valid(iccid)):
-                raise SimValidationError(gettext(
-                        'telco_base.msg_invalid_iccid', iccid=iccid))
-            if sim.imsi and not (
-                    sim.imsi.isdigit() and len(sim.imsi) == 15):
-                raise SimValidationError(gettext(
-                        'telco_base.msg_invalid_imsi', imsi=sim.imsi))
-            for code, size in [(sim.pin, (4, 8)), (sim.puk, (8, 8))]:
-                if code and not (
-                        code.isdigit() and size[0] <= len(code) <= size[1]):
-                    raise SimValidationError(gettext(
-                            'telco_base.msg_invalid_sim_code',
-                            iccid=iccid))
-
-    @classmethod
-    @ModelView.button_action('telco_base.wizard_sim_reveal_puk')
-    def reveal_puk(cls, sims):
-        pass
-
-
-class SimPukReveal(ModelSQL, ModelView):
-    "Audit of a PUK shown to an agent"
-    __name__ = 'telco.sim.puk_reveal'
-    __string__ = "PUK Reveal"
-
-    sim = fields.Many2One(
-        'telco.sim', "SIM", required=True, readonly=True, ondelete='CASCADE')
-    user = fields.Many2One('res.user', "User", required=True, readonly=True)
-    date = fields.DateTime("Date", required=True, readonly=True)
-    reason = fields.Char("Reason", required=True, readonly=True)
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls.__access__.add('sim')
-        cls._order = [('date', 'DESC'), ('id', 'DESC')]
-
-
-class SimRevealPukStart(ModelView):
-    "Reveal PUK"
-    __name__ = 'telco.sim.reveal_puk.start'
-    __string__ = "Reveal PUK"
-
-    reason = fields.Char(
-        "Reason", required=True,
-        help="Why the customer needs the PUK (kept in the audit).")
-
-
-class SimRevealPukShow(ModelView):
-    "PUK"
-    __name__ = 'telco.sim.reveal_puk.show'
-    __string__ = "PUK"
-
-    iccid = fields.Char("ICCID", readonly=True)
-    puk = fields.Char("PUK", readonly=True)
-
-
-class SimRevealPuk(Wizard):
-    "Reveal PUK"
-    __name__ = 'telco.sim.reveal_puk'
-
-    start = StateView(
-        'telco.sim.reveal_puk.start',
-        'telco_base.sim_reveal_puk_start_view_form', [
-            Button("Cancel", 'end', 'tryton-cancel'),
-            Button("Reveal", 'reveal', 'tryton-ok', default=True),
-            ])
-    reveal = StateTransition()
-    show = StateView(
-        'telco.sim.reveal_puk.show',
-        'telco_base.sim_reveal_puk_show_view_form', [
-            Button("Close", 'end', 'tryton-close', default=True),
-            ])
-
-    def transition_reveal(self):
-        return 'show'
-
-    def default_show(self, fields):
-        pool = Pool()
-        Sim = pool.get('telco.sim')
-        Reveal = pool.get('telco.sim.puk_reveal')
-        # the PUK is hidden from every group: it is read here only, for a
-        # SIM the user may read, and never without its audit record
-        reason = getattr(self.start, 'reason', None)
-        if not reason:
-            raise SimValidationError(gettext(
-                    'telco_base.msg_puk_reason_required'))
-        with check_access():
-            Sim.read([self.record.id], ['id'])
-        with without_check_access():
-            Reveal.create([{
-                        'sim': self.record.id,
-                        'user': Transaction().user,
-                        'date': dt.datetime.now(),
-                        'reason': reason,
-                        }])
-            sim = Sim(self.record.id)
-            return {'iccid': sim.iccid, 'puk': sim.puk}

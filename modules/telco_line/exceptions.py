@@ -1,0 +1,11 @@
+# This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+from trytond.model.exceptions import ValidationError
+
+
+class LineValidationError(ValidationError):
+    pass
+
+
+class SimValidationError(ValidationError):
+    pass
