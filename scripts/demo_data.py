@@ -1108,11 +1108,12 @@ def setup_payer_account(company, customer, payer):
 
 def setup_sim(company, number):
     "Return the SIM card of the line number, created when missing"
-    from trytond.modules.telco_line.sim import luhn_complete
+    from stdnum import luhn
     Sim = Model.get('telco.sim')
     local = e164(number)[-8:]
     # ICCID: 89 (telecom), 216 (Tunisia), network code, serial, Luhn digit
-    iccid = luhn_complete(f'89216{MNC[company.code]}000{local}')
+    iccid = f'89216{MNC[company.code]}000{local}'
+    iccid += luhn.calc_check_digit(iccid)
     sims = Sim.find([('company', '=', company.id), ('iccid', '=', iccid)])
     if sims:
         return sims[0]

@@ -22,7 +22,7 @@ from werkzeug.test import Client
 from trytond.model import ModelSQL, ModelStorage, ModelView, fields
 from trytond.model.exceptions import AccessError, DomainValidationError
 from trytond.modules.telco_base.ir import USER_RULE_MODELS
-from trytond.modules.telco_line.sim import luhn_complete
+from trytond.modules.telco_line.tests.tools import luhn_complete
 from trytond.modules.telco_base.tests.smtp import SMTPServer
 from trytond.modules.telco_base.tests.tools import (
     create_operator, create_staff, run_queue)

@@ -15,6 +15,7 @@ from trytond.pyson import Eval, If
 from trytond.transaction import Transaction, without_check_access
 
 from .input import MAX_AMOUNT, date_domain
+from .model import OperatorMixin
 
 
 class Feature(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
@@ -180,13 +181,11 @@ class FeatureGroup(ModelSQL):
         Feature.clear_gating_caches()
 
 
-class OperatorFeature(ModelSQL, ModelView):
+class OperatorFeature(OperatorMixin, ModelSQL, ModelView):
     "Feature subscribed by an operator for a period"
     __name__ = 'telco.operator.feature'
     __string__ = "Operator Subscription"
 
-    company = fields.Many2One(
-        'company.company', "Operator", required=True, ondelete='CASCADE')
     feature = fields.Many2One(
         'telco.feature', "Feature", required=True, ondelete='RESTRICT')
     start_date = fields.Date(
@@ -220,10 +219,6 @@ class OperatorFeature(ModelSQL, ModelView):
     def __setup__(cls):
         super().__setup__()
         cls._order.insert(0, ('start_date', 'DESC'))
-
-    @classmethod
-    def default_company(cls):
-        return Transaction().context.get('company')
 
     @classmethod
     def default_start_date(cls):

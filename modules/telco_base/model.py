@@ -1,9 +1,13 @@
 # This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+import datetime as dt
+
 from trytond.i18n import gettext
-from trytond.model import Workflow
+from trytond.model import Workflow, fields
 from trytond.model.exceptions import AccessError
+from trytond.pool import Pool
 from trytond.pyson import Eval
+from trytond.transaction import Transaction
 
 
 def same_operator(field, path='company', company='company'):
@@ -16,6 +20,70 @@ def same_operator(field, path='company', company='company'):
     if company.startswith('_parent_'):
         company = company[len('_parent_'):].split('.')[0]
     field.depends = (field.depends or set()) | {company}
+
+
+class OperatorMixin:
+    """Records that belong to one operator.
+
+    The operator field and its default, the user's current operator.  The
+    model's global record rule on the operator is declared in XML beside it
+    (``rule_group_<model>_companies``), and its relation fields to other
+    operator-owned records are restricted with ``same_operator``.  A model
+    changes the field's attributes (states, readonly) in ``__setup__``:
+    Tryton builds a field from its first definition in the class
+    hierarchy, so a second ``company = fields.Many2One(...)`` is ignored."""
+    __slots__ = ()
+
+    company = fields.Many2One(
+        'company.company', "Operator", required=True, ondelete='CASCADE')
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+
+def state_history(record_model, record_field, record_string, states,
+        datetime=True):
+    """Return the mixin of the model that keeps the changes of state of the
+    records of a Workflow model: from, to, when and by whom.
+
+    record_field is the name of the Many2One to the record; datetime tells
+    whether the change is dated with its time."""
+    class StateHistoryMixin:
+        __slots__ = ()
+        from_state = fields.Selection(
+            states, "From", readonly=True, sort=False)
+        to_state = fields.Selection(states, "To", readonly=True, sort=False)
+        date = (fields.DateTime if datetime else fields.Date)(
+            "Date", readonly=True)
+        user = fields.Many2One('res.user', "User", readonly=True)
+
+        @classmethod
+        def __setup__(cls):
+            super().__setup__()
+            cls.__access__.add(record_field)
+            cls._order = [('date', 'DESC'), ('id', 'DESC')]
+
+        @classmethod
+        def log(cls, records, state):
+            "Keep the change of the records to the state"
+            if datetime:
+                date = dt.datetime.now()
+            else:
+                date = Pool().get('ir.date').today()
+            changed = [r for r in records
+                if getattr(r, r._transition_state) != state]
+            cls.create([{
+                        record_field: r.id,
+                        'from_state': getattr(r, r._transition_state),
+                        'to_state': state,
+                        'date': date,
+                        'user': Transaction().user,
+                        } for r in changed])
+
+    setattr(StateHistoryMixin, record_field, fields.Many2One(
+            record_model, record_string, required=True, ondelete='CASCADE'))
+    return StateHistoryMixin
 
 
 class CodeNameMixin:

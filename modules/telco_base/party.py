@@ -7,6 +7,8 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, check_access, inactive_records
 
+from .model import OperatorMixin
+
 
 class Party(metaclass=PoolMeta):
     __name__ = 'party.party'
@@ -19,6 +21,10 @@ class Party(metaclass=PoolMeta):
         help="The operator that owns the party.")
 
     @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+    @classmethod
     def __setup__(cls):
         super().__setup__()
         cls.categories.domain = [
@@ -29,16 +35,9 @@ class Party(metaclass=PoolMeta):
             field.context['company'] = Eval('company', -1)
             field.depends.add('company')
 
-    @classmethod
-    def default_company(cls):
-        return Transaction().context.get('company')
 
-
-class Category(metaclass=PoolMeta):
+class Category(OperatorMixin, metaclass=PoolMeta):
     __name__ = 'party.category'
-
-    company = fields.Many2One(
-        'company.company', "Operator", required=True, ondelete='CASCADE')
 
     @classmethod
     def __setup__(cls):
@@ -46,10 +45,6 @@ class Category(metaclass=PoolMeta):
         cls.parent.domain = [
             ('company', '=', Eval('company', -1)),
             ]
-
-    @classmethod
-    def default_company(cls):
-        return Transaction().context.get('company')
 
 
 def _check_parties(parties):

@@ -24,7 +24,7 @@ from trytond.model import (
     Index, ModelSQL, ModelView, Unique, Workflow, fields)
 from trytond.modules.account.tax import TaxableMixin
 from trytond.modules.telco_base.input import date_domain
-from trytond.modules.telco_base.model import ButtonFieldsMixin
+from trytond.modules.telco_base.model import ButtonFieldsMixin, OperatorMixin
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.tools import grouped_slice
@@ -40,7 +40,7 @@ def rows_per_insert(columns):
     return max(1, backend.MAX_QUERY_PARAMS // columns)
 
 
-class BillRun(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
+class BillRun(OperatorMixin, ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
     "Bill run: the monthly invoicing of an operator's payer accounts"
     __name__ = 'telco.bill_run'
     __string__ = "Bill Run"
@@ -54,9 +54,6 @@ class BillRun(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
         'finished': None,
         }
 
-    company = fields.Many2One(
-        'company.company', "Operator", required=True, ondelete='CASCADE',
-        states={'readonly': Eval('state') != 'draft'})
     date = fields.Date(
         "Billing Date", required=True,
         domain=[date_domain('date', required=True)],
@@ -81,6 +78,7 @@ class BillRun(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        cls.company.states = {'readonly': Eval('state') != 'draft'}
         t = cls.__table__()
         cls._sql_constraints += [
             ('company_date_unique', Unique(t, t.company, t.date),
@@ -104,10 +102,6 @@ class BillRun(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
                     'depends': ['state'],
                     },
                 })
-
-    @classmethod
-    def default_company(cls):
-        return Transaction().context.get('company')
 
     @classmethod
     def default_state(cls):

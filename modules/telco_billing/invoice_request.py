@@ -5,7 +5,7 @@ import datetime as dt
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.modules.telco_base.input import date_domain
-from trytond.modules.telco_base.model import ButtonFieldsMixin
+from trytond.modules.telco_base.model import ButtonFieldsMixin, OperatorMixin
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
@@ -13,7 +13,8 @@ from trytond.transaction import Transaction
 from .exceptions import InvoiceRequestError
 
 
-class InvoiceRequest(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
+class InvoiceRequest(
+        OperatorMixin, ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
     "A customer's request for an invoice or a duplicate"
     __name__ = 'telco.invoice.request'
     __string__ = "Invoice Request"
@@ -24,9 +25,6 @@ class InvoiceRequest(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
 
     _states = {'readonly': Eval('state').in_(['done', 'refused'])}
 
-    company = fields.Many2One(
-        'company.company', "Operator", required=True, ondelete='CASCADE',
-        states={'readonly': Eval('state') != 'draft'})
     customer = fields.Many2One(
         'party.party', "Customer", required=True, ondelete='RESTRICT',
         domain=[('company', '=', Eval('company', -1))],
@@ -83,6 +81,7 @@ class InvoiceRequest(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        cls.company.states = {'readonly': Eval('state') != 'draft'}
         t = cls.__table__()
         cls._sql_indexes.add(Index(
                 t, (t.state, Index.Equality(cardinality='low')),
@@ -108,10 +107,6 @@ class InvoiceRequest(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
                     'depends': ['state'],
                     },
                 })
-
-    @classmethod
-    def default_company(cls):
-        return Transaction().context.get('company')
 
     @classmethod
     def default_state(cls):

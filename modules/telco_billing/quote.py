@@ -10,7 +10,7 @@ from trytond.modules.account.tax import TaxableMixin
 from trytond.modules.product import price_digits
 from trytond.modules.telco_base.input import (
     MAX_AMOUNT, MAX_QUANTITY, date_domain)
-from trytond.modules.telco_base.model import ButtonFieldsMixin
+from trytond.modules.telco_base.model import ButtonFieldsMixin, OperatorMixin
 from trytond.modules.telco_base.template import text_to_html
 from trytond.pool import Pool
 from trytond.pyson import Bool, Eval, If
@@ -29,16 +29,8 @@ QUOTE_STATES = [
     ]
 
 
-class _OperatorMixin:
-    __slots__ = ()
-
-    @classmethod
-    def default_company(cls):
-        return Transaction().context.get('company')
-
-
 class QuoteRequest(
-        ButtonFieldsMixin, _OperatorMixin, Workflow, ModelSQL, ModelView):
+        ButtonFieldsMixin, OperatorMixin, Workflow, ModelSQL, ModelView):
     "What a customer or a prospect asks a quote for"
     __name__ = 'telco.quote.request'
     __string__ = "Quote Request"
@@ -49,9 +41,6 @@ class QuoteRequest(
 
     _states = {'readonly': Eval('state') != 'draft'}
 
-    company = fields.Many2One(
-        'company.company', "Operator", required=True, ondelete='CASCADE',
-        states=_states)
     customer = fields.Many2One(
         'party.party', "Customer", required=True, ondelete='RESTRICT',
         domain=[('company', '=', Eval('company', -1))],
@@ -83,6 +72,7 @@ class QuoteRequest(
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        cls.company.states = {'readonly': Eval('state') != 'draft'}
         t = cls.__table__()
         cls._sql_indexes.add(Index(
                 t, (t.state, Index.Equality(cardinality='low')),
@@ -210,7 +200,7 @@ class QuoteRequestLine(ModelSQL, ModelView):
 
 
 class Quote(
-        ButtonFieldsMixin, _OperatorMixin, Workflow, ModelSQL, ModelView,
+        ButtonFieldsMixin, OperatorMixin, Workflow, ModelSQL, ModelView,
         TaxableMixin):
     "Quote sent to a customer; revised quotes keep their earlier revisions"
     __name__ = 'telco.quote'
@@ -229,11 +219,6 @@ class Quote(
 
     _states = {'readonly': Eval('state') != 'draft'}
 
-    company = fields.Many2One(
-        'company.company', "Operator", required=True, ondelete='CASCADE',
-        states={
-            'readonly': (Eval('state') != 'draft') | Eval('lines', [0]),
-            })
     number = fields.Char(
         "Number", readonly=True,
         help="The same for every revision of the quote.")
@@ -307,6 +292,9 @@ class Quote(
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        cls.company.states = {
+            'readonly': (Eval('state') != 'draft') | Eval('lines', [0]),
+            }
         cls.number.search_unaccented = False
         t = cls.__table__()
         cls._sql_indexes.update({

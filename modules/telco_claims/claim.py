@@ -16,7 +16,7 @@ from trytond.modules.telco_base import phone
 from trytond.modules.telco_base.input import MAX_AMOUNT
 from trytond.modules.telco_line.line import LINE_KINDS
 from trytond.modules.telco_base.model import (
-    ButtonFieldsMixin, same_operator)
+    ButtonFieldsMixin, OperatorMixin, same_operator, state_history)
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If
 from trytond.sendmail import send_message
@@ -57,7 +57,7 @@ SIMILAR_CANDIDATES = 700
 SIMILAR_SAME_LINE = 200
 
 
-class Claim(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
+class Claim(OperatorMixin, ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
     "Customer claim"
     __name__ = 'telco.claim'
     __string__ = "Claim"
@@ -80,9 +80,6 @@ class Claim(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
         'readonly': ~Eval('state').in_(['draft', 'open', 'in_progress']),
         }
 
-    company = fields.Many2One(
-        'company.company', "Operator", required=True, ondelete='CASCADE',
-        states={'readonly': Eval('state') != 'draft'})
     number = fields.Char("Number", readonly=True)
     party = fields.Many2One(
         'party.party', "Customer", ondelete='RESTRICT',
@@ -204,6 +201,7 @@ class Claim(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        cls.company.states = {'readonly': Eval('state') != 'draft'}
         t = cls.__table__()
         cls._sql_indexes.update({
                 Index(t, (t.number, Index.Similarity())),
@@ -259,10 +257,6 @@ class Claim(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
                     'depends': ['state'],
                     },
                 })
-
-    @classmethod
-    def default_company(cls):
-        return Transaction().context.get('company')
 
     @classmethod
     def default_state(cls):
@@ -562,15 +556,7 @@ class Claim(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
 
     @classmethod
     def _log_state(cls, claims, state):
-        pool = Pool()
-        History = pool.get('telco.claim.history')
-        History.create([{
-                    'claim': c.id,
-                    'from_state': c.state,
-                    'to_state': state,
-                    'date': dt.datetime.now(),
-                    'user': Transaction().user,
-                    } for c in claims if c.state != state])
+        Pool().get('telco.claim.history').log(claims, state)
 
     @classmethod
     @ModelView.button
@@ -782,23 +768,12 @@ class Claim(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
                 Email.from_message(msg, body=body, resource=claim).save()
 
 
-class ClaimHistory(ModelSQL, ModelView):
+class ClaimHistory(
+        state_history('telco.claim', 'claim', "Claim", STATES),
+        ModelSQL, ModelView):
     "Claim state change"
     __name__ = 'telco.claim.history'
     __string__ = "Claim State Change"
-
-    claim = fields.Many2One(
-        'telco.claim', "Claim", required=True, ondelete='CASCADE')
-    from_state = fields.Selection(STATES, "From", readonly=True)
-    to_state = fields.Selection(STATES, "To", readonly=True)
-    date = fields.DateTime("Date", readonly=True)
-    user = fields.Many2One('res.user', "User", readonly=True)
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls.__access__.add('claim')
-        cls._order = [('date', 'DESC'), ('id', 'DESC')]
 
 
 class ClaimBand(ModelSQL):

@@ -7,10 +7,10 @@ from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, fields)
 from trytond.modules.telco_base.input import MAX_DAYS, date_domain
+from trytond.modules.telco_base.model import OperatorMixin
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.tools import timezone as tz
-from trytond.transaction import Transaction
 
 from .calendar_ import add_business_hours
 from .exceptions import ServiceLevelError
@@ -94,13 +94,11 @@ class Company(metaclass=PoolMeta):
             tz.get_tzinfo(timezone) if timezone else None)
 
 
-class ClaimType(DeactivableMixin, ModelSQL, ModelView):
+class ClaimType(OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
     "Claim sub-type of a branch, per operator"
     __name__ = 'telco.claim.type'
     __string__ = "Claim Type"
 
-    company = fields.Many2One(
-        'company.company', "Operator", required=True, ondelete='CASCADE')
     branch = fields.Selection(BRANCHES, "Branch", required=True, sort=False)
     name = fields.Char("Name", required=True, translate=True)
     code = fields.Char("Code")
@@ -116,18 +114,12 @@ class ClaimType(DeactivableMixin, ModelSQL, ModelView):
         cls._order.insert(0, ('name', 'ASC'))
         cls._order.insert(0, ('branch', 'ASC'))
 
-    @classmethod
-    def default_company(cls):
-        return Transaction().context.get('company')
 
-
-class Team(DeactivableMixin, ModelSQL, ModelView):
+class Team(OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
     "Team that handles claims"
     __name__ = 'telco.claim.team'
     __string__ = "Claim Team"
 
-    company = fields.Many2One(
-        'company.company', "Operator", required=True, ondelete='CASCADE')
     name = fields.Char("Name", required=True)
     supervisor = fields.Many2One(
         'res.user', "Supervisor",
@@ -137,10 +129,6 @@ class Team(DeactivableMixin, ModelSQL, ModelView):
     members = fields.Many2Many(
         'telco.claim.team-res.user', 'team', 'user', "Members",
         domain=[('companies', '=', Eval('company', -1))])
-
-    @classmethod
-    def default_company(cls):
-        return Transaction().context.get('company')
 
 
 class TeamMember(ModelSQL):
@@ -176,13 +164,11 @@ class TeamMember(ModelSQL):
         return [('team.' + clause[0],) + tuple(clause[1:])]
 
 
-class ServiceLevel(ModelSQL, ModelView):
+class ServiceLevel(OperatorMixin, ModelSQL, ModelView):
     "Service level of claims by branch and priority"
     __name__ = 'telco.claim.service_level'
     __string__ = "Claim Service Level"
 
-    company = fields.Many2One(
-        'company.company', "Operator", required=True, ondelete='CASCADE')
     branch = fields.Selection(BRANCHES, "Branch", required=True, sort=False)
     priority = fields.Selection(
         PRIORITIES, "Priority", required=True, sort=False)
@@ -215,10 +201,6 @@ class ServiceLevel(ModelSQL, ModelView):
         cls._order.insert(0, ('branch', 'ASC'))
 
     @classmethod
-    def default_company(cls):
-        return Transaction().context.get('company')
-
-    @classmethod
     def default_warning_hours(cls):
         return 0
 
@@ -233,13 +215,11 @@ class ServiceLevel(ModelSQL, ModelView):
             return levels[0]
 
 
-class BusinessHour(ModelSQL, ModelView):
+class BusinessHour(OperatorMixin, ModelSQL, ModelView):
     "Business hours of an operator for service levels"
     __name__ = 'telco.claim.business_hour'
     __string__ = "Business Hours"
 
-    company = fields.Many2One(
-        'company.company', "Operator", required=True, ondelete='CASCADE')
     weekday = fields.Selection(WEEKDAYS, "Day", required=True, sort=False)
     weekday_string = weekday.translated('weekday')
     start_time = fields.Time("From", required=True)
@@ -250,10 +230,6 @@ class BusinessHour(ModelSQL, ModelView):
         super().__setup__()
         cls._order.insert(0, ('start_time', 'ASC'))
         cls._order.insert(0, ('weekday', 'ASC'))
-
-    @classmethod
-    def default_company(cls):
-        return Transaction().context.get('company')
 
     @classmethod
     def validate_fields(cls, periods, field_names):
@@ -272,13 +248,11 @@ class BusinessHour(ModelSQL, ModelView):
         Pool().get('company.company')._business_hours_cache.clear()
 
 
-class Holiday(ModelSQL, ModelView):
+class Holiday(OperatorMixin, ModelSQL, ModelView):
     "Day without business hours"
     __name__ = 'telco.claim.holiday'
     __string__ = "Holiday"
 
-    company = fields.Many2One(
-        'company.company', "Operator", required=True, ondelete='CASCADE')
     date = fields.Date(
         "Date", required=True, domain=[date_domain('date', required=True)])
     name = fields.Char("Name", required=True)
@@ -287,10 +261,6 @@ class Holiday(ModelSQL, ModelView):
     def __setup__(cls):
         super().__setup__()
         cls._order.insert(0, ('date', 'DESC'))
-
-    @classmethod
-    def default_company(cls):
-        return Transaction().context.get('company')
 
     @classmethod
     def default_date(cls):

@@ -1,6 +1,5 @@
 # This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-import datetime as dt
 from contextlib import contextmanager
 from itertools import chain
 
@@ -18,7 +17,8 @@ from trytond.transaction import (
     Transaction, without_check_access)
 
 from trytond.modules.telco_base import phone
-from trytond.modules.telco_base.model import ButtonFieldsMixin
+from trytond.modules.telco_base.model import (
+    ButtonFieldsMixin, OperatorMixin, state_history)
 
 from .exceptions import LineValidationError, SimValidationError
 
@@ -41,13 +41,11 @@ LINE_STATES = [
 NUMBER_STATES = ['active', 'suspended']
 
 
-class PayerAccount(DeactivableMixin, ModelSQL, ModelView):
+class PayerAccount(OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
     "Payer account: who receives and pays the bills of lines"
     __name__ = 'telco.payer_account'
     __string__ = "Payer Account"
 
-    company = fields.Many2One(
-        'company.company', "Operator", required=True, ondelete='CASCADE')
     customer = fields.Many2One(
         'party.party', "Customer", required=True, ondelete='CASCADE',
         domain=[('company', '=', Eval('company', -1))],
@@ -74,10 +72,6 @@ class PayerAccount(DeactivableMixin, ModelSQL, ModelView):
             ('customer', '=', Eval('customer', -1)),
             ])
 
-    @classmethod
-    def default_company(cls):
-        return Transaction().context.get('company')
-
     @fields.depends('customer', 'payer', 'name', '_parent_customer.name')
     def on_change_customer(self):
         if self.customer and not self.payer:
@@ -86,7 +80,7 @@ class PayerAccount(DeactivableMixin, ModelSQL, ModelView):
             self.name = self.customer.name
 
 
-class Line(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
+class Line(OperatorMixin, ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
     "Line subscribed to the network"
     __name__ = 'telco.line'
     __string__ = "Line"
@@ -101,9 +95,6 @@ class Line(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
         'readonly': Eval('state') != 'draft',
         }
 
-    company = fields.Many2One(
-        'company.company', "Operator", required=True, ondelete='CASCADE',
-        states=_states)
     number = fields.Char(
         "Number", required=True, states=_states,
         help="Written in any form, stored in E.164.")
@@ -151,6 +142,7 @@ class Line(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        cls.company.states = {'readonly': Eval('state') != 'draft'}
         cls.number.search_unaccented = False
         t = cls.__table__()
         cls._sql_indexes.update({
@@ -190,10 +182,6 @@ class Line(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
                     'depends': ['state'],
                     },
                 })
-
-    @classmethod
-    def default_company(cls):
-        return Transaction().context.get('company')
 
     @classmethod
     def default_state(cls):
@@ -383,15 +371,7 @@ class Line(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
 
     @classmethod
     def _log_state(cls, lines, state):
-        pool = Pool()
-        History = pool.get('telco.line.state')
-        History.create([{
-                    'line': line.id,
-                    'from_state': line.state,
-                    'to_state': state,
-                    'date': dt.datetime.now(),
-                    'user': Transaction().user,
-                    } for line in lines if line.state != state])
+        Pool().get('telco.line.state').log(lines, state)
 
     @classmethod
     @ModelView.button
@@ -454,20 +434,9 @@ class Line(ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
         cls.write(lines, {'termination_date': Date.today()})
 
 
-class LineState(ModelSQL, ModelView):
+class LineState(
+        state_history('telco.line', 'line', "Line", LINE_STATES),
+        ModelSQL, ModelView):
     "Line state change"
     __name__ = 'telco.line.state'
     __string__ = "Line State Change"
-
-    line = fields.Many2One(
-        'telco.line', "Line", required=True, ondelete='CASCADE')
-    from_state = fields.Selection(LINE_STATES, "From", readonly=True)
-    to_state = fields.Selection(LINE_STATES, "To", readonly=True)
-    date = fields.DateTime("Date", readonly=True)
-    user = fields.Many2One('res.user', "User", readonly=True)
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls.__access__.add('line')
-        cls._order = [('date', 'DESC'), ('id', 'DESC')]

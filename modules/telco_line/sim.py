@@ -2,8 +2,11 @@
 # this repository contains the full copyright notices and license terms.
 import datetime as dt
 
+from stdnum import luhn
+
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Unique, fields
+from trytond.modules.telco_base.model import OperatorMixin
 from trytond.pool import Pool
 from trytond.transaction import Transaction, check_access, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
@@ -11,36 +14,12 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 from .exceptions import SimValidationError
 
 
-def luhn_valid(digits):
-    "Whether the digits pass the Luhn check"
-    if not digits or not digits.isdigit():
-        return False
-    total = 0
-    for i, digit in enumerate(reversed(digits)):
-        n = int(digit)
-        if i % 2:
-            n *= 2
-            if n > 9:
-                n -= 9
-        total += n
-    return total % 10 == 0
-
-
-def luhn_complete(digits):
-    "Return the digits followed by their Luhn check digit"
-    for check in '0123456789':
-        if luhn_valid(digits + check):
-            return digits + check
-
-
-class Sim(ModelSQL, ModelView):
+class Sim(OperatorMixin, ModelSQL, ModelView):
     "SIM card"
     __name__ = 'telco.sim'
     __string__ = "SIM Card"
     _rec_name = 'iccid'
 
-    company = fields.Many2One(
-        'company.company', "Operator", required=True, ondelete='CASCADE')
     iccid = fields.Char(
         "ICCID", required=True, strip=True, size=22,
         help="The 19 or 20 digits printed on the card.")
@@ -73,10 +52,6 @@ class Sim(ModelSQL, ModelView):
                 })
 
     @classmethod
-    def default_company(cls):
-        return Transaction().context.get('company')
-
-    @classmethod
     def default_state(cls):
         return 'available'
 
@@ -85,7 +60,7 @@ class Sim(ModelSQL, ModelView):
         super().validate_fields(sims, field_names)
         for sim in sims:
             iccid = sim.iccid or ''
-            if not (len(iccid) in {19, 20} and luhn_valid(iccid)):
+            if not (len(iccid) in {19, 20} and luhn.is_valid(iccid)):
                 raise SimValidationError(gettext(
                         'telco_line.msg_invalid_iccid', iccid=iccid))
             if sim.imsi and not (

@@ -9,7 +9,7 @@ from trytond.i18n import gettext
 from trytond.model import ModelView, fields
 from trytond.model.exceptions import ValidationError
 from trytond.modules.telco_base.model import (
-    ButtonFieldsMixin, same_operator)
+    ButtonFieldsMixin, OperatorMixin, same_operator)
 from trytond.modules.telco_base.template import forbidden_expression
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
@@ -20,15 +20,8 @@ from trytond.wizard import (
 from .exceptions import ProposalError
 
 
-class EmailList(metaclass=PoolMeta):
+class EmailList(OperatorMixin, metaclass=PoolMeta):
     __name__ = 'marketing.email.list'
-
-    company = fields.Many2One(
-        'company.company', "Operator", required=True, ondelete='CASCADE')
-
-    @classmethod
-    def default_company(cls):
-        return Transaction().context.get('company')
 
     def add_segment(self, owner, date=None):
         """Subscribe the operator's customers with an e-mail that the rules
@@ -83,21 +76,14 @@ MESSAGE_PLACEHOLDERS = (
     )
 
 
-class Message(ButtonFieldsMixin, metaclass=PoolMeta):
+class Message(OperatorMixin, ButtonFieldsMixin, metaclass=PoolMeta):
     __name__ = 'marketing.email.message'
-
-    company = fields.Many2One(
-        'company.company', "Operator", required=True, ondelete='CASCADE',
-        states={'readonly': Eval('state') != 'draft'})
 
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        cls.company.states = {'readonly': Eval('state') != 'draft'}
         same_operator(cls.list_)
-
-    @classmethod
-    def default_company(cls):
-        return Transaction().context.get('company')
 
     @classmethod
     def check_content(cls, messages, field_names=None):

@@ -20,7 +20,7 @@ from trytond.modules.telco_base.input import (
 from trytond.modules.telco_line.line import LINE_KINDS
 from trytond.modules.product import price_digits, round_price
 from trytond.modules.telco_base.model import (
-    ButtonFieldsMixin, CodeNameMixin, same_operator)
+    ButtonFieldsMixin, CodeNameMixin, OperatorMixin, same_operator)
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
 from trytond.tools import grouped_slice
@@ -58,26 +58,12 @@ def list_price(product, company_id):
         return Product(product.id).list_price_used
 
 
-class OperatorMixin:
-    __slots__ = ()
-
-    @classmethod
-    def default_company(cls):
-        return Transaction().context.get('company')
-
-
-def _operator_field():
-    return fields.Many2One(
-        'company.company', "Operator", required=True, ondelete='CASCADE')
-
-
 class Zone(
         CodeNameMixin, OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
     "Commercial zone of an operator: a set of governorates"
     __name__ = 'telco.offer.zone'
     __string__ = "Zone"
 
-    company = _operator_field()
     code = fields.Char("Code", required=True, strip=True)
     name = fields.Char("Name", required=True, translate=True)
     subdivisions = fields.Many2Many(
@@ -140,7 +126,6 @@ class ConsumptionBand(
     __name__ = 'telco.offer.consumption_band'
     __string__ = "Consumption Band"
 
-    company = _operator_field()
     name = fields.Char("Name", required=True, translate=True)
     minimum = fields.Numeric(
         "Minimum", digits=(16, 3), required=True,
@@ -187,7 +172,6 @@ class Season(OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
     __name__ = 'telco.offer.season'
     __string__ = "Season"
 
-    company = _operator_field()
     name = fields.Char("Name", required=True, translate=True)
     start_month = fields.Integer(
         "Start Month", domain=['OR',
@@ -511,7 +495,6 @@ class Offer(
     __name__ = 'telco.offer'
     __string__ = "Offer"
 
-    company = _operator_field()
     code = fields.Char("Code", required=True, strip=True)
     name = fields.Char("Name", required=True, translate=True)
     kind = fields.Selection([

@@ -10,13 +10,14 @@ from trytond.model import (
     sequence_ordered)
 from trytond.modules.product import price_digits, round_price
 from trytond.modules.telco_base.input import MAX_QUANTITY
-from trytond.modules.telco_base.model import CodeNameMixin, same_operator
+from trytond.modules.telco_base.model import (
+    CodeNameMixin, OperatorMixin, same_operator)
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import without_check_access
 
 from .exceptions import OfferValidationError
-from .offer import OperatorMixin, list_price
+from .offer import list_price
 
 
 class Pack(
@@ -25,8 +26,6 @@ class Pack(
     __name__ = 'telco.pack'
     __string__ = "Pack"
 
-    company = fields.Many2One(
-        'company.company', "Operator", required=True, ondelete='CASCADE')
     code = fields.Char("Code", required=True, strip=True)
     name = fields.Char("Name", required=True, translate=True)
     product = fields.Many2One(

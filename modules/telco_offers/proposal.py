@@ -20,7 +20,7 @@ from trytond.wizard import (
     Button, StateAction, StateTransition, StateView, Wizard)
 
 from trytond.modules.telco_base.input import MAX_QUANTITY, date_domain
-from trytond.modules.telco_base.model import same_operator
+from trytond.modules.telco_base.model import OperatorMixin, same_operator
 
 from .exceptions import ProposalError
 from .offer import SOLD_STATES, consumptions
@@ -33,14 +33,11 @@ KINDS = [
     ]
 
 
-class Proposal(Workflow, ModelSQL, ModelView):
+class Proposal(OperatorMixin, Workflow, ModelSQL, ModelView):
     "Proposal from the data, with the figures that justify it"
     __name__ = 'telco.offer.proposal'
     __string__ = "Proposal"
 
-    company = fields.Many2One(
-        'company.company', "Operator", required=True, ondelete='CASCADE',
-        readonly=True)
     kind = fields.Selection(KINDS, "Kind", required=True, readonly=True)
     name = fields.Char("Proposal", readonly=True)
     from_date = fields.Date("From Date", readonly=True)
@@ -99,6 +96,7 @@ class Proposal(Workflow, ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        cls.company.readonly = True
         cls._order = [('kind', 'ASC'), ('id', 'ASC')]
         for field in [cls.product, cls.product2]:
             same_operator(field, 'template.company')
@@ -124,10 +122,6 @@ class Proposal(Workflow, ModelSQL, ModelView):
         if external and mode in {'create', 'write'}:
             raise AccessError(gettext(
                     'telco_offers.msg_proposal_read_only'))
-
-    @classmethod
-    def default_company(cls):
-        return Transaction().context.get('company')
 
     # --- computation -------------------------------------------------
 

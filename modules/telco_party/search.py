@@ -9,13 +9,22 @@ import re
 from sql import Literal, Union
 from sql.operators import ILike
 
+from trytond import backend
+from trytond.modules.telco_base import phone
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
-from trytond.modules.telco_base import phone
-
 # a word of a number written with spaces: 98, +216, (71), 0021698
 NUMBER_WORD = re.compile(r'^\+?[\d()./-]*\d[\d()./-]*$')
+
+
+def _contains(column, pattern):
+    "ILIKE with the backslash as escape character"
+    if backend.name == 'sqlite':
+        # SQLite has no escape character by default
+        return ILike(column, pattern, escape='\\')
+    # PostgreSQL's default, which keeps the trigram index in use
+    return column.ilike(pattern)
 
 
 class PartySearchBox:
@@ -106,9 +115,13 @@ class PartySearchBox:
     @classmethod
     def search_rec_name(cls, name, clause):
         _, operator, operand, *extra = clause
-        if (operator in {'ilike', 'like'} and isinstance(operand, str)
-                and operand.strip('%').strip()):
-            return cls._telco_search_query(operand)
+        if operator in {'ilike', 'like'} and isinstance(operand, str):
+            if operand.strip('%').strip():
+                return cls._telco_search_query(operand)
+            # only the wildcards the clients put around an empty text: the
+            # list as without a search, in the order of the name index,
+            # instead of an ilike that reads the whole table
+            return []
         return super().search_rec_name(name, clause)
 
     # customers the global search shows at most
@@ -131,7 +144,7 @@ class PartySearchBox:
         the walk is bounded and a long or numeric part, most often rare,
         goes to the trigram index first.  The walk needs the name index of
         one operator."""
-        where = scope & party.name.ilike(pattern)
+        where = scope & _contains(party.name, pattern)
         if not window:
             return party.select(party.id, where=where)
         if not walk:
@@ -152,7 +165,7 @@ class PartySearchBox:
             order_by=[party.name.asc, party.id.asc],
             limit=window * cls._telco_search_walk)
         first = walked.select(walked.id,
-            where=walked.name.ilike(pattern),
+            where=_contains(walked.name, pattern),
             order_by=[walked.name.asc, walked.id.asc],
             limit=window)
         cursor.execute(*first)
@@ -179,9 +192,29 @@ class PartySearchBox:
         mechanism = Mechanism.__table__()
         address = Address.__table__()
 
-        value = text.strip().strip('%').strip()
-        pattern = '%' + value.replace('%', r'\%').replace('_', r'\_') + '%'
+        # the wildcards the clients put around the text, not those typed
+        value = text.strip()
+        if value.startswith('%'):
+            value = value[1:]
+        if value.endswith('%') and not value.endswith('\\%'):
+            value = value[:-1]
+        value = value.strip()
         region = Company.phone_region(User._current_company())
+        words = value.split()
+        if len(words) > 1 and not phone.to_e164(value, region):
+            # several words in one clause (the global search, a customer
+            # field, the finder): each word anywhere, in any order; the
+            # first names in name order of one word are not those of all
+            # (words of one or two letters, which no index narrows, only
+            # when there is nothing else to look for)
+            long_words = [w for w in words if len(w) >= 3]
+            with Transaction().set_context(_telco_search_window=None):
+                return [clause for word in (long_words or words)
+                    for clause in cls._telco_search_query(word)]
+        # %, _ and \ are searched as themselves
+        literal = (value.replace('\\', '\\\\')
+            .replace('%', '\\%').replace('_', '\\_'))
+        pattern = '%' + literal + '%'
         # the access rules still apply to the result: these filters only
         # let the database read the user's operators first
         companies = User.get_companies()
@@ -224,7 +257,7 @@ class PartySearchBox:
             queries.extend(cls._telco_search_number(number))
         elif not any(c.isdigit() for c in value):
             queries.append(address.select(address.party,
-                    where=address.city.ilike(value)))
+                    where=_contains(address.city, literal)))
         return [('id', 'in', Union(*queries))]
 
     @classmethod

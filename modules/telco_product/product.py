@@ -5,9 +5,9 @@ from sql.operators import Equal
 
 from trytond import backend
 from trytond.i18n import gettext
-from trytond.model import Exclude, Index, fields
+from trytond.model import Exclude, Index
 from trytond.model.exceptions import ValidationError
-from trytond.modules.telco_base.model import same_operator
+from trytond.modules.telco_base.model import OperatorMixin, same_operator
 from trytond.pool import PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
@@ -17,19 +17,8 @@ class ProductCodeError(ValidationError):
     pass
 
 
-class _OperatorMixin:
-    __slots__ = ()
-
-    @classmethod
-    def default_company(cls):
-        return Transaction().context.get('company')
-
-
-class Category(_OperatorMixin, metaclass=PoolMeta):
+class Category(OperatorMixin, metaclass=PoolMeta):
     __name__ = 'product.category'
-
-    company = fields.Many2One(
-        'company.company', "Operator", required=True, ondelete='CASCADE')
 
     @classmethod
     def __setup__(cls):
@@ -57,12 +46,9 @@ class CategoryAccount(metaclass=PoolMeta):
             same_operator(field)
 
 
-class Template(_OperatorMixin, metaclass=PoolMeta):
+class Template(OperatorMixin, metaclass=PoolMeta):
     "The operator's catalogue: every product belongs to one operator"
     __name__ = 'product.template'
-
-    company = fields.Many2One(
-        'company.company', "Operator", required=True, ondelete='CASCADE')
 
     @classmethod
     def __setup__(cls):
@@ -85,7 +71,6 @@ class Template(_OperatorMixin, metaclass=PoolMeta):
             'company': Eval('company', -1),
             }
         cls.products.depends = (cls.products.depends or set()) | {'company'}
-
 
 
 class Product(metaclass=PoolMeta):

@@ -15,7 +15,7 @@ from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, fields)
 from trytond.modules.telco_base.input import MAX_QUANTITY, date_domain
-from trytond.modules.telco_base.model import same_operator
+from trytond.modules.telco_base.model import OperatorMixin, same_operator
 from trytond.modules.telco_base.phone import to_e164
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
@@ -80,21 +80,11 @@ _PLACEHOLDERS = [
     'min_lat', 'max_lat', 'min_lon', 'max_lon']
 
 
-class _OperatorMixin:
-    __slots__ = ()
-
-    @classmethod
-    def default_company(cls):
-        return Transaction().context.get('company')
-
-
-class Service(_OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
+class Service(OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
     "Service a shop offers (new line, SIM replacement, PUK, payments, ...)"
     __name__ = 'telco.shop.service'
     __string__ = "Shop Service"
 
-    company = fields.Many2One(
-        'company.company', "Operator", required=True, ondelete='CASCADE')
     code = fields.Char("Code", required=True, strip=True)
     name = fields.Char("Name", required=True, translate=True)
 
@@ -109,13 +99,11 @@ class Service(_OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
         cls._order.insert(0, ('name', 'ASC'))
 
 
-class Shop(_OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
+class Shop(OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
     "Shop (point of sale) of an operator"
     __name__ = 'telco.shop'
     __string__ = "Shop"
 
-    company = fields.Many2One(
-        'company.company', "Operator", required=True, ondelete='CASCADE')
     code = fields.Char("Code", required=True, strip=True)
     name = fields.Char("Name", required=True)
     street = fields.Char("Street")

@@ -1,12 +1,12 @@
 # This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 from sql import Literal, Null
+from stdnum import imei
 
 from trytond.i18n import gettext
 from trytond.model import Index, Unique, fields
-from trytond.modules.telco_line.sim import luhn_valid
 from trytond.modules.telco_base.model import (
-    ButtonFieldsMixin, same_operator)
+    ButtonFieldsMixin, OperatorMixin, same_operator)
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
@@ -36,6 +36,10 @@ class Location(metaclass=PoolMeta):
         "(customer, supplier, transit).")
 
     @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+    @classmethod
     def __setup__(cls):
         super().__setup__()
         t = cls.__table__()
@@ -55,10 +59,6 @@ class Location(metaclass=PoolMeta):
         for field in [cls.waste_locations, cls.waste_warehouses]:
             same_operator_or_shared(field)
         same_operator(cls.address, 'party.company')
-
-    @classmethod
-    def default_company(cls):
-        return Transaction().context.get('company')
 
     @classmethod
     def get_default_warehouse(cls):
@@ -96,13 +96,11 @@ class Location(metaclass=PoolMeta):
         return warehouse
 
 
-class Lot(metaclass=PoolMeta):
+class Lot(OperatorMixin, metaclass=PoolMeta):
     """Serial numbers (IMEI of phones, serials of keys and routers) and SIM
     lots (ICCID) of an operator's products"""
     __name__ = 'stock.lot'
 
-    company = fields.Many2One(
-        'company.company', "Operator", required=True, ondelete='CASCADE')
     sim = fields.Many2One(
         'telco.sim', "SIM", ondelete='RESTRICT',
         domain=[('company', '=', Eval('company', -1))],
@@ -132,10 +130,6 @@ class Lot(metaclass=PoolMeta):
             }
 
     @classmethod
-    def default_company(cls):
-        return Transaction().context.get('company')
-
-    @classmethod
     def get_product_kinds(cls):
         pool = Pool()
         Template = pool.get('product.template')
@@ -163,7 +157,7 @@ class Lot(metaclass=PoolMeta):
         kind = self.product.template.telco_kind if self.product else None
         number = self.number or ''
         if kind == 'phone':
-            if not (len(number) == 15 and luhn_valid(number)):
+            if not (len(number) == 15 and imei.is_valid(number)):
                 raise SerialValidationError(gettext(
                         'telco_stock.msg_imei_invalid', imei=number))
         elif kind == 'sim':

@@ -2,9 +2,11 @@
 # this repository contains the full copyright notices and license terms.
 "Helpers for tests that need operators and their staff (server side)"
 import datetime as dt
+import re
 from contextlib import contextmanager
 from decimal import Decimal
 
+from trytond.i18n import gettext
 from trytond.pool import Pool
 from trytond.transaction import Transaction, without_check_access
 
@@ -105,3 +107,13 @@ def run_queue():
     with without_check_access():
         while transaction.tasks:
             Queue(transaction.tasks.pop(0)).run()
+
+
+def assert_message(test, exception, message_id):
+    """Assert that the exception carries the message, whatever the values
+    put in its placeholders"""
+    template = gettext(message_id)
+    pattern = ''.join(
+        '.*' if re.fullmatch(r'%\(\w+\)[sd]', part) else re.escape(part)
+        for part in re.split(r'(%\(\w+\)[sd])', template))
+    test.assertRegex(exception.message, f'(?s)^{pattern}$', msg=message_id)

@@ -324,6 +324,56 @@ class CustomerTestMixin(CustomerFixtures):
             self.assertEqual(Party.search(words('98 123 456')), [homonym])
 
     @with_transaction()
+    def test_search_text_as_typed(self):
+        """One clause of several words finds them in any order and across
+        fields; %, _ and \\ are themselves; wildcards alone filter nothing"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        company = self._operator()
+        agent = create_staff('agent', company, GROUPS)
+        sami = self._customer(company, addresses=[('create', [
+                        {'city': "Sfax"}])])
+        amel = self._customer(
+            company, first_name="Amel", last_name="Ben Salah",
+            addresses=[('create', [{'city': "Tunis"}])])
+        data = self._customer(
+            company, customer_type='organization', first_name=None,
+            last_name=None, name="Data_Corp 50%")
+        datax = self._customer(
+            company, customer_type='organization', first_name=None,
+            last_name=None, name="DataXCorp 500")
+
+        def one(text):
+            "The clause of a customer field or of the global search"
+            return [('rec_name', 'ilike', f'%{text}%')]
+        queries = {
+            'trabelsi sami': [sami],
+            'Sami Trabelsi': [sami],
+            'sami sfax': [sami],
+            'sami tunis': [],
+            'salah amel': [amel],
+            'ben salah tunis': [amel],
+            'a_c': [data],
+            'data_corp': [data],
+            '50%': [data],
+            '500': [datax],
+            '\\': [],
+            'a\\': [],
+            }
+        with as_user(agent):
+            for text, expected in queries.items():
+                with self.subTest(text=text):
+                    self.assertEqual(Party.search(one(text)), expected)
+                    self.assertEqual(
+                        Party.search_count(one(text)), len(expected))
+            everyone = Party.search([], order=[('id', 'ASC')])
+            for wildcards in ['%', '%%', '%%%', '% %']:
+                with self.subTest(wildcards=wildcards):
+                    self.assertEqual(Party.search(
+                            [('rec_name', 'ilike', wildcards)],
+                            order=[('id', 'ASC')]), everyone)
+
+    @with_transaction()
     def test_replace_erase_other_operator(self):
         "Replace and erase refuse the parties of another operator"
         pool = Pool()

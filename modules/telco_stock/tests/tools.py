@@ -4,7 +4,7 @@
 import datetime as dt
 from decimal import Decimal
 
-from trytond.modules.telco_line.sim import luhn_complete
+from trytond.modules.telco_line.tests.tools import luhn_complete
 from trytond.modules.telco_base.tests.tools import STAFF_GROUPS
 from trytond.pool import Pool
 from trytond.transaction import Transaction
