@@ -65,7 +65,7 @@ def state_history(record_model, record_field, record_string, states,
             cls._order = [('date', 'DESC'), ('id', 'DESC')]
 
         @classmethod
-        def log(cls, records, state):
+        def log_change(cls, records, state):
             "Keep the change of the records to the state"
             if datetime:
                 date = dt.datetime.now()

@@ -556,7 +556,7 @@ class Claim(OperatorMixin, ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
 
     @classmethod
     def _log_state(cls, claims, state):
-        Pool().get('telco.claim.history').log(claims, state)
+        Pool().get('telco.claim.history').log_change(claims, state)
 
     @classmethod
     @ModelView.button

@@ -371,7 +371,7 @@ class Line(OperatorMixin, ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
 
     @classmethod
     def _log_state(cls, lines, state):
-        Pool().get('telco.line.state').log(lines, state)
+        Pool().get('telco.line.state').log_change(lines, state)
 
     @classmethod
     @ModelView.button

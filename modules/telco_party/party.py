@@ -354,7 +354,7 @@ class Party(PartySearchBox, ButtonFieldsMixin, Workflow, metaclass=PoolMeta):
         History = pool.get('telco.party.state')
         Date = pool.get('ir.date')
         today = Date.today()
-        History.log(parties, state)
+        History.log_change(parties, state)
         if date_field:
             cls.write([p for p in parties if not getattr(p, date_field)
                     or state != 'active'], {date_field: today})
