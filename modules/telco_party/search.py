@@ -18,6 +18,12 @@ from trytond.transaction import Transaction
 NUMBER_WORD = re.compile(r'^\+?[\d()./-]*\d[\d()./-]*$')
 
 
+def _literal(text):
+    "The text as a LIKE pattern that matches it literally (escape: \\)"
+    return (text.replace('\\', '\\\\')
+        .replace('%', '\\%').replace('_', '\\_'))
+
+
 def _contains(column, pattern):
     "ILIKE with the backslash as escape character"
     if backend.name == 'sqlite':
@@ -205,15 +211,18 @@ class PartySearchBox:
             # several words in one clause (the global search, a customer
             # field, the finder): each word anywhere, in any order; the
             # first names in name order of one word are not those of all
-            # (words of one or two letters, which no index narrows, only
-            # when there is nothing else to look for)
+            # (a word of one or two letters, which no index narrows, is
+            # looked for in the names the other words found)
             long_words = [w for w in words if len(w) >= 3]
+            short_words = [w for w in words if len(w) < 3 and long_words]
             with Transaction().set_context(_telco_search_window=None):
-                return [clause for word in (long_words or words)
+                domain = [clause for word in (long_words or words)
                     for clause in cls._telco_search_query(word)]
+            return domain + [
+                ('name', 'ilike', '%' + _literal(word) + '%')
+                for word in short_words]
         # %, _ and \ are searched as themselves
-        literal = (value.replace('\\', '\\\\')
-            .replace('%', '\\%').replace('_', '\\_'))
+        literal = _literal(value)
         pattern = '%' + literal + '%'
         # the access rules still apply to the result: these filters only
         # let the database read the user's operators first

@@ -200,7 +200,10 @@ class CustomerTestMixin(CustomerFixtures):
             'trabel': ["A0 Trabelsi", "A1 Trabelsi", "A2 Trabelsi"],
             'zaghou': ["B0 Zaghouani", "B1 Zaghouani", "B2 Zaghouani"],
             'b4 zaghouani': ["B4 Zaghouani"],
-            'i zaghouani': [],
+            # the words in any order, not the text as a whole
+            'zaghouani b4': ["B4 Zaghouani"],
+            'i zaghouani': ["B0 Zaghouani", "B1 Zaghouani", "B2 Zaghouani"],
+            'zaghouani a0': [],
             'zaghouani': ["B0 Zaghouani", "B1 Zaghouani", "B2 Zaghouani"],
             }
         with as_user(agent):
