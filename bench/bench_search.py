@@ -5,7 +5,7 @@
 
 Builds N customers (half per operator, each with an identity card, a mobile
 phone, an address and a line) on PostgreSQL with set-based SQL, then times
-the search box of telco_base against Tryton's stock ``ilike`` search on the
+the search box of telco_party against Tryton's stock ``ilike`` search on the
 same data, in the same run, as a staff user of one operator (access rules
 applied).  Prints median and p95 per kind of query and the ratio.
 
@@ -61,7 +61,7 @@ def build(uri, database, scale, config_file):
     started = time.perf_counter()
     benchlib.admin(
         config_file, database, '--all', '--email', 'admin@example.com')
-    benchlib.admin(config_file, database, '-u', 'telco_base',
+    benchlib.admin(config_file, database, '-u', 'telco_line',
         '--activate-dependencies')
     print(f"  modules activated in {time.perf_counter() - started:.0f} s",
         flush=True)
