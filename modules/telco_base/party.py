@@ -21,10 +21,6 @@ class Party(metaclass=PoolMeta):
         help="The operator that owns the party.")
 
     @classmethod
-    def default_company(cls):
-        return Transaction().context.get('company')
-
-    @classmethod
     def __setup__(cls):
         super().__setup__()
         cls.categories.domain = [
@@ -34,6 +30,10 @@ class Party(metaclass=PoolMeta):
         for field in [cls.contact_mechanisms, cls.replaced_by]:
             field.context['company'] = Eval('company', -1)
             field.depends.add('company')
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
 
 
 class Category(OperatorMixin, metaclass=PoolMeta):

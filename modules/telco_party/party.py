@@ -15,6 +15,7 @@ from trytond.pyson import Date, Eval, If
 from trytond.tools import likify
 from trytond.transaction import Transaction
 
+from trytond.modules.telco_base.company import EMAIL
 from trytond.modules.telco_base.input import MAX_AGE, MIN_DATE
 from trytond.modules.telco_base.model import (
     ButtonFieldsMixin, CodeNameMixin, OperatorMixin, state_history)
@@ -620,5 +621,3 @@ class ContactMechanism(metaclass=PoolMeta):
                             'telco_party.msg_invalid_email',
                             value=mechanism.value))
 
-
-EMAIL = re.compile(r'^[^@\s]+@[^@\s]+\.[^@\s]+$')
