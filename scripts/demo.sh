@@ -120,7 +120,15 @@ esac
 passfile=$(mktemp)
 printf '%s\n' "$ADMIN_PASSWORD" > "$passfile"
 
-echo "== initialising database $DB ($URI), loading French"
+phase() {
+    # the seconds of the phase that ends, then the title of the next
+    local now=$SECONDS
+    [ -n "${PHASE_TITLE:-}" ] && echo "   ($PHASE_TITLE: $(( now - PHASE_START )) s)"
+    PHASE_TITLE=$1 PHASE_START=$now
+    [ -n "$1" ] && echo "== $1"
+    return 0
+}
+phase "initialising database $DB ($URI), loading French"
 # -l fr here too: trytond-admin loads a language only for the modules it
 # activates or updates, so ir and res (the core messages: required, size,
 # domain, access errors) get their French with this first call
@@ -129,15 +137,16 @@ TRYTONPASSFILE=$passfile "$VENV/bin/trytond-admin" -c "$CONF" -d "$DB" \
 # marketing_email and sale_product_recommendation are extras of telco_offers:
 # advertising by e-mail and the products recommended on sales (telco_stock
 # brings sale_point, the other extra)
-echo "== activating telco_base telco_party telco_line telco_dashboard telco_claims telco_billing telco_stock telco_offers marketing_email sale_product_recommendation, loading French"
+phase "activating telco_base telco_party telco_line telco_dashboard telco_claims telco_billing telco_stock telco_offers marketing_email sale_product_recommendation, loading French"
 TRYTONPASSFILE=$passfile "$VENV/bin/trytond-admin" -c "$CONF" -d "$DB" \
     -u telco_base telco_party telco_line telco_dashboard telco_claims \
     telco_billing telco_stock \
     telco_offers marketing_email sale_product_recommendation \
     --activate-dependencies -l fr
-echo "== loading demo data"
-"$VENV/bin/python" "$ROOT/scripts/demo_data.py" -c "$CONF" -d "$DB" \
-    --password "$PASSWORD"
+phase "loading demo data"
+"$VENV/bin/python" -m demo -c "$CONF" -d "$DB" --password "$PASSWORD"
+phase ""
+echo "demo built in $SECONDS s"
 
 url=http://$LISTEN/
 echo

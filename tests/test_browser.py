@@ -29,7 +29,7 @@ import urllib.error
 import urllib.request
 from collections import defaultdict
 
-from scripts import demo_data
+from demo import telco_base as demo_base
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CHROMIUM = '/usr/bin/chromium'
@@ -93,13 +93,13 @@ def demo_key():
     "Hash of what the demo database is built from"
     digest = hashlib.sha256()
     paths = []
-    for dirpath, dirnames, filenames in os.walk(os.path.join(ROOT, 'modules')):
-        dirnames[:] = sorted(d for d in dirnames if d != '__pycache__')
-        paths.extend(os.path.join(dirpath, f) for f in filenames
-            if not f.endswith('.pyc'))
+    for top in ['modules', 'demo']:
+        for dirpath, dirnames, filenames in os.walk(os.path.join(ROOT, top)):
+            dirnames[:] = sorted(d for d in dirnames if d != '__pycache__')
+            paths.extend(os.path.join(dirpath, f) for f in filenames
+                if not f.endswith('.pyc'))
     paths.sort()
-    paths += [os.path.join(ROOT, 'scripts', 'demo_data.py'),
-        os.path.join(ROOT, 'scripts', 'demo.sh')]
+    paths += [os.path.join(ROOT, 'scripts', 'demo.sh')]
     for path in paths:
         digest.update(os.path.relpath(path, ROOT).encode())
         with open(path, 'rb') as f:
@@ -198,14 +198,14 @@ def sao_root():
 
 def demo_roles(var_dir, name):
     """The logins of the demo roles found in the database, with their
-    language: each operator's (as scripts/demo_data.py names them) and the
+    language: each operator's (as the demo/ package names them) and the
     platform administrator"""
     query = ('SELECT u.login, l.code FROM res_user AS u '
         'LEFT JOIN ir_lang AS l ON l.id = u.language '
         'WHERE u.active AND (u.login = %s OR ' + ' OR '.join(
-            ['u.login LIKE %s'] * len(demo_data.OPERATORS)) + ')')
+            ['u.login LIKE %s'] * len(demo_base.OPERATORS)) + ')')
     params = ['platform'] + [
-        op['login'] + '\\_%' for op in demo_data.OPERATORS]
+        op['login'] + '\\_%' for op in demo_base.OPERATORS]
     if DATABASE_URI.startswith('postgresql'):
         import psycopg
         with psycopg.connect(DATABASE_URI.rstrip('/') + '/' + name) as conn:
@@ -219,7 +219,7 @@ def demo_roles(var_dir, name):
             rows = conn.execute(query, params).fetchall()
         finally:
             conn.close()
-    prefixes = [op['login'] for op in demo_data.OPERATORS]
+    prefixes = [op['login'] for op in demo_base.OPERATORS]
 
     def order(row):
         login = row[0]
@@ -361,7 +361,7 @@ class BrowserCrawlTestCase(unittest.TestCase):
         roles = demo_roles(self.var_dir, self.database)
         logins = [login for login, _ in roles]
         expected = {'platform'} | {f"{op['login']}_{role}"
-            for op in demo_data.OPERATORS for role in ['admin', 'agent']}
+            for op in demo_base.OPERATORS for role in ['admin', 'agent']}
         self.assertLessEqual(expected, set(logins))
         if ONLY_ROLES:
             roles = [r for r in roles if r[0] in ONLY_ROLES]

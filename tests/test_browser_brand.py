@@ -4,7 +4,7 @@
 
 On a small database of its own (telco_party with French, the demo's two
 operators, Ooredoo with a logo, an agent of each, their customers and the
-platform administrator, from scripts/demo_data.py's values: about a minute
+platform administrator, from the demo/ package's values: about a minute
 and a half to build, then cached in DB_CACHE like the other test
 databases), served by trytond with sao: the login page carries the brand of
 the host it is served on (the operators' web host names are
@@ -40,7 +40,9 @@ from trytond.tests.test_tryton import (
     DB_NAME, activate_module, backup_db_cache, drop_db, restore_db_cache)
 from trytond.transaction import Transaction
 
-from scripts import demo_data
+from demo import roles as demo_roles
+from demo import telco_base as demo_base
+from demo import telco_party as demo_party
 
 from .browser_crawl import SAO_LOCALE_FALLBACK
 from .test_browser import (
@@ -164,7 +166,7 @@ def _group_ids(xml_ids):
 def fill_database():
     """The demo's operators, with their colours and web host names, an agent
     of each, their customers (persons) and the platform administrator, from
-    the values of scripts/demo_data.py"""
+    the values of the demo/ package"""
     pool = Pool()
     Company = pool.get('company.company')
     Country = pool.get('country.country')
@@ -179,7 +181,7 @@ def fill_database():
     # the demo's staff work in French
     Lang.load_translations([french])
     operators = []
-    for values in demo_data.OPERATORS:
+    for values in demo_base.OPERATORS:
         company = create_operator(values['name'], values['code'])
         Company.write([company], {
                 'brand_name': values['brand_name'],
@@ -189,7 +191,7 @@ def fill_database():
                 'web_hosts': values['web_hosts'],
                 'admin_email': values['admin_email'],
                 'phone_country': tunisia.id,
-                'timezone': demo_data.TIMEZONE,
+                'timezone': demo_base.TIMEZONE,
                 # the demo's operators have none: the logo is shown
                 'logo': _logo() if values['code'] == 'OOREDOO' else None,
                 })
@@ -201,12 +203,12 @@ def fill_database():
                     'language': french.id,
                     'companies': [('add', [company.id])],
                     'company': company.id,
-                    'groups': [('add', _group_ids(demo_data.AGENT_GROUPS))],
+                    'groups': [('add', _group_ids(demo_roles.AGENT_GROUPS))],
                     }])
         with Transaction().set_context(company=company.id):
             for name, street, postal_code, city, mobile, email in (
-                    demo_data.CUSTOMERS[values['code']]):
-                if demo_data.customer_type(name) != 'person':
+                    demo_party.CUSTOMERS[values['code']]):
+                if demo_party.customer_type(name) != 'person':
                     continue
                 first_name, last_name = name.split(' ', 1)
                 mechanisms = [{'type': 'mobile', 'value': mobile}]
@@ -233,7 +235,7 @@ def fill_database():
                 'companies': [('add', [c.id for c in operators])],
                 'company': operators[0].id,
                 'company_filter': 'all',
-                'groups': [('add', _group_ids(demo_data.PLATFORM_GROUPS))],
+                'groups': [('add', _group_ids(demo_roles.PLATFORM_GROUPS))],
                 }])
 
 

@@ -42,7 +42,7 @@ from trytond.tests.test_tryton import (
 from trytond.transaction import Transaction, TransactionError
 from trytond.wsgi import app
 
-from scripts import demo_data
+from demo import roles as demo_roles
 
 from .surface import (
     Session, fingerprint, forged_values, markers, rest_params, rpc_calls,
@@ -231,6 +231,9 @@ def _build(company, staff):
                     'subject': f'Your claim {claim.number}',
                     'body': 'Resolved'}])
         claim_month, = ClaimMonth.search([('company', '=', company.id)])
+        customer_email, = pool.get('telco.customer.email').search([
+                ('resource', '=', str(claim)),
+                ('subject', 'like', '%resolved%')])
     billing, accounting = _build_billing(
         company, staff, party, payer_account)
     stock = _build_stock(company, staff, party, accounting)
@@ -272,6 +275,7 @@ def _build(company, staff):
         'telco.claim.band': band,
         'telco.claim.month': claim_month,
         'ir.email': claim_email,
+        'telco.customer.email': customer_email,
         }
 
 
@@ -1608,11 +1612,11 @@ class IsolationTestCase(unittest.TestCase):
 # the roles of the demo's staff (the platform administrator, who works
 # across operators by design, aside)
 DEMO_ROLES = {
-    'admin': demo_data.ADMIN_GROUPS,
-    'agent': demo_data.AGENT_GROUPS,
-    'billing': demo_data.BILLING_GROUPS,
-    'shop': demo_data.SHOP_GROUPS,
-    'marketing': demo_data.MARKETING_GROUPS,
+    'admin': demo_roles.ADMIN_GROUPS,
+    'agent': demo_roles.AGENT_GROUPS,
+    'billing': demo_roles.BILLING_GROUPS,
+    'shop': demo_roles.SHOP_GROUPS,
+    'marketing': demo_roles.MARKETING_GROUPS,
     }
 ROLE_VARIANTS = {'id', 'columns', 'ids', 'values'}
 # targets whose company field is not an owner, and why

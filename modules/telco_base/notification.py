@@ -14,7 +14,66 @@ from trytond.transaction import Transaction
 logger = logging.getLogger(__name__)
 
 
-class Notification(ModelSQL, ModelView):
+class EmailOutboxMixin:
+    """Records that are e-mailed: kept pending while the SMTP server refuses
+    them, sent again by a cron until it accepts them, with the number of
+    attempts and the last error.  The model builds its message in
+    ``_email`` and may record what was sent in ``_email_sent``."""
+    __slots__ = ()
+
+    email_state = fields.Selection([
+            ('pending', "Pending"),
+            ('sent', "Sent"),
+            ('no_address', "No Address"),
+            ], "E-mail State", readonly=True, sort=False)
+    attempts = fields.Integer("Attempts", readonly=True)
+    last_error = fields.Text("Last Error", readonly=True)
+    sent_at = fields.Timestamp("Sent at", readonly=True)
+
+    @classmethod
+    def default_email_state(cls):
+        return 'pending'
+
+    @classmethod
+    def default_attempts(cls):
+        return 0
+
+    def _email(self):
+        "Return the EmailMessage to send"
+        raise NotImplementedError
+
+    def _email_sent(self, msg):
+        "Called once the SMTP server accepted msg"
+
+    @classmethod
+    def send_emails(cls, records):
+        "Send the pending e-mails; a failure leaves them pending"
+        for record in records:
+            if record.email_state != 'pending':
+                continue
+            record.attempts = (record.attempts or 0) + 1
+            try:
+                msg = record._email()
+                send_message(msg, strict=True)
+            except Exception as exception:
+                logger.warning(
+                    "%s %s: e-mail not sent", cls.__name__, record.id,
+                    exc_info=True)
+                record.last_error = str(exception) or repr(exception)
+            else:
+                record.email_state = 'sent'
+                record.sent_at = dt.datetime.now()
+                record.last_error = None
+                record._email_sent(msg)
+        cls.save(records)
+
+    @classmethod
+    def retry_emails(cls):
+        "Cron: send again every e-mail still pending"
+        cls.send_emails(cls.search([('email_state', '=', 'pending')]))
+
+
+class Notification(EmailOutboxMixin, ModelSQL, ModelView):
     """Staff notification
 
     The one way every telco module tells a staff user something: a
@@ -33,23 +92,11 @@ class Notification(ModelSQL, ModelView):
     resource = fields.Reference(
         "Resource", selection='get_resources', readonly=True)
     email = fields.Char("E-mail", readonly=True)
-    email_state = fields.Selection([
-            ('pending', "Pending"),
-            ('sent', "Sent"),
-            ('no_address', "No Address"),
-            ], "E-mail State", readonly=True, sort=False)
-    attempts = fields.Integer("Attempts", readonly=True)
-    last_error = fields.Text("Last Error", readonly=True)
-    sent_at = fields.Timestamp("Sent at", readonly=True)
 
     @classmethod
     def __setup__(cls):
         super().__setup__()
         cls._order.insert(0, ('create_date', 'DESC'))
-
-    @classmethod
-    def default_attempts(cls):
-        return 0
 
     @classmethod
     def get_resources(cls):
@@ -106,28 +153,3 @@ class Notification(ModelSQL, ModelView):
         lines.extend(['', '-- ', operator])
         msg.set_content('\n'.join(lines))
         return msg
-
-    @classmethod
-    def send_emails(cls, notifications):
-        "Send the pending e-mails; a failure leaves them pending"
-        for notification in notifications:
-            if notification.email_state != 'pending':
-                continue
-            notification.attempts = (notification.attempts or 0) + 1
-            try:
-                send_message(notification._email(), strict=True)
-            except Exception as exception:
-                logger.warning(
-                    "notification %s: e-mail not sent", notification.id,
-                    exc_info=True)
-                notification.last_error = str(exception) or repr(exception)
-            else:
-                notification.email_state = 'sent'
-                notification.sent_at = dt.datetime.now()
-                notification.last_error = None
-        cls.save(notifications)
-
-    @classmethod
-    def retry_emails(cls):
-        "Cron: send again every e-mail still pending"
-        cls.send_emails(cls.search([('email_state', '=', 'pending')]))

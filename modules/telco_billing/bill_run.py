@@ -163,7 +163,14 @@ class BillRun(OperatorMixin, ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
                 & (consumption.invoice_line == Null)
                 & (consumption.date <= date))
         cursor.execute(*(due_lines | pending))
-        return sorted({a for a, in cursor})
+        return sorted({a for a, in cursor} | set(
+                cls._other_due_payer_accounts(company_id, date)))
+
+    @classmethod
+    def _other_due_payer_accounts(cls, company_id, date):
+        """Ids of the payer accounts that have something else than services
+        to bill at the date (modules add theirs)"""
+        return []
 
     @classmethod
     @ModelView.button
@@ -200,6 +207,7 @@ class BillRun(OperatorMixin, ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
         PayerAccount.lock(account_ids)
         biller = Biller(run.company, run.date, run)
         invoices = biller.bill(account_ids)
+        invoices = cls._bill_others(run, account_ids, invoices)
         # batches of one run finish one after the other here (SQLite locks
         # the whole database on write anyway)
         database = Transaction().database
@@ -218,6 +226,13 @@ class BillRun(OperatorMixin, ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
             values.update(state='done', finished=dt.datetime.now())
         cls.write([run], values)
         return invoices
+
+    @classmethod
+    def _bill_others(cls, run, account_ids, invoice_ids):
+        """Add what else is due for the payer accounts to the invoices of
+        the batch (ids) or to new ones; return the ids of every invoice of
+        the batch (modules add theirs)"""
+        return invoice_ids
 
     @classmethod
     def run_billing_day(cls, date=None):

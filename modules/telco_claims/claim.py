@@ -2,13 +2,11 @@
 # this repository contains the full copyright notices and license terms.
 import datetime as dt
 import heapq
-import logging
 from collections import Counter
-from email.message import EmailMessage
 
 from sql import Union
 
-from trytond import backend, config
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.model.exceptions import AccessError
@@ -19,17 +17,13 @@ from trytond.modules.telco_base.model import (
     ButtonFieldsMixin, OperatorMixin, same_operator, state_history)
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If
-from trytond.sendmail import send_message
 from trytond.tools import grouped_slice
-from trytond.tools.email_ import format_address
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import similarity
 from .configuration import BRANCHES, PRIORITIES
 from .exceptions import ClaimError, ClaimValidationError
-
-logger = logging.getLogger(__name__)
 
 CHANNELS = [
     ('shop', "Shop"),
@@ -563,7 +557,7 @@ class Claim(OperatorMixin, ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
     @Workflow.transition('open')
     def open(cls, claims):
         cls._log_state(claims, 'open')
-        cls.__queue__.email_customer(claims, 'opened')
+        cls.email_customer(claims, 'opened')
 
     @classmethod
     @ModelView.button
@@ -591,7 +585,7 @@ class Claim(OperatorMixin, ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
             if claim.branch == 'financial' and claim.credit_amount:
                 claim.credit_state = 'to_credit'
         cls.save(claims)
-        cls.__queue__.email_customer(claims, 'resolved')
+        cls.email_customer(claims, 'resolved')
 
     @classmethod
     @ModelView.button
@@ -732,9 +726,11 @@ class Claim(OperatorMixin, ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
 
     @classmethod
     def email_customer(cls, claims, event):
-        "Queue task: tell the customers that their claims opened or resolved"
+        """Write to the customers that their claims opened or resolved; the
+        e-mails are sent by the queue and retried until they leave"""
         pool = Pool()
-        Email = pool.get('ir.email')
+        CustomerEmail = pool.get('telco.customer.email')
+        messages = []
         for claim in claims:
             party = claim.party
             if not party or not party.email:
@@ -748,24 +744,17 @@ class Claim(OperatorMixin, ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
                     f'telco_claims.msg_email_{event}_subject', **variables)
                 body = gettext(
                     f'telco_claims.msg_email_{event}_body', **variables)
-                if event == 'resolved':
-                    body += '\n\n' + claim.resolution
-            msg = EmailMessage()
-            msg['From'] = format_address(
-                config.get('email', 'from'), claim.company.rec_name)
-            msg['To'] = format_address(party.email, party.name)
-            msg['Subject'] = subject
-            msg['Auto-Submitted'] = 'auto-generated'
-            msg.set_content(body)
-            try:
-                send_message(msg, strict=True)
-            except Exception:
-                logger.warning(
-                    "claim %s: e-mail to the customer not sent", claim.id,
-                    exc_info=True)
-                continue
-            with without_check_access():
-                Email.from_message(msg, body=body, resource=claim).save()
+            if event == 'resolved':
+                body += '\n\n' + claim.resolution
+            messages.append({
+                    'company': claim.company,
+                    'party': party,
+                    'subject': subject,
+                    'body': body,
+                    'resource': claim,
+                    })
+        with without_check_access():
+            CustomerEmail.queue(messages)
 
 
 class ClaimHistory(

@@ -88,6 +88,7 @@ LEGAL_FR = "Société anonyme au capital de 230 000 000 dinars"
 class TelcoBillingTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
     "Test Telco Billing module"
     module = 'telco_billing'
+    extras = ['telco_claims']
 
     def _setup(self, code='OOREDOO', name="Ooredoo Tunisie"):
         pool = Pool()
@@ -617,6 +618,103 @@ class TelcoBillingTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
         again = BillRun.run_billing_day(date=dt.date(2026, 11, 5))
         self.assertEqual(again, runs)
         self.assertEqual(BillRun.search_count([]), 1)
+
+    @with_transaction()
+    def test_claim_credit(self):
+        """The credit of a resolved financial claim goes on the next bill of
+        the customer's payer account, or on a credit note without bill"""
+        pool = Pool()
+        Claim = pool.get('telco.claim')
+        BillRun = pool.get('telco.bill_run')
+        Invoice = pool.get('account.invoice')
+        InvoiceLine = pool.get('account.invoice.line')
+        Company = pool.get('company.company')
+        company, accounting, products, agent, customer = self._setup()
+        Company.write([company], {
+                'claim_credit_account': accounting['accounts']['revenue'].id})
+        billed = customer
+        credited_only, without_account = self._customers(company, 2)
+        start = (dt.date.today().replace(day=1) - dt.timedelta(days=1)
+            ).replace(day=1)
+        billed_account = self._payer_account(company, billed)
+        self._subscribe(company, billed, billed_account,
+            [(products['MOBILE'], Decimal('35'))], start)
+        other_account = self._payer_account(company, credited_only)
+
+        def resolved_claim(party, amount):
+            with Transaction().set_context(company=company.id):
+                claim, = Claim.create([{
+                            'company': company.id, 'party': party.id,
+                            'branch': 'financial',
+                            'subject': "Facture erronée",
+                            'credit_amount': amount,
+                            'resolution': "Geste commercial"}])
+                Claim.open([claim])
+                Claim.resolve([claim])
+            self.assertEqual(claim.credit_state, 'to_credit')
+            return claim
+
+        on_bill = resolved_claim(billed, Decimal('10.000'))
+        on_note = resolved_claim(credited_only, Decimal('5.500'))
+        waiting = resolved_claim(without_account, Decimal('3.000'))
+        date = dt.date.today()
+
+        def bill(date):
+            with Transaction().set_context(company=company.id):
+                run, = BillRun.create([{'company': company.id, 'date': date}])
+                BillRun.run([run])
+                run_queue()
+            return BillRun(run.id)
+
+        run = bill(date)
+        # the account with a credit only is billed too
+        self.assertEqual(run.accounts_total, 2)
+        self.assertEqual(run.invoice_count, 2)
+        invoices = {i.payer_account: i for i in Invoice.search(
+                [('bill_run', '=', run.id)])}
+        service, credit = sorted(
+            invoices[billed_account].lines, key=lambda l: l.amount,
+            reverse=True)
+        # one line per subscription line, its quantity the months billed
+        months = Decimal(str(service.quantity))
+        self.assertEqual(months, 2)
+        self.assertEqual(credit.amount, Decimal('-10.000'))
+        self.assertEqual(
+            invoices[billed_account].untaxed_amount,
+            Decimal('35') * months - Decimal('10'))
+        note = invoices[other_account]
+        self.assertEqual(note.untaxed_amount, Decimal('-5.500'))
+        self.assertEqual(note.total_amount, Decimal('-5.500'))
+        self.assertEqual(note.party, credited_only)
+        for claim, invoice in [(on_bill, invoices[billed_account]),
+                (on_note, note)]:
+            claim = Claim(claim.id)
+            self.assertEqual(claim.credit_state, 'credited')
+            self.assertEqual(claim.credit_invoice, invoice)
+            self.assertEqual(claim.credit_line.origin, claim)
+            self.assertEqual(
+                claim.credit_line.amount, -claim.credit_amount)
+            self.assertIn(claim.number, claim.credit_line.description)
+        # a customer without payer account keeps the credit for later
+        self.assertEqual(Claim(waiting.id).credit_state, 'to_credit')
+
+        # the credit note deleted, the credit goes to the next run
+        InvoiceLine.delete(list(note.lines))
+        Invoice.delete([note])
+        self.assertEqual(Claim(on_note.id).credit_state, 'to_credit')
+        self.assertIsNone(Claim(on_note.id).credit_line)
+        again = bill(date + dt.timedelta(days=1))
+        self.assertEqual(again.invoice_count, 1)
+        note, = Invoice.search([('bill_run', '=', again.id)])
+        self.assertEqual(note.total_amount, Decimal('-5.500'))
+        self.assertEqual(Claim(on_note.id).credit_invoice, note)
+
+        # the bill with its credit posts as any invoice; the other is
+        # numbered as a credit note
+        with Transaction().set_context(company=company.id):
+            Invoice.post([invoices[billed_account]])
+        self.assertTrue(invoices[billed_account].number)
+        self.assertEqual(note.sequence_type, 'credit_note')
 
     def _draft_invoice(self, company, party, product, price):
         pool = Pool()

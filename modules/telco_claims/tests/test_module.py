@@ -425,6 +425,51 @@ class TelcoClaimsTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
             len(Email.search([('resource', '=', str(claim))])), 2)
 
     @with_transaction()
+    def test_customer_email_retried(self):
+        """A claim e-mail the SMTP server refuses is kept pending, sent
+        again by the cron and recorded on the claim once it leaves"""
+        pool = Pool()
+        Claim = pool.get('telco.claim')
+        CustomerEmail = pool.get('telco.customer.email')
+        Email = pool.get('ir.email')
+        Cron = pool.get('ir.cron')
+        ModelData = pool.get('ir.model.data')
+        company, agent, _, customer = self._setup()
+
+        self.smtp.stop()
+        with as_user(agent):
+            claim = self._claim(company, customer)
+            Claim.open([claim])
+        run_queue()
+        email, = CustomerEmail.search([('resource', '=', str(claim))])
+        self.assertEqual(email.email_state, 'pending')
+        self.assertEqual(email.attempts, 1)
+        self.assertTrue(email.last_error)
+        self.assertEqual(email.party, customer)
+        self.assertEqual(email.email, 'sami@example.tn')
+        self.assertEqual(Email.search([('resource', '=', str(claim))]), [])
+
+        self.smtp.start()
+        cron = Cron(ModelData.get_id(
+                'telco_party', 'cron_retry_customer_emails'))
+        self.assertEqual(cron.method, 'telco.customer.email|retry_emails')
+        CustomerEmail.retry_emails()
+        self.assertEqual(email.email_state, 'sent')
+        self.assertEqual(email.attempts, 2)
+        self.assertIsNone(email.last_error)
+        (to, message), = self.smtp.messages
+        self.assertEqual(to, ['sami@example.tn'])
+        self.assertEqual(
+            message['Subject'], f"Your claim {claim.number} is registered")
+        recorded, = Email.search([('resource', '=', str(claim))])
+        self.assertEqual(recorded.subject, message['Subject'])
+
+        # sent once: the cron leaves it alone afterwards
+        CustomerEmail.retry_emails()
+        self.assertEqual(email.attempts, 2)
+        self.assertEqual(len(self.smtp.messages), 1)
+
+    @with_transaction()
     def test_customer_emails_operator_language(self):
         "A customer without language is written to in the operator's"
         import os

@@ -1,0 +1,186 @@
+# This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Shops: their managers, address, hours, services and accessories in
+stock"""
+import datetime as dt
+from decimal import Decimal
+
+from proteus import Model, config
+
+from .roles import SHOP_GROUPS, SHOP_MANAGER_GROUPS
+from .tools import (
+    as_user, find_customer, get_or_create, groups, log, xml_id)
+
+
+# the services of the shops: (code, name, name in French)
+SHOP_SERVICES = [
+    ('new_line', "New Line", "Nouvelle ligne"),
+    ('sim_swap', "SIM Replacement", "Remplacement de SIM"),
+    ('puk', "PUK Code", "Code PUK"),
+    ('payment', "Bill Payment", "Paiement de factures"),
+    ('repair', "Repair", "Réparation"),
+    ('fibre', "Fibre Subscription", "Abonnement fibre"),
+    ]
+
+
+# accessories received in the shops: (code, name, price, quantity in each
+# shop, in the order of their codes)
+SHOP_STOCK = [
+    ('CASE', "Coque silicone", '25.000', [12, 0, 4]),
+    ('CHARGER', "Chargeur USB-C 25 W", '39.000', [6, 3, 0]),
+    ]
+
+
+def setup_shop_managers(company, shops, lang):
+    """The manager of each shop: an employee of the operator (a person of
+    its own) with a user, without password, who receives the shop's
+    low-stock alerts; return the users by shop code"""
+    Party = Model.get('party.party')
+    Employee = Model.get('company.employee')
+    User = Model.get('res.user')
+    Company = Model.get('company.company')
+    managers = {}
+    for code, *_, (first_name, last_name) in shops:
+        name = f'{first_name} {last_name}'
+        login = '.'.join([company.code.lower(), first_name.lower(),
+                last_name.lower().replace(' ', '')])
+        users = User.find([('login', '=', login)])
+        if users:
+            managers[code] = users[0]
+            continue
+        party = find_customer(company, name)
+        if party is None:
+            party = Party(company=company, customer_type='person')
+            # staff of the operator, not a customer
+            party.customer_base = False
+            party.first_name = first_name
+            party.last_name = last_name
+            party.name = name
+            party.save()
+        employees = Employee.find([
+                ('party', '=', party.id), ('company', '=', company.id)])
+        if employees:
+            employee, = employees
+        else:
+            employee = Employee(party=party, company=company)
+            employee.save()
+        user = User(login=login, name=name, email=f'{login}@example.com')
+        user.language = lang
+        user.groups.extend(groups(SHOP_MANAGER_GROUPS))
+        user.companies.append(Company(company.id))
+        user.company = Company(company.id)
+        user.employees.append(Employee(employee.id))
+        user.employee = Employee(employee.id)
+        user.save()
+        managers[code] = user
+        log(f"  created shop manager {login} ({name})")
+    return managers
+
+
+def setup_shops(company, shops, managers):
+    """The operator's shops with their address, phone and manager, their
+    hours, a Ramadan exception and services"""
+    Shop = Model.get('telco.shop')
+    Service = Model.get('telco.shop.service')
+    User = Model.get('res.user')
+    services = []
+    for code, name, french in SHOP_SERVICES:
+        # the names in English, the language of the database, and in French
+        with config.get_config().set_context(language='en'):
+            service, _ = get_or_create('telco.shop.service', [
+                    ('company', '=', company.id), ('code', '=', code)],
+                {'code': code, 'name': name})
+            service = Service(service.id)
+            if service.name != name:
+                service.name = name
+                service.save()
+        with config.get_config().set_context(language='fr'):
+            service = Service(service.id)
+            if service.name != french:
+                service.name = french
+                service.save()
+        services.append(service)
+    year = dt.date.today().year
+    for (code, name, latitude, longitude, city, sunday, street, postal_code,
+            phone, _) in shops:
+        manager = User(managers[code].id)
+        found = Shop.find([('code', '=', code)])
+        if found:
+            # a demo loaded before the shops had their address and manager
+            shop, = found
+            if not shop.manager or not shop.street:
+                shop.street, shop.postal_code = street, postal_code
+                shop.phone, shop.manager = phone, manager
+                shop.save()
+                log(f"  address, phone and manager of {shop.rec_name}")
+            continue
+        shop = Shop(code=code, name=name, street=street,
+            postal_code=postal_code, city=city, latitude=latitude,
+            longitude=longitude, phone=phone, manager=manager)
+        days = range(7) if sunday else range(6)
+        for day in days:
+            hours = shop.hours.new()
+            hours.weekday = str(day)
+            if day == 6:
+                hours.opening, hours.closing = dt.time(10), dt.time(14)
+            else:
+                hours.opening, hours.closing = dt.time(8), dt.time(19)
+        exception = shop.exceptions.new()
+        exception.name = "Ramadan"
+        exception.start_date = dt.date(year + 1, 2, 18)
+        exception.end_date = dt.date(year + 1, 3, 19)
+        exception.opening, exception.closing = dt.time(9), dt.time(15)
+        shop.services.extend(
+            Service(s.id) for s in services[:4 if sunday else 3])
+        shop.save()
+        log(f"  shop {shop.rec_name}")
+
+
+def setup_shop_stock(company):
+    "Accessories received from the supplier into the shops' storage"
+    Uom = Model.get('product.uom')
+    Location = Model.get('stock.location')
+    Move = Model.get('stock.move')
+    Shop = Model.get('telco.shop')
+    ShopStock = Model.get('telco.shop.stock')
+    unit = Uom(xml_id('product.uom_unit'))
+    supplier, = Location.find([('type', '=', 'supplier')], limit=1)
+    shops = Shop.find([('company', '=', company.id)], order=[('code', 'ASC')])
+    for code, name, price, quantities in SHOP_STOCK:
+        template, _ = get_or_create('product.template', [
+                ('company', '=', company.id), ('code', '=', code),
+                ], {
+                'name': name, 'code': code, 'type': 'goods',
+                'telco_kind': 'accessory', 'default_uom': unit,
+                'salable': True, 'sale_uom': unit,
+                'list_price': Decimal(price),
+                })
+        product, = template.products
+        for shop, quantity in zip(shops, quantities * len(shops)):
+            if not quantity or ShopStock.find([
+                        ('shop', '=', shop.id),
+                        ('product', '=', product.id)]):
+                continue
+            move = Move(
+                product=product, unit=unit, quantity=quantity,
+                from_location=supplier,
+                to_location=shop.warehouse.storage_location,
+                unit_price=Decimal(price), currency=company.currency)
+            move.save()
+            move.click('do')
+            log(f"  {quantity} {name} received at {shop.rec_name}")
+
+
+def load(company, values, password, lang):
+    "The shop manager user, the managers of each shop, shops and stock"
+    from .telco_base import setup_user
+    with config.get_config().set_context(company=company.id):
+        setup_user(
+            f"{values['login']}_shop", f"{values['brand_name']} Shop Manager",
+            SHOP_GROUPS, [company], company, password, lang)
+        managers = setup_shop_managers(company, values['shops'], lang)
+    with as_user(f"{values['login']}_shop"):
+        setup_shops(
+            Model.get('company.company')(company.id), values['shops'],
+            managers)
+        setup_shop_stock(Model.get('company.company')(company.id))
