@@ -3,6 +3,7 @@
 from contextlib import contextmanager
 from itertools import chain
 
+from sql.functions import Function
 from sql.operators import Equal
 
 from trytond import backend
@@ -39,6 +40,12 @@ LINE_STATES = [
 # the states in which a line holds its number: no other line of the
 # operator may hold it at the same time
 NUMBER_STATES = ['active', 'suspended']
+
+
+class Reverse(Function):
+    "The characters of a text in reverse order (PostgreSQL)"
+    __slots__ = ()
+    _function = 'REVERSE'
 
 
 class PayerAccount(OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
@@ -152,6 +159,11 @@ class Line(OperatorMixin, ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
                 Index(t, (t.state, Index.Equality(cardinality='low')),
                     where=t.state.in_(['draft', 'suspended'])),
                 })
+        if backend.name == 'postgresql':
+            # the end of a number typed in the search box: a prefix of
+            # the reversed number (SQLite has no reverse())
+            cls._sql_indexes.add(Index(t,
+                    (Reverse(t.number), Index.Similarity(begin=True))))
         # the check below gives the nice message; the constraint holds
         # when two transactions activate the same number at the same time
         cls._sql_constraints += [

@@ -10,6 +10,8 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.tools import grouped_slice
 
+from .line import Reverse
+
 
 class Party(metaclass=PoolMeta):
     __name__ = 'party.party'
@@ -111,4 +113,19 @@ class Party(metaclass=PoolMeta):
             line.select(line.customer, where=line.number == number),
             line.select(line.user,
                 where=(line.number == number) & (line.user != Null)),
+            ]
+
+    @classmethod
+    def _telco_search_number_end(cls, digits):
+        "The search box finds the lines whose number ends with the digits"
+        pool = Pool()
+        Line = pool.get('telco.line')
+        line = Line.__table__()
+        if backend.name == 'postgresql':
+            where = Reverse(line.number).like(digits[::-1] + '%')
+        else:
+            where = line.number.like('%' + digits)
+        return super()._telco_search_number_end(digits) + [
+            line.select(line.customer, where=where),
+            line.select(line.user, where=where & (line.user != Null)),
             ]

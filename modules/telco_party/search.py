@@ -7,7 +7,8 @@ criterion."""
 import re
 
 from sql import Literal, Union
-from sql.operators import ILike
+from sql.functions import Function
+from sql.operators import ILike, Mod
 
 from trytond import backend
 from trytond.modules.telco_base import phone
@@ -16,12 +17,48 @@ from trytond.transaction import Transaction
 
 # a word of a number written with spaces: 98, +216, (71), 0021698
 NUMBER_WORD = re.compile(r'^\+?[\d()./-]*\d[\d()./-]*$')
+# the end of a number: the last 4 to 7 digits of a line
+NUMBER_END = re.compile(r'^\d{4,7}$')
+
+
+class Similar(Mod):
+    "pg_trgm's similarity operator (text % text), which its indexes serve"
+    __slots__ = ()
+
+
+class TrigramSimilarity(Function):
+    __slots__ = ()
+    _function = 'SIMILARITY'
+
+
+def trigrams(text):
+    "The trigrams of the words of text, as pg_trgm counts them"
+    result = set()
+    for word in re.findall(r'\w+', text.lower()):
+        padded = f'  {word} '
+        result.update(padded[i:i + 3] for i in range(len(padded) - 2))
+    return result
+
+
+def similarity(a, b):
+    "pg_trgm's similarity of two texts: shared trigrams over all trigrams"
+    a, b = trigrams(a), trigrams(b)
+    return len(a & b) / len(a | b) if a and b else 0.0
 
 
 def _literal(text):
     "The text as a LIKE pattern that matches it literally (escape: \\)"
     return (text.replace('\\', '\\\\')
         .replace('%', '\\%').replace('_', '\\_'))
+
+
+def _typed(pattern):
+    "The text typed, without the wildcards the clients put around it"
+    if pattern.startswith('%'):
+        pattern = pattern[1:]
+    if pattern.endswith('%') and not pattern.endswith('\\%'):
+        pattern = pattern[:-1]
+    return pattern.strip()
 
 
 def _contains(column, pattern):
@@ -52,9 +89,101 @@ class PartySearchBox:
                             'ASC')))):
             window = (offset or 0) + limit
         with Transaction().set_context(_telco_search_window=window):
-            return super().search(
+            result = super().search(
                 domain, offset=offset, limit=limit, order=order, count=count,
                 query=query)
+        if not result and not query:
+            # nothing contains the text: the names that look most like it
+            similar = cls._telco_search_similar(domain)
+            if similar is not None:
+                found = super().search(similar[0], order=order)
+                if order is None:
+                    rank = {id_: i for i, id_ in enumerate(similar[1])}
+                    found.sort(key=lambda p: rank[p.id])
+                if count:
+                    return len(found)
+                end = None if limit is None else (offset or 0) + limit
+                return found[offset or 0:end]
+        return result
+
+    # below this similarity (pg_trgm's default threshold), a name does not
+    # look like the text; at most that many of them, the closest first
+    _telco_similar_threshold = 0.3
+    _telco_similar_limit = 20
+    # names compared in Python where the database has no pg_trgm
+    _telco_similar_scan = 20000
+
+    @classmethod
+    def _telco_search_similar(cls, domain):
+        """Return the domain with the search box's text replaced by the
+        names that look most like it, and their ids from the closest, or
+        None when the domain has no such text.
+
+        Only for a text of letters of 4 characters at least, typed in the
+        search box (its words together), without alternatives (OR): a
+        misspelt name (Trabelssi, Mohamd Benali)."""
+        clauses = []
+        in_or = False
+
+        def replace(domain):
+            nonlocal in_or
+            if (isinstance(domain, (list, tuple)) and len(domain) == 3
+                    and domain[0] == 'rec_name' and domain[1] == 'ilike'
+                    and isinstance(domain[2], str)):
+                clauses.append(domain)
+                # the words of the search bar are one text
+                return ('id', 'in', ids) if len(clauses) == 1 else []
+            if isinstance(domain, (list, tuple)):
+                if domain and domain[0] == 'OR':
+                    in_or = True
+                return [replace(d) for d in domain]
+            return domain
+
+        ids = []
+        new_domain = replace(domain)
+        if not clauses or in_or:
+            return None
+        text = ' '.join(_typed(c[2]) for c in clauses)
+        if len(text) < 4 or any(c.isdigit() or c in '@%_\\' for c in text):
+            return None
+        ids.extend(cls._telco_similar_ids(text))
+        if not ids:
+            return None
+        return new_domain, list(ids)
+
+    @classmethod
+    def _telco_similar_ids(cls, text):
+        """The ids of the parties of the user's operators whose name looks
+        like text, the closest first: by pg_trgm's index on PostgreSQL,
+        else by the same measure in Python over a bounded number of
+        names"""
+        pool = Pool()
+        User = pool.get('res.user')
+        party = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        companies = User.get_companies()
+        scope = party.company.in_(list(companies) or [-1])
+        if Transaction().context.get('active_test', True):
+            scope &= party.active == Literal(True)
+        limit = cls._telco_similar_limit
+        if backend.name == 'postgresql':
+            cursor.execute(
+                "SELECT 1 FROM pg_proc WHERE proname = 'similarity'")
+            if not cursor.fetchone():
+                return []
+            score = TrigramSimilarity(party.name, text)
+            cursor.execute(*party.select(party.id,
+                    where=scope & Similar(party.name, text)
+                    & (score >= cls._telco_similar_threshold),
+                    order_by=[score.desc, party.id.asc], limit=limit))
+            return [i for i, in cursor]
+        cursor.execute(*party.select(party.id, party.name, where=scope,
+                limit=cls._telco_similar_scan))
+        scored = [(similarity(name or '', text), id_)
+            for id_, name in cursor]
+        scored = [(-s, i) for s, i in scored
+            if s >= cls._telco_similar_threshold]
+        return [i for _, i in sorted(scored)[:limit]]
 
     @classmethod
     def _telco_join_number_words(cls, domain):
@@ -199,12 +328,7 @@ class PartySearchBox:
         address = Address.__table__()
 
         # the wildcards the clients put around the text, not those typed
-        value = text.strip()
-        if value.startswith('%'):
-            value = value[1:]
-        if value.endswith('%') and not value.endswith('\\%'):
-            value = value[:-1]
-        value = value.strip()
+        value = _typed(text.strip())
         region = Company.phone_region(User._current_company())
         # the access rules still apply to the result: these filters only
         # let the database read the user's operators first
@@ -217,7 +341,8 @@ class PartySearchBox:
         if Transaction().context.get('active_test', True):
             scope &= party.active == Literal(True)
         words = value.split()
-        if len(words) > 1 and not phone.to_e164(value, region):
+        if (len(words) > 1 and not phone.to_e164(value, region)
+                and not NUMBER_END.match(''.join(words))):
             # several words in one clause (the global search, a customer
             # field, the finder), in any order: first all of them in the
             # name, one query that the trigram index narrows by every word
@@ -273,6 +398,9 @@ class PartySearchBox:
         number = phone.to_e164(value, region)
         if number:
             queries.extend(cls._telco_search_number(number))
+        elif NUMBER_END.match(value.replace(' ', '')):
+            queries.extend(cls._telco_search_number_end(
+                    value.replace(' ', '')))
         elif not any(c.isdigit() for c in value):
             queries.append(address.select(address.party,
                     where=_contains(address.city, literal)))
@@ -287,3 +415,9 @@ class PartySearchBox:
         mechanism = Mechanism.__table__()
         return [mechanism.select(mechanism.party,
                 where=mechanism.value_compact == number)]
+
+    @classmethod
+    def _telco_search_number_end(cls, digits):
+        """Return the queries of the parties that a number ending with the
+        digits designates (modules add theirs: telco_line the lines)"""
+        return []

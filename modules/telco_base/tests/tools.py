@@ -117,3 +117,21 @@ def assert_message(test, exception, message_id):
         '.*' if re.fullmatch(r'%\(\w+\)[sd]', part) else re.escape(part)
         for part in re.split(r'(%\(\w+\)[sd])', template))
     test.assertRegex(exception.message, f'(?s)^{pattern}$', msg=message_id)
+
+
+def create_extension(name):
+    """Create the PostgreSQL extension in the test's transaction (rolled
+    back with it), as the database's owner rather than the operators' role
+    the transaction may act as; nothing on other backends"""
+    from trytond import backend
+    if backend.name != 'postgresql':
+        return
+    import psycopg
+
+    from trytond.modules.telco_base import rls
+    connection = Transaction().connection
+    with psycopg.Cursor(connection) as cursor:
+        cursor.execute("SELECT set_config('role', 'none', true)")
+        cursor.execute(f'CREATE EXTENSION IF NOT EXISTS "{name}"')
+    # the next query acts for the operators again
+    connection._telco_rls = (None, rls._UNKNOWN)

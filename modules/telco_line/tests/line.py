@@ -399,6 +399,49 @@ class LineTestMixin(LineFixtures):
 
 
     @with_transaction()
+    def test_search_line_number_end(self):
+        """The last digits of a line number, as an agent reads them from a
+        screen or a caller, find its customer and its user"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        Line = pool.get('telco.line')
+        company = self._operator()
+        other = self._operator("Tunisie Telecom", 'TT')
+        agent = create_staff('agent', company, GROUPS)
+        sami = self._customer(company)
+        rim = self._customer(company, first_name="Rim", last_name="Gharbi")
+        ines = self._customer(company, first_name="Ines", last_name="Mejri")
+        Line.create([{
+                    'company': company.id, 'customer': sami.id,
+                    'user': rim.id, 'number': '20 114 233'}, {
+                    'company': company.id, 'customer': ines.id,
+                    'number': '71 842 310'}])
+        # the same ending at another operator is never found
+        stranger = self._customer(other)
+        Line.create([{
+                    'company': other.id, 'customer': stranger.id,
+                    'number': '98 114 233'}])
+
+        def words(text):
+            return [['rec_name', 'ilike', f'%{w}%'] for w in text.split()]
+        queries = {
+            '4233': [sami, rim],
+            '114 233': [sami, rim],
+            '0114233': [sami, rim],
+            '2310': [ines],
+            # the beginning or the middle of a number is no ending
+            '2011': [],
+            '1142': [],
+            # three digits are too few to tell a line
+            '233': [],
+            }
+        with as_user(agent):
+            for text, expected in queries.items():
+                with self.subTest(text=text):
+                    self.assertEqual(
+                        sorted(Party.search(words(text))), sorted(expected))
+
+    @with_transaction()
     def test_customer_screen_fields(self):
         "The list and the form show the city, the address and the SIMs"
         pool = Pool()

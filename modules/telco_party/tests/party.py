@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from trytond.exceptions import UserWarning
 from trytond.model.exceptions import AccessError
 from trytond.modules.telco_base.tests.tools import (
-    as_user, create_operator, create_staff, savepoint)
+    as_user, create_extension, create_operator, create_staff, savepoint)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
@@ -325,6 +325,62 @@ class CustomerTestMixin(CustomerFixtures):
         tt_agent = create_staff('tt_agent', other, GROUPS)
         with as_user(tt_agent):
             self.assertEqual(Party.search(words('98 123 456')), [homonym])
+
+    @with_transaction()
+    def test_search_similar_names_and_arabic(self):
+        """A misspelt name finds the names that look most like it, the
+        closest first, when nothing contains the text; names in Arabic
+        script are found as the others"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        # what the installation does once (README)
+        create_extension('pg_trgm')
+        company = self._operator()
+        other = self._operator("Tunisie Telecom", 'TT')
+        agent = create_staff('agent', company, GROUPS)
+        sami = self._customer(company)
+        samia = self._customer(company, first_name="Samia",
+            last_name="Trabelsi")
+        rim = self._customer(company, first_name="Rim", last_name="Gharbi")
+        mohamed = self._customer(company, first_name="Mohamed",
+            last_name="Ben Ali")
+        arabic = self._customer(company, first_name="محمد",
+            last_name="بن علي")
+        # the same misspelling's best match at the other operator
+        self._customer(other, first_name="Sami", last_name="Trabelssi")
+
+        def words(text):
+            return [['rec_name', 'ilike', f'%{w}%'] for w in text.split()]
+        queries = {
+            # nothing contains these: the closest names first
+            'Trabelssi': [sami, samia],
+            'Sammi Trabelsy': [sami, samia],
+            'Mohamd Benali': [mohamed],
+            'محمد بن عالي': [arabic],
+            # contained: the usual search, no look-alikes
+            'Trabelsi': [sami, samia],
+            'محمد': [arabic],
+            'علي محمد': [arabic],
+            'بن علي': [arabic],
+            # nothing looks like it
+            'Zzyzx Qwerty': [],
+            }
+        with as_user(agent):
+            for text, expected in queries.items():
+                with self.subTest(text=text):
+                    self.assertEqual(Party.search(words(text)), expected)
+                    self.assertEqual(
+                        Party.search_count(words(text)), len(expected))
+                    self.assertEqual(
+                        Party.search(words(text), limit=1), expected[:1])
+            # the look-alikes keep the other clauses of the list
+            self.assertEqual(Party.search(
+                    [('customer_state', '=', 'active'),
+                        words('Trabelssi')]), [])
+            # a number or a text with a wildcard is never approximated
+            self.assertEqual(Party.search(words('Gharbii%')), [])
+            self.assertEqual(Party.search(words('98 123 999')), [])
+        self.assertIn(rim, Party.search([]))
 
     @with_transaction()
     def test_search_text_as_typed(self):
