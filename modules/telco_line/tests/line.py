@@ -189,6 +189,38 @@ class LineTestMixin(LineFixtures):
         self.assertEqual(Line(line.id).state, 'terminated')
 
     @with_transaction()
+    def test_reactivate_keeps_line_suspended_alone(self):
+        """Reactivating a customer reactivates the lines suspended with it,
+        not a line suspended on its own before"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        Line = pool.get('telco.line')
+        LineState = pool.get('telco.line.state')
+        company = self._operator()
+        party = self._customer(company)
+        alone, with_customer = Line.create([{
+                    'company': company.id, 'customer': party.id,
+                    'kind': 'fixed', 'number': '71 234 567'}, {
+                    'company': company.id, 'customer': party.id,
+                    'kind': 'fixed', 'number': '71 234 568'}])
+        Line.activate([alone, with_customer])
+        # the line was suspended last week (unpaid), on its own
+        Line.suspend([alone])
+        change, = [h for h in Line(alone.id).history
+            if h.to_state == 'suspended']
+        LineState.write([change], {
+                'date': dt.datetime.now() - dt.timedelta(days=7)})
+        Party.suspend([Party(party.id)])
+        self.assertEqual(
+            [Line(alone.id).state, Line(with_customer.id).state],
+            ['suspended', 'suspended'])
+
+        Party.reactivate([Party(party.id)])
+        self.assertEqual(Party(party.id).customer_state, 'active')
+        self.assertEqual(Line(with_customer.id).state, 'active')
+        self.assertEqual(Line(alone.id).state, 'suspended')
+
+    @with_transaction()
     def test_sim_single_line(self):
         "A SIM card serves one line at a time"
         pool = Pool()
