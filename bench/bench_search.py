@@ -38,6 +38,16 @@ LAST_ROOTS = (
     "Ellouze Feki Abid Ktari Triki Mzoughi Boughanmi Nasri Slimani Amri "
     "Arfaoui Mathlouthi Barhoumi Rekik Chtioui Hajji Tlili Bejaoui Guesmi"
     ).split()
+# one customer in 20 written in Arabic script (of the first operator)
+ARABIC_FIRST_NAMES = (
+    "محمد أحمد علي يوسف سامي كريم وليد أنيس هشام نزار سليم مهدي أمين "
+    "آمال ليلى نور ريم سنية إيناس مريم أسماء هالة سارة سلمى فاطمة عائشة "
+    "خديجة زينب").split()
+ARABIC_LAST_NAMES = (
+    "الطرابلسي الغربي العياري الجبالي الماجري الحمامي الخليفي الدريدي "
+    "الساسي بوعزيزي الشعبان الجلاصي المنصوري الكراوي الفرشيشي مبروك "
+    "الحامدي الرياحي الزواري القموع المصمودي الشابي بالحاج التونسي "
+    "الجزيري الورتاني السعيدي الخميري المرزوقي العبيدي").split()
 PREFIXES = ["", "Ben ", "Bel ", "Bou", "El ", "Ould "]
 SUFFIXES = ["", "a", "i", "ou", "ani", "aoui", "ine", "ette"]
 CITIES = (
@@ -95,6 +105,8 @@ def build(uri, database, scale, config_file):
             params = {
                 'start': start, 'stop': stop - 1,
                 'firsts': firsts, 'lasts': lasts, 'cities': CITIES,
+                'ar_firsts': ARABIC_FIRST_NAMES,
+                'ar_lasts': ARABIC_LAST_NAMES,
                 'operators': operators,
                 }
             conn.execute(SQL_BATCH, params)
@@ -121,6 +133,15 @@ WITH numbers AS (
             AS last,
         (%(operators)s::int[])[1 + n %% 2] AS company
     FROM generate_series(%(start)s::int, %(stop)s::int) AS n
+), written AS (
+    SELECT n, company,
+        CASE WHEN n %% 20 = 6 THEN (%(ar_firsts)s::text[])[
+            1 + n %% cardinality(%(ar_firsts)s::text[])] ELSE first END
+            AS first,
+        CASE WHEN n %% 20 = 6 THEN (%(ar_lasts)s::text[])[
+            1 + (n::bigint * 7919) %% cardinality(%(ar_lasts)s::text[])]
+            ELSE last END AS last
+    FROM numbers
 ), parties AS (
     INSERT INTO party_party (
         name, first_name, last_name, code, company, customer_type,
@@ -129,7 +150,7 @@ WITH numbers AS (
     SELECT first || ' ' || last, first, last, 'B' || n, company, 'person',
         'active', DATE '1950-01-01' + (n %% 18000), CURRENT_DATE,
         CURRENT_DATE, true, 0, now()
-    FROM numbers
+    FROM written
     RETURNING id, code, company
 ), numbered AS (
     SELECT id, company, substr(code, 2)::int AS n FROM parties
@@ -176,28 +197,51 @@ def make_queries(database, count, seed):
     with Transaction().start(database, 0, readonly=True) as transaction:
         cursor = transaction.connection.cursor()
         cursor.execute(
-            "SELECT p.id, p.name, p.last_name, i.code, l.number "
+            "SELECT p.id, p.name, p.first_name, p.last_name, i.code, "
+            "l.number, a.city "
             "FROM party_party p "
             "JOIN company_company c "
             "ON c.id = p.company AND c.code = 'OOREDOO' "
             "JOIN party_identifier i ON i.party = p.id "
             "JOIN telco_line l ON l.customer = p.id "
-            "WHERE p.code LIKE 'B%%' ORDER BY random() LIMIT %s", (count,))
+            "JOIN party_address a ON a.party = p.id "
+            "WHERE p.code LIKE 'B%%' ORDER BY p.id", ())
         rows = cursor.fetchall()
-    queries = {'partial name': [], 'full name (rare)': [],
-        'phone, other format': [],
-        'identity number': [], 'line number': []}
-    for party_id, name, last_name, cin, line_number in rows:
+    rows = rng.sample(rows, min(count, len(rows)))
+    latin = [r for r in rows if r[3].isascii()]
+    arabic_rows = [r for r in rows if not r[3].isascii()]
+    kinds = ['partial name', 'full name (rare)', 'last then first name',
+        'name part and city', 'misspelt name', 'Arabic name part',
+        'phone, other format', 'identity number', 'line number',
+        'line number end', 'wildcards only']
+    queries = {k: [] for k in kinds}
+    for party_id, name, first, last_name, cin, line_number, city in latin:
         start = rng.randrange(0, max(1, len(last_name) - 5))
-        queries['partial name'].append(
-            (None, last_name[start:start + 6].lower()))
+        part = last_name[start:start + 6].lower()
+        queries['partial name'].append((None, part))
         queries['full name (rare)'].append((party_id, name.lower()))
+        queries['last then first name'].append(
+            (party_id, f'{last_name} {first}'.lower()))
+        queries['name part and city'].append((None, f'{part} {city}'))
+        # a letter of the last name doubled and another dropped: nothing
+        # contains it
+        k = rng.randrange(1, max(2, len(last_name) - 2))
+        typo = last_name[:k] + last_name[k] + last_name[k:]
+        typo = typo[:-2] + typo[-1:]
+        queries['misspelt name'].append((party_id, f'{first} {typo}'))
         n = int(cin)
         mobile = '+2169' + f'{n:07d}'
         queries['phone, other format'].append(
             (party_id, rng.choice([local(mobile), '00' + mobile[1:]])))
         queries['identity number'].append((party_id, cin))
         queries['line number'].append((party_id, local(line_number)))
+        queries['line number end'].append((party_id, line_number[-6:]))
+        queries['wildcards only'].append((None, '%'))
+    for _id, _name, _first, last_name, *_ in arabic_rows * (
+            len(latin) // max(1, len(arabic_rows))):
+        start = rng.randrange(0, max(1, len(last_name) - 4))
+        queries['Arabic name part'].append(
+            (None, last_name[start:start + 4]))
     return queries
 
 
@@ -258,7 +302,7 @@ def report(scale, results):
     print()
     print(f"Search box, {scale:,} customers, PostgreSQL, as an agent of one "
         "operator (rules applied), 20 first results")
-    header = (f"{'query':<22}{'ours med':>10}{'ours p95':>10}"
+    header = (f"{'query':<24}{'ours med':>10}{'ours p95':>10}"
         f"{'stock med':>11}{'stock p95':>11}{'ratio':>8}"
         f"{'found ours':>12}{'found stock':>13}")
     print(header)
@@ -268,7 +312,7 @@ def report(scale, results):
         ours_p95 = benchlib.percentile(ours, .95)
         stock_med = statistics.median(stock)
         stock_p95 = benchlib.percentile(stock, .95)
-        print(f"{kind:<22}{ours_med:>8.2f}ms{ours_p95:>8.2f}ms"
+        print(f"{kind:<24}{ours_med:>8.2f}ms{ours_p95:>8.2f}ms"
             f"{stock_med:>9.1f}ms{stock_p95:>9.1f}ms"
             f"{stock_med / ours_med:>7.0f}x"
             f"{found_ours:>7}/{len(ours):<4}{found_stock:>8}/{len(stock):<4}")

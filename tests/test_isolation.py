@@ -92,6 +92,8 @@ SHARED = {
     "written and read only by the login as root; no RPC method",
     'party.configuration': "singleton; its per-operator values are "
     "company multi-values",
+    'telco.configuration': "singleton; its per-operator values are "
+    "company multi-values (telco.configuration.sequence)",
     'sale.configuration': "singleton set by the platform administrator; "
     "telco_offers only adds a recommendation method, computed from the "
     "operator's own sales",
@@ -276,6 +278,9 @@ def _build(company, staff):
         'telco.claim.month': claim_month,
         'ir.email': claim_email,
         'telco.customer.email': customer_email,
+        'telco.configuration.sequence': pool.get(
+            'telco.configuration.sequence').search(
+            [('company', '=', company.id)])[0],
         }
 
 

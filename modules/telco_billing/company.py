@@ -2,7 +2,9 @@
 # this repository contains the full copyright notices and license terms.
 from trytond.model import fields
 from trytond.modules.telco_base.input import MAX_DAYS
+from trytond.modules.telco_base.configuration import move_sequences
 from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval, Id
 
 
 class Company(metaclass=PoolMeta):
@@ -23,8 +25,6 @@ class Company(metaclass=PoolMeta):
             [('quote_validity_days', '>=', 1),
                 ('quote_validity_days', '<=', MAX_DAYS)],
             ])
-    quote_sequence = fields.Many2One(
-        'ir.sequence', "Quote Sequence", readonly=True)
 
     @classmethod
     def default_billing_day(cls):
@@ -37,8 +37,47 @@ class Company(metaclass=PoolMeta):
     @classmethod
     def next_quote_number(cls, company_id):
         "Return the next quote number of the operator"
-        ModelData = Pool().get('ir.model.data')
-        return cls.next_number(
-            company_id, 'quote_sequence',
+        pool = Pool()
+        Configuration = pool.get('telco.configuration')
+        ModelData = pool.get('ir.model.data')
+        return Configuration.next_number(
+            'quote_sequence', company_id,
             ModelData.get_id('telco_billing', 'sequence_type_quote'),
             "Quotes", 'D${year}-', 5)
+
+
+class Configuration(metaclass=PoolMeta):
+    __name__ = 'telco.configuration'
+
+    quote_sequence = fields.MultiValue(fields.Many2One(
+            'ir.sequence', "Quote Sequence",
+            domain=[
+                ('company', '=', Eval('context', {}).get('company', -1)),
+                ('sequence_type', '=',
+                    Id('telco_billing', 'sequence_type_quote')),
+                ],
+            help="The numbers of the operator's quotes; a sequence of its "
+            "own is created with the first quote."))
+
+
+class ConfigurationSequence(metaclass=PoolMeta):
+    __name__ = 'telco.configuration.sequence'
+
+    quote_sequence = fields.Many2One(
+        'ir.sequence', "Quote Sequence",
+        domain=[
+            ('company', '=', Eval('company', -1)),
+            ('sequence_type', '=',
+                Id('telco_billing', 'sequence_type_quote')),
+            ])
+
+    @classmethod
+    def __register__(cls, module):
+        pool = Pool()
+        Company = pool.get('company.company')
+        super().__register__(module)
+        # the sequences kept on the operator before the configuration
+        company_h = Company.__table_handler__(module)
+        if company_h.column_exist('quote_sequence'):
+            move_sequences(cls, Company, 'quote_sequence')
+            company_h.drop_column('quote_sequence')

@@ -253,6 +253,15 @@ class Claim(OperatorMixin, ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
                 })
 
     @classmethod
+    def view_attributes(cls):
+        # breached claims in red, those about to breach in orange
+        return super().view_attributes() + [
+            ('/tree', 'visual',
+                If(Eval('breached', False), 'danger',
+                    If(Eval('warned', False), 'warning', ''))),
+            ]
+
+    @classmethod
     def default_state(cls):
         return 'draft'
 

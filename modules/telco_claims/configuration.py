@@ -7,9 +7,10 @@ from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, fields)
 from trytond.modules.telco_base.input import MAX_DAYS, date_domain
+from trytond.modules.telco_base.configuration import move_sequences
 from trytond.modules.telco_base.model import OperatorMixin
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Eval
+from trytond.pyson import Eval, Id
 from trytond.tools import timezone as tz
 
 from .calendar_ import add_business_hours
@@ -50,9 +51,6 @@ class Company(metaclass=PoolMeta):
             ],
         help="Days after its resolution during which a claim can be "
         "reopened.")
-    claim_sequence = fields.Many2One(
-        'ir.sequence', "Claim Sequence", readonly=True,
-        domain=[('company', '=', Eval('id', -1))])
 
     @classmethod
     def default_claim_reopen_days(cls):
@@ -64,9 +62,11 @@ class Company(metaclass=PoolMeta):
     @classmethod
     def next_claim_number(cls, company_id):
         "Return the next claim number of the operator"
-        ModelData = Pool().get('ir.model.data')
-        return cls.next_number(
-            company_id, 'claim_sequence',
+        pool = Pool()
+        Configuration = pool.get('telco.configuration')
+        ModelData = pool.get('ir.model.data')
+        return Configuration.next_number(
+            'claim_sequence', company_id,
             ModelData.get_id('telco_claims', 'sequence_type_claim'),
             "Claims", 'R${year}-', 6)
 
@@ -270,3 +270,40 @@ class Holiday(OperatorMixin, ModelSQL, ModelView):
     def on_modification(cls, mode, records, field_names=None):
         super().on_modification(mode, records, field_names=field_names)
         Pool().get('company.company')._business_hours_cache.clear()
+
+
+class Configuration(metaclass=PoolMeta):
+    __name__ = 'telco.configuration'
+
+    claim_sequence = fields.MultiValue(fields.Many2One(
+            'ir.sequence', "Claim Sequence",
+            domain=[
+                ('company', '=', Eval('context', {}).get('company', -1)),
+                ('sequence_type', '=',
+                    Id('telco_claims', 'sequence_type_claim')),
+                ],
+            help="The numbers of the operator's claims; a sequence of its "
+            "own is created with the first claim."))
+
+
+class ConfigurationSequence(metaclass=PoolMeta):
+    __name__ = 'telco.configuration.sequence'
+
+    claim_sequence = fields.Many2One(
+        'ir.sequence', "Claim Sequence",
+        domain=[
+            ('company', '=', Eval('company', -1)),
+            ('sequence_type', '=',
+                Id('telco_claims', 'sequence_type_claim')),
+            ])
+
+    @classmethod
+    def __register__(cls, module):
+        pool = Pool()
+        Company = pool.get('company.company')
+        super().__register__(module)
+        # the sequences kept on the operator before the configuration
+        company_h = Company.__table_handler__(module)
+        if company_h.column_exist('claim_sequence'):
+            move_sequences(cls, Company, 'claim_sequence')
+            company_h.drop_column('claim_sequence')

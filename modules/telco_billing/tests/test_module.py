@@ -34,13 +34,19 @@ def pdf_text(data):
 
 
 def load_french():
-    "Load the French translation of the module, as activation does"
+    """Load the French translation of the module and of telco_base (the
+    documents' layout), as activation does"""
     import os
+
+    import trytond.modules.telco_base as telco_base
     pool = Pool()
     Translation = pool.get('ir.translation')
-    path = os.path.join(
-        os.path.dirname(os.path.dirname(__file__)), 'locale', 'fr.po')
-    Translation.translation_import('fr', 'telco_billing', [path])
+    for module, directory in [
+            ('telco_base', os.path.dirname(telco_base.__file__)),
+            ('telco_billing', os.path.dirname(os.path.dirname(__file__))),
+            ]:
+        path = os.path.join(directory, 'locale', 'fr.po')
+        Translation.translation_import('fr', module, [path])
 
 
 def load_french_months():

@@ -398,6 +398,54 @@ class TelcoClaimsTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
         self.assertIsNone(Claim(claim.id).due_date)
 
     @with_transaction()
+    def test_claim_numbers_per_operator(self):
+        """Each operator numbers its claims with its own sequence, kept in
+        the operator configuration, which its administrator may change"""
+        pool = Pool()
+        Configuration = pool.get('telco.configuration')
+        Sequence = pool.get('ir.sequence')
+        ModelData = pool.get('ir.model.data')
+        company, agent, _, customer = self._setup()
+        other = create_operator("Tunisie Telecom", 'TT', ['clients', 'claims'])
+        with Transaction().set_context(company=other.id):
+            stranger, = pool.get('party.party').create([{
+                        'name': "Rim Gharbi", 'company': other.id}])
+        year = dt.date.today().year
+        first = self._claim(company, customer)
+        second = self._claim(company, customer)
+        elsewhere = self._claim(other, stranger)
+        self.assertEqual(
+            [first.number, second.number, elsewhere.number],
+            [f'R{year}-000001', f'R{year}-000002', f'R{year}-000001'])
+        ours = Configuration(1).get_multivalue(
+            'claim_sequence', company=company.id)
+        theirs = Configuration(1).get_multivalue(
+            'claim_sequence', company=other.id)
+        self.assertEqual((ours.company, theirs.company), (company, other))
+
+        admin = create_staff('oo_admin', company, SUPERVISOR + [
+                'telco_base.group_operator_admin'])
+        with Transaction().set_context(company=company.id):
+            renumbered, = Sequence.create([{
+                        'name': "Réclamations 2",
+                        'sequence_type': ModelData.get_id(
+                            'telco_claims', 'sequence_type_claim'),
+                        'company': company.id, 'prefix': 'OO-',
+                        'padding': 4}])
+        with as_user(admin):
+            configuration = Configuration(1)
+            self.assertEqual(configuration.claim_sequence, ours)
+            # the other operator's sequence cannot be chosen
+            with self.assertRaises(DomainValidationError):
+                Configuration.write([configuration], {
+                        'claim_sequence': theirs.id})
+            Configuration.write([configuration], {
+                    'claim_sequence': renumbered.id})
+        self.assertEqual(self._claim(company, customer).number, 'OO-0001')
+        self.assertEqual(
+            self._claim(other, stranger).number, f'R{year}-000002')
+
+    @with_transaction()
     def test_customer_emails(self):
         "The customer is told by e-mail when the claim opens and resolves"
         pool = Pool()
