@@ -144,7 +144,7 @@ def other_columns(conn, table, alias, excluded):
 def run(database, runs):
     from trytond.pool import Pool
     from trytond.transaction import Transaction
-    from trytond.modules.telco_offers.offer import CustomerProfile
+    from trytond.modules.telco_offers.eligibility import CustomerProfile
     Pool(database).init()
     with Transaction().start(database, 0, readonly=True):
         pool = Pool()

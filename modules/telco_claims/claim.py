@@ -15,7 +15,7 @@ from trytond.modules.telco_base.input import MAX_AMOUNT
 from trytond.modules.telco_line.line import LINE_KINDS
 from trytond.modules.telco_base.model import (
     ButtonFieldsMixin, OperatorMixin, same_operator, state_history)
-from trytond.pool import Pool, PoolMeta
+from trytond.pool import Pool
 from trytond.pyson import Bool, Eval, If
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
@@ -856,24 +856,3 @@ class ReuseResolution(Wizard):
             claim.credit_amount = source.credit_amount
         claim.save()
         return 'end'
-
-
-class User(metaclass=PoolMeta):
-    __name__ = 'res.user'
-
-    claim_teams = fields.Many2Many(
-        'telco.claim.team-res.user', 'user', 'team', "Claim Teams",
-        domain=[('company', 'in', Eval('companies', []))],
-        depends={'companies'})
-
-
-class Cron(metaclass=PoolMeta):
-    __name__ = 'ir.cron'
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls.method.selection.append(
-            ('telco.claim|check_service_levels',
-                "Check Claim Service Levels"))
-

@@ -220,67 +220,6 @@ class PackRevenue(ModelSQL, ModelView):
             cls.create(to_create)
 
 
-class Sale(metaclass=PoolMeta):
-    __name__ = 'sale.sale'
-
-    @classmethod
-    @ModelView.button
-    @Workflow.transition('confirmed')
-    def confirm(cls, sales):
-        pool = Pool()
-        Revenue = pool.get('telco.pack.revenue')
-        super().confirm(sales)
-        # the statistics of marketing, written for the sales staff
-        with without_check_access():
-            Revenue.record([l for s in sales for l in s.lines])
-
-    @classmethod
-    @ModelView.button
-    @Workflow.transition('cancelled')
-    def cancel(cls, sales):
-        pool = Pool()
-        Revenue = pool.get('telco.pack.revenue')
-        super().cancel(sales)
-        with without_check_access():
-            Revenue.delete(Revenue.search(
-                    [('sale', 'in', [s.id for s in sales])]))
-
-    @classmethod
-    @ModelView.button
-    @Workflow.transition('draft')
-    def draft(cls, sales):
-        pool = Pool()
-        Revenue = pool.get('telco.pack.revenue')
-        super().draft(sales)
-        with without_check_access():
-            Revenue.delete(Revenue.search(
-                    [('sale', 'in', [s.id for s in sales])]))
-
-
-class SaleLine(metaclass=PoolMeta):
-    __name__ = 'sale.line'
-
-    pack = fields.Function(
-        fields.Many2One('telco.pack', "Pack"), 'get_pack')
-    pack_revenues = fields.One2Many(
-        'telco.pack.revenue', 'sale_line', "Pack Revenue", readonly=True,
-        states={'invisible': ~Eval('pack_revenues')})
-
-    @classmethod
-    def get_pack(cls, lines, name):
-        pool = Pool()
-        Pack = pool.get('telco.pack')
-        products = {l.product.id for l in lines if l.product}
-        packs = {}
-        with without_check_access():
-            packs = {p.product.id: p.id for p in Pack.search([
-                        ('product', 'in', list(products)),
-                        ])} if products else {}
-        return {
-            l.id: packs.get(l.product.id) if l.product else None
-            for l in lines}
-
-
 class PackRevenuePOS(metaclass=PoolMeta):
     __name__ = 'telco.pack.revenue'
 

@@ -17,7 +17,8 @@ from trytond.pyson import Eval, Id
 from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import OfferValidationError
-from .offer import CustomerProfile, EligibilityMixin, eligibility_relations
+from .eligibility import (
+    CustomerProfile, EligibilityMixin, eligibility_relations)
 
 # the sales that consume the caps of their promotions
 CONSUMING_STATES = ('quotation', 'confirmed', 'processing', 'done')
@@ -263,54 +264,6 @@ class Promotion(EligibilityMixin, metaclass=PoolMeta):
             applied = True
         if applied:
             sale.lines = sale.lines  # Trigger the change
-
-
-class Sale(metaclass=PoolMeta):
-    __name__ = 'sale.sale'
-
-    @property
-    def keeps_prices(self):
-        """Whether the prices were agreed on the document the sale comes
-        from (an accepted quote of telco_billing): promotions would change
-        what the customer accepted"""
-        return bool(self.origin)
-
-    def apply_promotion(self):
-        pool = Pool()
-        Promotion = pool.get('sale.promotion')
-        for line in self.lines:
-            if line.type == 'line' and line.original_unit_price is None:
-                line.original_unit_price = line.unit_price
-        if self.keeps_prices:
-            return
-        promotions = sorted(
-            Promotion.get_promotions(self),
-            key=lambda p: (-p.priority, p.id))
-        capped = [p for p in promotions
-            if p.quantity_cap is not None or p.budget_cap is not None]
-        if capped:
-            # the caps are shared by the sales quoted at the same time
-            Promotion.lock(capped)
-        for promotion in promotions:
-            promotion.apply(self)
-
-    def unapply_promotion(self):
-        super().unapply_promotion()
-        changed = False
-        for line in self.lines:
-            if line.type == 'line' and line.promotion_applications:
-                line.promotion_applications = []
-                changed = True
-        if changed:
-            self.lines = self.lines
-
-
-class SaleLine(metaclass=PoolMeta):
-    __name__ = 'sale.line'
-
-    promotion_applications = fields.One2Many(
-        'sale.line.promotion', 'line', "Promotions Applied", readonly=True,
-        states={'invisible': ~Eval('promotion_applications')})
 
 
 class PromotionApplicationMixin:

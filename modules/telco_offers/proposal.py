@@ -23,7 +23,7 @@ from trytond.modules.telco_base.input import MAX_QUANTITY, date_domain
 from trytond.modules.telco_base.model import OperatorMixin, same_operator
 
 from .exceptions import ProposalError
-from .offer import SOLD_STATES, consumptions
+from .eligibility import SOLD_STATES, consumptions
 
 KINDS = [
     ('pack', "Pack of products bought together"),

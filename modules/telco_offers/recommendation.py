@@ -17,7 +17,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
 
-from .offer import SOLD_STATES
+from .eligibility import SOLD_STATES
 
 # the sales that tell what is bought together
 HISTORY = dt.timedelta(days=365)

@@ -16,7 +16,7 @@ from trytond.modules.telco_billing.tests.tools import (
     create_catalogue, setup_accounting)
 from trytond.modules.telco_offers.exceptions import EligibilityError
 from trytond.modules.telco_offers.advertise import MESSAGE_PLACEHOLDERS
-from trytond.modules.telco_offers.offer import CustomerProfile
+from trytond.modules.telco_offers.eligibility import CustomerProfile
 from trytond.pool import Pool
 from trytond.pyson import PYSONDecoder
 from trytond.sendmail import SMTPDataManager
