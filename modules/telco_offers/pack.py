@@ -6,15 +6,14 @@ from decimal import Decimal
 
 from trytond.i18n import gettext
 from trytond.model import (
-    DeactivableMixin, ModelSQL, ModelView, Unique, Workflow, fields,
+    DeactivableMixin, ModelSQL, ModelView, Unique, fields,
     sequence_ordered)
 from trytond.modules.product import price_digits, round_price
 from trytond.modules.telco_base.input import MAX_QUANTITY
 from trytond.modules.telco_base.model import (
     CodeNameMixin, OperatorMixin, same_operator)
-from trytond.pool import Pool, PoolMeta
+from trytond.pool import Pool
 from trytond.pyson import Eval
-from trytond.transaction import without_check_access
 
 from .exceptions import OfferValidationError
 from .offer import list_price
@@ -218,26 +217,3 @@ class PackRevenue(ModelSQL, ModelView):
                         })
         if to_create:
             cls.create(to_create)
-
-
-class PackRevenuePOS(metaclass=PoolMeta):
-    __name__ = 'telco.pack.revenue'
-
-    pos_line = fields.Many2One(
-        'sale.point.sale.line', "Shop Sale Line", ondelete='CASCADE',
-        readonly=True)
-
-
-class POSSale(metaclass=PoolMeta):
-    "A pack sold in a shop has its revenue split as in a sale"
-    __name__ = 'sale.point.sale'
-
-    @classmethod
-    @Workflow.transition('done')
-    def do(cls, sales):
-        pool = Pool()
-        Revenue = pool.get('telco.pack.revenue')
-        super().do(sales)
-        with without_check_access():
-            Revenue.record(
-                [l for s in sales for l in s.lines], field='pos_line')

@@ -1,10 +1,10 @@
 # This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-"""Promotions on the sales of the shops (sale_point): applied when the
-cashier asks for the payment, as long as nothing is paid"""
+"""The sales of the shops (sale_point): promotions applied when the cashier
+asks for the payment, as long as nothing is paid; packs' revenue split"""
 from decimal import Decimal
 
-from trytond.model import ModelSQL, ModelView, fields
+from trytond.model import ModelSQL, ModelView, Workflow, fields
 from trytond.modules.product import price_digits, round_price
 from trytond.modules.telco_base.model import (
     ButtonFieldsMixin, same_operator)
@@ -72,6 +72,17 @@ class POSSale(ButtonFieldsMixin, metaclass=PoolMeta):
         cls.apply_promotions(sales)
         super().pay(sales)
 
+    @classmethod
+    @Workflow.transition('done')
+    def do(cls, sales):
+        pool = Pool()
+        Revenue = pool.get('telco.pack.revenue')
+        super().do(sales)
+        # a pack sold in a shop has its revenue split as in a sale
+        with without_check_access():
+            Revenue.record(
+                [l for s in sales for l in s.lines], field='pos_line')
+
 
 class POSSaleLine(PromotedLineMixin, metaclass=PoolMeta):
     __name__ = 'sale.point.sale.line'
@@ -137,3 +148,11 @@ class Promotion(metaclass=PoolMeta):
         yield consumed_query(
             'sale.point.sale.line.promotion', 'sale.point.sale.line',
             'sale.point.sale', CONSUMING_STATES, ids)
+
+
+class PackRevenuePOS(metaclass=PoolMeta):
+    __name__ = 'telco.pack.revenue'
+
+    pos_line = fields.Many2One(
+        'sale.point.sale.line', "Shop Sale Line", ondelete='CASCADE',
+        readonly=True)
