@@ -67,9 +67,18 @@ class Party(metaclass=PoolMeta):
         Line = pool.get('telco.line')
         suspended = [p for p in parties if p.customer_state == 'suspended']
 
+        def suspended_since(customer):
+            # the moment the customer's suspension was written (its
+            # transaction's): the lines suspended with it are dated after
+            changes = [h.create_date for h in customer.state_history
+                if h.to_state == 'suspended' and h.create_date]
+            if changes:
+                return max(changes)
+            return dt.datetime.combine(
+                customer.suspension_date or dt.date.min, dt.time())
+
         def suspended_with_customer(line):
-            since = dt.datetime.combine(
-                line.customer.suspension_date or dt.date.min, dt.time())
+            since = suspended_since(line.customer)
             return any(
                 h.to_state == 'suspended' and h.date >= since
                 for h in line.history)

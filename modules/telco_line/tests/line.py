@@ -204,12 +204,13 @@ class LineTestMixin(LineFixtures):
                     'company': company.id, 'customer': party.id,
                     'kind': 'fixed', 'number': '71 234 568'}])
         Line.activate([alone, with_customer])
-        # the line was suspended last week (unpaid), on its own
+        # the line was suspended an hour ago (unpaid), on its own, in an
+        # earlier transaction
         Line.suspend([alone])
         change, = [h for h in Line(alone.id).history
             if h.to_state == 'suspended']
         LineState.write([change], {
-                'date': dt.datetime.now() - dt.timedelta(days=7)})
+                'date': dt.datetime.now() - dt.timedelta(hours=1)})
         Party.suspend([Party(party.id)])
         self.assertEqual(
             [Line(alone.id).state, Line(with_customer.id).state],
