@@ -10,8 +10,8 @@ from trytond.i18n import gettext
 from trytond.modules.company.tests import CompanyTestMixin
 from trytond.modules.telco_base.tests.smtp import SMTPTestMixin
 from trytond.modules.telco_base.tests.tools import (
-    STAFF_GROUPS, as_user, create_operator, create_staff, run_queue,
-    savepoint)
+    STAFF_GROUPS, as_user, assert_message, create_operator, create_staff,
+    run_queue, savepoint)
 from trytond.modules.telco_claims.calendar_ import add_business_hours
 from trytond.modules.telco_claims import similarity
 from trytond.pool import Pool
@@ -140,7 +140,15 @@ class TelcoClaimsTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
             similarity.keywords("Les Factures élevées", "de mon compte"),
             ['compte', 'elevee', 'facture'])
         a = similarity.keywords("Coupure fibre Sfax routeur rouge")
-        self.assertEqual(similarity.band_keys(a), similarity.band_keys(a))
+        # the same words written otherwise give the same keys, one per band
+        self.assertEqual(
+            similarity.band_keys(similarity.keywords(
+                    "ROUTEUR rouge sfax Fibre coupure")),
+            similarity.band_keys(a))
+        self.assertEqual(len(similarity.band_keys(a)), similarity.BANDS)
+        self.assertNotEqual(
+            similarity.band_keys(a),
+            similarity.band_keys(similarity.keywords("Facture trop élevée")))
         b = similarity.keywords("Facture trop élevée ce mois")
         self.assertEqual(similarity.jaccard(a, b), 0)
         self.assertEqual(similarity.score(a, b, same_branch=True), 0)
@@ -190,11 +198,21 @@ class TelcoClaimsTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
                 Claim.close([other])
             with self.assertRaises(AccessButtonError):
                 Claim.cancel([other])
-            with self.assertRaises(AccessError):
+            # agents delete no claim
+            with self.assertRaises(AccessError) as cm:
                 Claim.delete([other])
+            assert_message(self, cm.exception, 'ir.msg_access_rule_error')
         with as_user(supervisor):
+            # a supervisor deletes drafts and cancelled claims only
+            with self.assertRaises(AccessError) as cm, savepoint():
+                Claim.delete([Claim(other.id)])
+            self.assertEqual(cm.exception.message, gettext(
+                    'telco_claims.msg_claim_delete_running',
+                    claim=Claim(other.id).rec_name))
             Claim.cancel([Claim(other.id)])
             self.assertEqual(Claim(other.id).state, 'cancelled')
+            Claim.delete([Claim(other.id)])
+            self.assertEqual(Claim.search([('id', '=', other.id)]), [])
 
     @with_transaction()
     def test_reopen_delay(self):
@@ -261,8 +279,11 @@ class TelcoClaimsTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
                 self._claim(company, None)
             self.assertEqual(cm.exception.message, gettext(
                     'telco_claims.msg_claim_caller_required'))
-            with self.assertRaises(ValidationError), savepoint():
+            # another customer's line is out of the field's domain
+            with self.assertRaises(DomainValidationError) as cm, savepoint():
                 self._claim(company, customer, line=other_line.id)
+            assert_message(
+                self, cm.exception, 'ir.msg_domain_validation_record')
             self.assertEqual(Claim.search([]), [])
             unknown = self._claim(company, None, caller_phone='98 123 456')
             self.assertEqual(unknown.caller_phone, '+21698123456')

@@ -156,9 +156,11 @@ class LineTestMixin(LineFixtures):
                     'company': company.id, 'customer': party.id,
                     'number': '+216 98765432', 'sim': self._sim(
                         company, 2).id}])
-        with self.assertRaises(ValidationError) as cm, savepoint():
+        with self.assertRaises(LineValidationError) as cm, savepoint():
             Line.activate([twin])
-        self.assertIn('already used', cm.exception.message)
+        self.assertEqual(cm.exception.message, gettext(
+                'telco_line.msg_line_number_unique',
+                number='+216 98 765 432'))
         Line.terminate([line])
         twin = Line(twin.id)
         Line.activate([twin])
