@@ -10,7 +10,7 @@ from trytond.modules.account.tests import create_chart
 from trytond.modules.company.tests import CompanyTestMixin
 from trytond.modules.telco_base.tests.smtp import SMTPTestMixin
 from trytond.modules.telco_base.tests.tools import (
-    as_user, create_operator, create_staff, savepoint)
+    as_user, assert_message, create_operator, create_staff, savepoint)
 from trytond.modules.telco_billing.tests.test_module import pdf_text
 from trytond.modules.telco_billing.tests.tools import (
     create_catalogue, setup_accounting)
@@ -969,8 +969,10 @@ class TelcoOffersTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
             self.assertEqual(pack.count, 2)
             with self.assertRaises(AccessError):
                 Proposal.read([p.id for p in theirs], ['name'])
-            with self.assertRaises(AccessError):
+            # proposals are written by the server only
+            with self.assertRaises(AccessError) as cm:
                 Proposal.write(ours, {'count': 99})
+            assert_message(self, cm.exception, 'ir.msg_access_rule_error')
             Proposal.create_draft([pack])
             self.assertEqual(Proposal(pack.id).state, 'done')
             # a promotion cannot name a product of another operator

@@ -13,11 +13,13 @@ from lxml import etree
 from trytond.exceptions import UserError
 from trytond.i18n import gettext
 from trytond.model.exceptions import (
-    AccessError, DomainValidationError, SQLConstraintError, ValidationError)
+    AccessError, DomainValidationError, RequiredValidationError,
+    SQLConstraintError, ValidationError)
 from trytond.modules.company.tests import CompanyTestMixin
+from trytond.modules.telco_stock.exceptions import ShopSaleError
 from trytond.modules.telco_base.tests.smtp import SMTPTestMixin
 from trytond.modules.telco_base.tests.tools import (
-    as_user, create_operator, create_staff, savepoint)
+    as_user, assert_message, create_operator, create_staff, savepoint)
 from trytond.modules.telco_billing.tests.tools import setup_accounting
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
@@ -991,8 +993,11 @@ class TelcoStockTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
         with Transaction().set_context(company=company.id):
             sale = Sale(point=point)
             sale.lines = pos_lines(sale, [(products['PHONE'], 1, {})])
-            with self.assertRaisesRegex(ValidationError, "Serial Number"):
+            # the serial number is required on a serialised product's line
+            with self.assertRaises(RequiredValidationError) as cm:
                 sale.save()
+            assert_message(
+                self, cm.exception, 'ir.msg_required_validation_record')
             lot, = create_lots(company, products['PHONE'], [imei(3)])
             receive(company, shop.warehouse.storage_location,
                 products['PHONE'], 1, lot=lot)
@@ -1003,8 +1008,11 @@ class TelcoStockTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
             Payment.create([{
                         'sale': sale.id, 'method': cash.id,
                         'amount': sale.amount_to_pay}])
-            with self.assertRaisesRegex(UserError, "one item"):
+            with self.assertRaises(ShopSaleError) as cm:
                 Sale.process([sale])
+            self.assertEqual(cm.exception.message, gettext(
+                    'telco_stock.msg_pos_serial_quantity',
+                    product=products['PHONE'].rec_name, lot=lot.rec_name))
 
     @with_transaction()
     def test_locations_and_lots_per_operator(self):
