@@ -69,11 +69,12 @@ class Party(metaclass=PoolMeta):
 
         def suspended_since(customer):
             # the moment the customer's suspension was written (its
-            # transaction's): the lines suspended with it are dated after
+            # transaction's): the lines suspended with it are dated after,
+            # to the second (DateTime fields keep no fraction of second)
             changes = [h.create_date for h in customer.state_history
                 if h.to_state == 'suspended' and h.create_date]
             if changes:
-                return max(changes)
+                return max(changes).replace(microsecond=0)
             return dt.datetime.combine(
                 customer.suspension_date or dt.date.min, dt.time())
 
