@@ -72,9 +72,14 @@ class ConfigurationSequence(ModelSQL, CompanyValueMixin):
     __string__ = "Telco Configuration Sequence"
 
 
-def move_sequences(Value, Company, field):
+def move_sequences(Value, module, field):
     """Move the operators' sequences kept in company.company's column field
-    to the configuration's values (migration)"""
+    to the configuration's values, then drop the column (migration, from
+    the __register__ of the value model)"""
+    Company = Pool().get('company.company')
+    company_h = Company.__table_handler__(module)
+    if not company_h.column_exist(field):
+        return
     value = Value.__table__()
     company = Company.__table__()
     cursor = Transaction().connection.cursor()
@@ -93,3 +98,4 @@ def move_sequences(Value, Company, field):
             cursor.execute(*value.insert(
                     [value.company, Column(value, field)],
                     [[company_id, sequence_id]]))
+    company_h.drop_column(field)

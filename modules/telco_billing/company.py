@@ -73,11 +73,6 @@ class ConfigurationSequence(metaclass=PoolMeta):
 
     @classmethod
     def __register__(cls, module):
-        pool = Pool()
-        Company = pool.get('company.company')
         super().__register__(module)
         # the sequences kept on the operator before the configuration
-        company_h = Company.__table_handler__(module)
-        if company_h.column_exist('quote_sequence'):
-            move_sequences(cls, Company, 'quote_sequence')
-            company_h.drop_column('quote_sequence')
+        move_sequences(cls, module, 'quote_sequence')
