@@ -146,15 +146,21 @@ run_job() {
             "$PYTHON" -m unittest $args >"$LOG_DIR/$name.log" 2>&1
         rc=$?
     fi
-    echo "$rc $(( $(date +%s) - t0 ))" >"$LOG_DIR/$name.rc"
+    # the processor time of the job's processes (second line of `times`:
+    # the children of this subshell), to tell waiting from working
+    cpu=$(times | tail -n 1 | awk '{
+        n = split($1 " " $2, t, /[ms]/); s = 0
+        for (i = 1; i < n; i += 2) s += t[i] * 60 + t[i + 1]
+        printf "%d", s}')
+    echo "$rc $(( $(date +%s) - t0 )) $cpu" >"$LOG_DIR/$name.rc"
 }
 
 running=()
 finished() {
-    local name=$1 rc secs
-    read -r rc secs <"$LOG_DIR/$name.rc"
+    local name=$1 rc secs cpu
+    read -r rc secs cpu <"$LOG_DIR/$name.rc"
     echo
-    echo "== $name (${secs} s, exit $rc)"
+    echo "== $name (${secs} s, processor ${cpu} s, exit $rc)"
     if [ "$name" = lint ]; then
         cat "$LOG_DIR/lint.out"
     else
