@@ -135,22 +135,35 @@ def build(uri, database, scale, config_file):
                     "id, true, 0, now() FROM stock_location "
                     "WHERE \"left\" = %s",
                     shops)
-            ids = [r for r, in conn.execute(
-                    "SELECT id FROM telco_shop WHERE company = %s "
-                    "ORDER BY id", (company,))]
+                # each shop its calendar of opening hours
+                cursor.execute(
+                    "INSERT INTO telco_calendar (company, name, active, "
+                    "create_uid, create_date) SELECT company, code, true, 0, "
+                    "now() FROM telco_shop WHERE company = %s", (company,))
+                cursor.execute(
+                    "UPDATE telco_shop SET calendar = c.id "
+                    "FROM telco_calendar c WHERE c.company = %s "
+                    "AND telco_shop.company = c.company "
+                    "AND c.name = telco_shop.code", (company,))
+            rows = conn.execute(
+                "SELECT id, calendar FROM telco_shop WHERE company = %s "
+                "ORDER BY id", (company,)).fetchall()
+            ids = [r for r, _ in rows]
+            calendars = dict(rows)
             hours, exceptions, offered = [], [], []
             for shop_id in ids:
+                calendar = calendars[shop_id]
                 for day in range(6):
-                    hours.append((shop_id, str(day), dt.time(8),
+                    hours.append((calendar, str(day), dt.time(8),
                             dt.time(18)))
                 if rng.random() < 0.2:
-                    hours.append((shop_id, '6', dt.time(10), dt.time(14)))
+                    hours.append((calendar, '6', dt.time(10), dt.time(14)))
                 if rng.random() < 0.1:
-                    exceptions.append((shop_id, 'Fermé', AT.date(),
+                    exceptions.append((calendar, 'Fermé', AT.date(),
                             AT.date(), None, True, None, None))
                 elif rng.random() < 0.1:
                     # short Mondays this month
-                    exceptions.append((shop_id, 'Lundis courts',
+                    exceptions.append((calendar, 'Lundis courts',
                             AT.date().replace(day=1),
                             AT.date().replace(day=30), '0', False,
                             dt.time(9), dt.time(13)))
@@ -158,13 +171,13 @@ def build(uri, database, scale, config_file):
                     offered.append((shop_id, service))
             with conn.cursor() as cursor:
                 cursor.executemany(
-                    "INSERT INTO telco_shop_hours (shop, weekday, opening, "
-                    "closing, create_uid, create_date) "
+                    "INSERT INTO telco_calendar_hours (calendar, weekday, "
+                    "start_time, end_time, create_uid, create_date) "
                     "VALUES (%s, %s, %s, %s, 0, now())", hours)
                 cursor.executemany(
-                    "INSERT INTO telco_shop_hours_exception (shop, name, "
-                    "start_date, end_date, weekday, closed, opening, "
-                    "closing, create_uid, create_date) "
+                    "INSERT INTO telco_calendar_exception (calendar, name, "
+                    "start_date, end_date, weekday, closed, start_time, "
+                    "end_time, create_uid, create_date) "
                     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 0, now())",
                     exceptions)
                 cursor.executemany(
@@ -228,16 +241,18 @@ def load_scan_data(company_id, product_id):
         "WHERE company = %s AND active", (company_id,))
     shops = cursor.fetchall()
     cursor.execute(
-        "SELECT h.shop, h.weekday, h.opening, h.closing "
-        "FROM telco_shop_hours h JOIN telco_shop s ON s.id = h.shop "
+        "SELECT s.id, h.weekday, h.start_time, h.end_time "
+        "FROM telco_calendar_hours h "
+        "JOIN telco_shop s ON s.calendar = h.calendar "
         "WHERE s.company = %s", (company_id,))
     hours = {}
     for shop, weekday, opening, closing in cursor:
         hours.setdefault(shop, []).append((weekday, opening, closing))
     cursor.execute(
-        "SELECT e.shop, e.start_date, e.end_date, e.weekday, e.closed, "
-        "e.opening, e.closing FROM telco_shop_hours_exception e "
-        "JOIN telco_shop s ON s.id = e.shop WHERE s.company = %s",
+        "SELECT s.id, e.start_date, e.end_date, e.weekday, e.closed, "
+        "e.start_time, e.end_time FROM telco_calendar_exception e "
+        "JOIN telco_shop s ON s.calendar = e.calendar "
+        "WHERE s.company = %s",
         (company_id,))
     exceptions = {}
     for shop, *values in cursor:

@@ -140,22 +140,34 @@ def setup_service_levels(company):
 
 
 def setup_calendar(company):
-    Hour = Model.get('telco.claim.business_hour')
-    Holiday = Model.get('telco.claim.holiday')
-    if not Hour.find([('company', '=', company.id)], limit=1):
-        Hour.save([Hour(company=company, weekday=str(day), start_time=start,
-                    end_time=end) for day, start, end in BUSINESS_HOURS])
+    """The operator's business calendar: its working hours and the public
+    holidays of last, this and next year, chosen in its configuration"""
+    Calendar = Model.get('telco.calendar')
+    Configuration = Model.get('telco.configuration')
+    name = "Heures ouvrables"
+    found = Calendar.find([('company', '=', company.id), ('name', '=', name)])
+    if found:
+        calendar, = found
+    else:
+        calendar = Calendar(company=company, name=name)
+        for day, start, end in BUSINESS_HOURS:
+            calendar.hours.new(
+                weekday=str(day), start_time=start, end_time=end)
         log(f"  business hours of {company.code}")
     today = dt.date.today()
-    known = {h.date for h in Holiday.find([('company', '=', company.id)])}
-    holidays = [Holiday(company=company, date=dt.date(year, month, day),
-            name=name)
-        for year in range(today.year - 1, today.year + 2)
-        for month, day, name in HOLIDAYS
-        if dt.date(year, month, day) not in known]
-    if holidays:
-        Holiday.save(holidays)
-        log(f"  {len(holidays)} public holidays of {company.code}")
+    known = {e.start_date for e in calendar.exceptions}
+    for year in range(today.year - 1, today.year + 2):
+        for month, day, holiday in HOLIDAYS:
+            date = dt.date(year, month, day)
+            if date not in known:
+                calendar.exceptions.new(name=holiday, start_date=date,
+                    end_date=date, closed=True)
+    calendar.save()
+    configuration = Configuration(1)
+    if configuration.business_calendar != calendar:
+        configuration.business_calendar = calendar
+        configuration.save()
+        log(f"  {len(calendar.exceptions)} public holidays of {company.code}")
 
 
 def setup_claims(company, prefix):

@@ -100,7 +100,6 @@ def setup_shops(company, shops, managers):
                 service.name = french
                 service.save()
         services.append(service)
-    year = dt.date.today().year
     for (code, name, latitude, longitude, city, sunday, street, postal_code,
             phone, _) in shops:
         manager = User(managers[code].id)
@@ -116,24 +115,42 @@ def setup_shops(company, shops, managers):
             continue
         shop = Shop(code=code, name=name, street=street,
             postal_code=postal_code, city=city, latitude=latitude,
-            longitude=longitude, phone=phone, manager=manager)
-        days = range(7) if sunday else range(6)
-        for day in days:
-            hours = shop.hours.new()
-            hours.weekday = str(day)
-            if day == 6:
-                hours.opening, hours.closing = dt.time(10), dt.time(14)
-            else:
-                hours.opening, hours.closing = dt.time(8), dt.time(19)
-        exception = shop.exceptions.new()
-        exception.name = "Ramadan"
-        exception.start_date = dt.date(year + 1, 2, 18)
-        exception.end_date = dt.date(year + 1, 3, 19)
-        exception.opening, exception.closing = dt.time(9), dt.time(15)
+            longitude=longitude, phone=phone, manager=manager,
+            calendar=shop_calendar(company, sunday))
         shop.services.extend(
             Service(s.id) for s in services[:4 if sunday else 3])
         shop.save()
         log(f"  shop {shop.rec_name}")
+
+
+def shop_calendar(company, sunday):
+    """The opening hours the operator's shops share: Monday to Saturday
+    08:00-19:00, Sunday morning for those that open then, shorter during
+    next Ramadan, closed on New Year's Day"""
+    Calendar = Model.get('telco.calendar')
+    name = "Boutiques, dimanche matin" if sunday else "Boutiques"
+    found = Calendar.find([('company', '=', company.id), ('name', '=', name)])
+    if found:
+        return found[0]
+    calendar = Calendar(company=company, name=name)
+    for day in range(7 if sunday else 6):
+        hours = calendar.hours.new(weekday=str(day))
+        if day == 6:
+            hours.start_time, hours.end_time = dt.time(10), dt.time(14)
+        else:
+            hours.start_time, hours.end_time = dt.time(8), dt.time(19)
+    year = dt.date.today().year
+    ramadan = calendar.exceptions.new(name="Ramadan")
+    ramadan.start_date = dt.date(year + 1, 2, 18)
+    ramadan.end_date = dt.date(year + 1, 3, 19)
+    ramadan.start_time, ramadan.end_time = dt.time(9), dt.time(15)
+    for new_year_day in [dt.date(year, 1, 1), dt.date(year + 1, 1, 1)]:
+        new_year = calendar.exceptions.new(name="Nouvel an")
+        new_year.start_date = new_year.end_date = new_year_day
+        new_year.closed = True
+    calendar.save()
+    log(f"  opening hours {name} of {company.code}")
+    return calendar
 
 
 def setup_shop_stock(company):

@@ -1,6 +1,7 @@
 # This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 import base64
+import datetime as dt
 import re
 
 from trytond.cache import Cache
@@ -13,6 +14,7 @@ from trytond.rpc import RPC
 from trytond.transaction import Transaction, without_check_access
 
 from .brand import brand, platform_brand
+from .calendar_ import company_calendar
 from .rls import cross_operator
 
 CODE = re.compile(r'^[A-Z0-9_-]+$')
@@ -121,6 +123,17 @@ class Company(metaclass=PoolMeta):
         return brand(
             self.display_name, self.primary_color, self.secondary_color,
             logo=logo)
+
+    @classmethod
+    def add_business_hours(cls, company_id, start, hours):
+        """Return the moment (naive UTC) `hours` working hours of the
+        operator after start (naive UTC): in its business calendar, or
+        every hour without one"""
+        with without_check_access():
+            calendar = company_calendar(company_id)
+            if not calendar:
+                return start + dt.timedelta(hours=hours)
+            return calendar.add_hours(start, hours)
 
     @classmethod
     def split_web_hosts(cls, value):

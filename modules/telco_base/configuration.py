@@ -2,10 +2,11 @@
 # this repository contains the full copyright notices and license terms.
 from sql import Column, Null
 
-from trytond.model import ModelSingleton, ModelSQL, ModelView
+from trytond.model import ModelSingleton, ModelSQL, ModelView, fields
 from trytond.modules.company.model import (
     CompanyMultiValueMixin, CompanyValueMixin)
 from trytond.pool import Pool
+from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
 
 
@@ -15,16 +16,29 @@ class Configuration(
 
     The settings each operator gives the telco modules, one value per
     operator (company multi-values), as Tryton's own configurations do:
-    the numbering sequences of claims, quotes … that the modules add."""
+    the business calendar, the numbering sequences of claims, quotes …
+    that the modules add."""
     __name__ = 'telco.configuration'
     __string__ = "Telco Configuration"
+
+    business_calendar = fields.MultiValue(fields.Many2One(
+            'telco.calendar', "Business Calendar",
+            domain=[
+                ('company', '=', Eval('context', {}).get('company', -1)),
+                ],
+            help="The operator's working hours and holidays: service "
+            "levels count their hours in it; without one, every hour "
+            "counts."))
 
     @classmethod
     def multivalue_model(cls, field):
         pool = Pool()
-        ConfigurationSequence = pool.get('telco.configuration.sequence')
-        if field in ConfigurationSequence._fields and field != 'company':
-            return ConfigurationSequence
+        for name in [
+                'telco.configuration.sequence',
+                'telco.configuration.calendar']:
+            Value = pool.get(name)
+            if field in Value._fields and field != 'company':
+                return Value
         return super().multivalue_model(field)
 
     def multivalue_records(self, field):
@@ -32,7 +46,7 @@ class Configuration(
         # shared cache of ValueMixin.values(), which would keep the rows
         # one user's rules let through for every user
         Value = self.multivalue_model(field)
-        if issubclass(Value, ConfigurationSequence):
+        if issubclass(Value, CompanyValueMixin):
             return sorted(Value.search([]), key=lambda r: r.company is None)
         return super().multivalue_records(field)
 
@@ -70,6 +84,16 @@ class ConfigurationSequence(ModelSQL, CompanyValueMixin):
     "Telco configuration sequences of an operator"
     __name__ = 'telco.configuration.sequence'
     __string__ = "Telco Configuration Sequence"
+
+
+class ConfigurationCalendar(ModelSQL, CompanyValueMixin):
+    "Telco configuration calendar of an operator"
+    __name__ = 'telco.configuration.calendar'
+    __string__ = "Telco Configuration Calendar"
+
+    business_calendar = fields.Many2One(
+        'telco.calendar', "Business Calendar", ondelete='SET NULL',
+        domain=[('company', '=', Eval('company', -1))])
 
 
 def move_sequences(Value, module, field):

@@ -8,6 +8,10 @@ class InputValidationError(ValidationError):
     pass
 
 
+class CalendarValidationError(ValidationError):
+    pass
+
+
 class LoginThrottled(RateLimitException):
     "A login tried again before the delay of its failed attempts"
 

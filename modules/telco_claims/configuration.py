@@ -1,17 +1,15 @@
 # This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-import datetime as dt
 
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, fields)
-from trytond.modules.telco_base.input import MAX_DAYS, date_domain
+from trytond.modules.telco_base.input import MAX_DAYS
 from trytond.modules.telco_base.configuration import move_sequences
 from trytond.modules.telco_base.model import OperatorMixin
-from trytond.pool import Pool, PoolMeta
+from trytond.pool import PoolMeta
 from trytond.pyson import Eval, Id
 
-from .exceptions import ServiceLevelError
 from trytond.model.exceptions import DomainValidationError
 
 BRANCHES = [
@@ -24,15 +22,6 @@ PRIORITIES = [
     ('normal', "Normal"),
     ('high', "High"),
     ('urgent', "Urgent"),
-    ]
-WEEKDAYS = [
-    ('0', "Monday"),
-    ('1', "Tuesday"),
-    ('2', "Wednesday"),
-    ('3', "Thursday"),
-    ('4', "Friday"),
-    ('5', "Saturday"),
-    ('6', "Sunday"),
     ]
 
 
@@ -155,63 +144,6 @@ class ServiceLevel(OperatorMixin, ModelSQL, ModelView):
                 ], limit=1)
         if levels:
             return levels[0]
-
-
-class BusinessHour(OperatorMixin, ModelSQL, ModelView):
-    "Business hours of an operator for service levels"
-    __name__ = 'telco.claim.business_hour'
-    __string__ = "Business Hours"
-
-    weekday = fields.Selection(WEEKDAYS, "Day", required=True, sort=False)
-    weekday_string = weekday.translated('weekday')
-    start_time = fields.Time("From", required=True)
-    end_time = fields.Time("To", required=True)
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls._order.insert(0, ('start_time', 'ASC'))
-        cls._order.insert(0, ('weekday', 'ASC'))
-
-    @classmethod
-    def validate_fields(cls, periods, field_names):
-        super().validate_fields(periods, field_names)
-        for period in periods:
-            if period.end_time <= period.start_time:
-                raise ServiceLevelError(gettext(
-                        'telco_claims.msg_business_hour_order',
-                        day=period.weekday_string,
-                        start=period.start_time.strftime('%H:%M'),
-                        end=period.end_time.strftime('%H:%M')))
-
-    @classmethod
-    def on_modification(cls, mode, records, field_names=None):
-        super().on_modification(mode, records, field_names=field_names)
-        Pool().get('company.company')._business_hours_cache.clear()
-
-
-class Holiday(OperatorMixin, ModelSQL, ModelView):
-    "Day without business hours"
-    __name__ = 'telco.claim.holiday'
-    __string__ = "Holiday"
-
-    date = fields.Date(
-        "Date", required=True, domain=[date_domain('date', required=True)])
-    name = fields.Char("Name", required=True)
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls._order.insert(0, ('date', 'DESC'))
-
-    @classmethod
-    def default_date(cls):
-        return dt.date.today()
-
-    @classmethod
-    def on_modification(cls, mode, records, field_names=None):
-        super().on_modification(mode, records, field_names=field_names)
-        Pool().get('company.company')._business_hours_cache.clear()
 
 
 class Configuration(metaclass=PoolMeta):

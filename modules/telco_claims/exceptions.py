@@ -10,7 +10,3 @@ class ClaimValidationError(ValidationError):
 
 class ClaimError(UserError):
     pass
-
-
-class ServiceLevelError(ValidationError):
-    pass

@@ -4,39 +4,29 @@ import datetime as dt
 import math
 import time
 
-from sql import Literal, Null
+from sql import Literal
 from sql.aggregate import Count, Max, Min
-from sql.conditionals import Case
-from sql.operators import Exists, Not
+from sql.operators import Exists
 
 from trytond import backend
 from trytond.cache import Cache, LRUDict
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, fields)
-from trytond.modules.telco_base.input import MAX_QUANTITY, date_domain
+from trytond.modules.telco_base.calendar_ import local_now
+from trytond.modules.telco_base.input import MAX_QUANTITY
 from trytond.modules.telco_base.model import OperatorMixin, same_operator
 from trytond.modules.telco_base.phone import to_e164
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.rpc import RPC
 from trytond.tools import grouped_slice
-from trytond.tools import timezone as tz
 from trytond.transaction import Transaction
 
 from .exceptions import ShopValidationError
 from .geo import bounding_box, map_url, nearest_first
 from .geocoder import geocode
 
-WEEKDAYS = [
-    ('0', "Monday"),
-    ('1', "Tuesday"),
-    ('2', "Wednesday"),
-    ('3', "Thursday"),
-    ('4', "Friday"),
-    ('5', "Saturday"),
-    ('6', "Sunday"),
-    ]
 # first search radius (km) of the nearest shops, doubled until enough
 NEAREST_RADIUS = 5.0
 # seconds a compiled query of the nearest shops is kept
@@ -44,24 +34,6 @@ NEAREST_QUERY_DURATION = 300
 # the radius of a search is the quantile of those the last ones needed
 RADIUS_MEMORY = 32
 RADIUS_QUANTILE = 1.0
-
-
-def open_at(at, weekly_open, exceptions):
-    """Whether a shop is open at the local datetime, from whether its weekly
-    hours open it then and from its exceptions [(start date, end date,
-    weekday or None, closed, opening, closing)]: the exceptions of the day
-    of the week prevail over those of every day, which replace the weekly
-    hours on their dates"""
-    date, time, weekday = at.date(), at.time(), str(at.weekday())
-    dated = [e for e in exceptions if e[0] <= date <= e[1]]
-    special = (
-        [e for e in dated if e[2] == weekday]
-        or [e for e in dated if not e[2]])
-    if special:
-        return any(
-            not closed and opening <= time < closing
-            for _, _, _, closed, opening, closing in special)
-    return bool(weekly_open)
 
 
 class _Placeholder:
@@ -127,11 +99,11 @@ class Shop(OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
         help="Receives the low-stock alerts of the shop.")
     services = fields.Many2Many(
         'telco.shop-telco.shop.service', 'shop', 'service', "Services")
-    hours = fields.One2Many('telco.shop.hours', 'shop', "Opening Hours")
-    exceptions = fields.One2Many(
-        'telco.shop.hours.exception', 'shop', "Exceptions",
-        help="Holidays and special hours (Ramadan) replace the weekly "
-        "hours on their dates.")
+    calendar = fields.Many2One(
+        'telco.calendar', "Opening Hours", ondelete='RESTRICT',
+        help="The weekly hours of the shop and the dates that change them "
+        "(holidays, Ramadan); shops with the same hours share one. "
+        "Without it, the shop is never open.")
     warehouse = fields.Many2One(
         'stock.location', "Warehouse", readonly=True, ondelete='RESTRICT',
         domain=[('type', '=', 'warehouse')],
@@ -164,6 +136,7 @@ class Shop(OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
         cls._order.insert(0, ('name', 'ASC'))
         same_operator(cls.services)
         same_operator(cls.warehouse)
+        same_operator(cls.calendar)
         cls.__rpc__.update({
                 'nearest': RPC(),
                 })
@@ -298,19 +271,11 @@ class Shop(OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
     @classmethod
     def local_now(cls, company):
         "The operator's wall-clock time"
-        zone = tz.get_tzinfo(company.timezone) if company.timezone else None
-        now = dt.datetime.now(tz=zone or dt.timezone.utc)
-        return now.replace(tzinfo=None)
+        return local_now(company)
 
     def is_open(self, at):
         "Whether the shop is open at the local datetime"
-        weekday, time = str(at.weekday()), at.time()
-        return open_at(
-            at,
-            any(h.weekday == weekday and h.opening <= time < h.closing
-                for h in self.hours),
-            [(e.start_date, e.end_date, e.weekday, e.closed, e.opening,
-                    e.closing) for e in self.exceptions])
+        return bool(self.calendar) and self.calendar.is_open(at)
 
     @classmethod
     def get_open_now(cls, shops, name):
@@ -318,38 +283,6 @@ class Shop(OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
         return {s.id: s.is_open(now[s.company]) for s in shops}
 
     # --- nearest shops --------------------------------------------------
-
-    @classmethod
-    def _open_column(cls, shop, date, time, weekday):
-        """SQL expression: whether the shop is open on the local date, time
-        and weekday, as open_at decides; for the select list, so that it is
-        computed only for the shops that pass the other filters"""
-        pool = Pool()
-        Hours = pool.get('telco.shop.hours')
-        Exception_ = pool.get('telco.shop.hours.exception')
-        hours = Hours.__table__()
-        exception = Exception_.__table__()
-
-        def exists(where):
-            return Exists(exception.select(Literal(1), where=where))
-        dated = ((exception.shop == shop.id)
-            & (exception.start_date <= date)
-            & (exception.end_date >= date))
-        of_day = dated & (exception.weekday == weekday)
-        every_day = dated & (exception.weekday == Null)
-        open_then = ((exception.closed == Literal(False))
-            & (exception.opening <= time) & (exception.closing > time))
-        weekly_open = Exists(hours.select(Literal(1),
-                where=(hours.shop == shop.id)
-                & (hours.weekday == weekday)
-                & (hours.opening <= time) & (hours.closing > time)))
-        # most shops have no exception on the date: one index probe
-        return Case(
-            (Not(exists(dated)), weekly_open),
-            else_=exists(of_day & open_then) | (
-                Not(exists(of_day)) & (
-                    exists(every_day & open_then) | (
-                        Not(exists(every_day)) & weekly_open))))
 
     @classmethod
     def nearest(cls, latitude, longitude, limit=5, at=None, open_=False,
@@ -450,6 +383,7 @@ class Shop(OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
         Service = pool.get('telco.shop.service')
         Rel = pool.get('telco.shop-telco.shop.service')
         ShopStock = pool.get('telco.shop.stock')
+        Calendar = pool.get('telco.calendar')
         Rule = pool.get('ir.rule')
         value = {n: _Placeholder(n) for n in _PLACEHOLDERS}
         shop = cls.__table__()
@@ -480,8 +414,11 @@ class Shop(OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
             where &= shop.id.in_(rule)
         columns = [shop.id, shop.latitude, shop.longitude]
         if open_:
-            columns.append(cls._open_column(
-                    shop, value['date'], value['time'], value['weekday']))
+            # in the select list: computed only for the shops that pass the
+            # other filters
+            columns.append(Calendar.open_sql(
+                    shop.calendar, value['date'], value['time'],
+                    value['weekday']))
         box = ((shop.latitude >= value['min_lat'])
             & (shop.latitude <= value['max_lat'])
             & (shop.longitude >= value['min_lon'])
@@ -536,118 +473,6 @@ class ShopService(ModelSQL):
                 (t.service, Index.Equality()),
                 (t.shop, Index.Equality())))
         same_operator(cls.service, company='_parent_shop.company')
-
-
-class Hours(ModelSQL, ModelView):
-    "Weekly opening hours of a shop"
-    __name__ = 'telco.shop.hours'
-    __string__ = "Opening Hours"
-
-    shop = fields.Many2One(
-        'telco.shop', "Shop", required=True, ondelete='CASCADE')
-    weekday = fields.Selection(WEEKDAYS, "Day", required=True, sort=False)
-    weekday_string = weekday.translated('weekday')
-    opening = fields.Time("Opening", required=True)
-    closing = fields.Time("Closing", required=True)
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls.__access__.add('shop')
-        t = cls.__table__()
-        cls._sql_indexes.add(Index(
-                t,
-                (t.shop, Index.Equality()),
-                (t.weekday, Index.Equality(cardinality='low'))))
-        cls._order = [
-            ('shop', 'ASC'), ('weekday', 'ASC'), ('opening', 'ASC'),
-            ('id', 'ASC')]
-
-    @classmethod
-    def validate_fields(cls, records, field_names):
-        super().validate_fields(records, field_names)
-        for record in records:
-            if record.closing <= record.opening:
-                raise ShopValidationError(gettext(
-                        'telco_stock.msg_hours_order',
-                        shop=record.shop.rec_name,
-                        day=record.weekday_string,
-                        opening=record.opening.strftime('%H:%M'),
-                        closing=record.closing.strftime('%H:%M')))
-
-
-class HoursException(ModelSQL, ModelView):
-    "Dates on which a shop closes or keeps special hours"
-    __name__ = 'telco.shop.hours.exception'
-    __string__ = "Opening Hours Exception"
-
-    shop = fields.Many2One(
-        'telco.shop', "Shop", required=True, ondelete='CASCADE')
-    name = fields.Char(
-        "Reason", required=True, help="Holiday, Ramadan, inventory, ...")
-    start_date = fields.Date(
-        "From", required=True,
-        domain=[date_domain('start_date', required=True)])
-    end_date = fields.Date(
-        "To", required=True,
-        domain=[
-            ('end_date', '>=', Eval('start_date')),
-            date_domain('end_date', required=True),
-            ])
-    weekday = fields.Selection(
-        [(None, "Every Day")] + WEEKDAYS, "Day", sort=False,
-        help="Only this day of the week within the dates: it prevails over "
-        "the exceptions of every day; the days without exception keep their "
-        "weekly hours.")
-    weekday_string = weekday.translated('weekday')
-    closed = fields.Boolean("Closed")
-    opening = fields.Time(
-        "Opening",
-        states={
-            'required': ~Eval('closed', False),
-            'invisible': Eval('closed', False),
-            })
-    closing = fields.Time(
-        "Closing",
-        states={
-            'required': ~Eval('closed', False),
-            'invisible': Eval('closed', False),
-            })
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls.__access__.add('shop')
-        t = cls.__table__()
-        cls._sql_indexes.add(Index(
-                t,
-                (t.shop, Index.Equality()),
-                (t.start_date, Index.Range()),
-                (t.end_date, Index.Range())))
-        cls._order = [
-            ('shop', 'ASC'), ('start_date', 'DESC'), ('id', 'DESC')]
-
-    @classmethod
-    def default_closed(cls):
-        return False
-
-    @fields.depends('start_date', 'end_date')
-    def on_change_start_date(self):
-        if self.start_date and (
-                not self.end_date or self.end_date < self.start_date):
-            self.end_date = self.start_date
-
-    @classmethod
-    def validate_fields(cls, records, field_names):
-        super().validate_fields(records, field_names)
-        for record in records:
-            if record.closed:
-                continue
-            if (not record.opening or not record.closing
-                    or record.closing <= record.opening):
-                raise ShopValidationError(gettext(
-                        'telco_stock.msg_exception_hours',
-                        shop=record.shop.rec_name, name=record.name))
 
 
 class StockMinimum(ModelSQL, ModelView):

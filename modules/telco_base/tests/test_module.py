@@ -10,6 +10,8 @@ from trytond.transaction import Transaction
 
 from .access import AccessTestMixin
 from .brand import BrandTestMixin
+from .calendar_ import CalendarEngineTestCase, CalendarTestMixin
+from .gating import GatingTestMixin
 from .input import InputTestMixin
 from .login import LoginTestMixin
 from .rls import RLSTestMixin
@@ -18,10 +20,13 @@ from .tools import (
     as_user, create_operator, create_staff, run_queue, savepoint)
 
 
+__all__ = ['CalendarEngineTestCase', 'TelcoBaseTestCase']
+
+
 class TelcoBaseTestCase(
-        LineFixtures, AccessTestMixin, SMTPTestMixin, RLSTestMixin,
-        InputTestMixin, LoginTestMixin, BrandTestMixin, CompanyTestMixin,
-        ModuleTestCase):
+        LineFixtures, AccessTestMixin, CalendarTestMixin, GatingTestMixin,
+        SMTPTestMixin, RLSTestMixin, InputTestMixin, LoginTestMixin,
+        BrandTestMixin, CompanyTestMixin, ModuleTestCase):
     "Test Telco Base module"
     module = 'telco_base'
     # the walls between operators are tested on the operator-owned models

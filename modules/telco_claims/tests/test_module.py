@@ -12,7 +12,7 @@ from trytond.modules.telco_base.tests.smtp import SMTPTestMixin
 from trytond.modules.telco_base.tests.tools import (
     STAFF_GROUPS, as_user, assert_message, create_operator, create_staff,
     run_queue, savepoint)
-from trytond.modules.telco_claims.calendar_ import add_business_hours
+from trytond.modules.telco_base.calendar_ import add_business_hours
 from trytond.modules.telco_claims import similarity
 from trytond.pool import Pool
 from trytond.tools import timezone as tz
@@ -102,37 +102,6 @@ class TelcoClaimsTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
             self.assertEqual(len(Attachment.search([])), 1)
             self.assertEqual(
                 [n.message for n in Note.search([])], ["Rappel"])
-
-    def test_business_hours(self):
-        "Due dates count only the operator's business hours"
-        nine, five = dt.time(9), dt.time(17)
-        periods = {d: [(nine, five)] for d in range(5)}
-        friday = dt.datetime(2026, 11, 20, 15, 0)  # a Friday, UTC
-        self.assertEqual(
-            add_business_hours(friday, 4, periods),
-            dt.datetime(2026, 11, 23, 11, 0))
-        # before opening time, the clock starts at opening
-        self.assertEqual(
-            add_business_hours(dt.datetime(2026, 11, 23, 6, 0), 1, periods),
-            dt.datetime(2026, 11, 23, 10, 0))
-        # a holiday is skipped
-        self.assertEqual(
-            add_business_hours(
-                friday, 4, periods, holidays={dt.date(2026, 11, 23)}),
-            dt.datetime(2026, 11, 24, 11, 0))
-        # in the operator's timezone (Tunis is UTC+1)
-        late = dt.datetime(2026, 11, 20, 16, 30)
-        self.assertEqual(
-            add_business_hours(late, 4, periods),
-            dt.datetime(2026, 11, 23, 12, 30))
-        self.assertEqual(
-            add_business_hours(
-                late, 4, periods, timezone=tz.get_tzinfo('Africa/Tunis')),
-            dt.datetime(2026, 11, 23, 12, 0))
-        # without business hours every hour counts
-        self.assertEqual(
-            add_business_hours(friday, 4, {}),
-            dt.datetime(2026, 11, 20, 19, 0))
 
     def test_keywords(self):
         "Keywords ignore case, accents, stop words and plurals"
@@ -305,18 +274,13 @@ class TelcoClaimsTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
 
     @with_transaction()
     def test_absurd_values(self):
-        "Service times, delays, amounts and holidays out of bounds"
+        "Service times, delays and amounts out of bounds"
         pool = Pool()
         ServiceLevel = pool.get('telco.claim.service_level')
-        Holiday = pool.get('telco.claim.holiday')
         Company = pool.get('company.company')
         Claim = pool.get('telco.claim')
         company, agent, _, customer = self._setup()
         level, _ = ServiceLevel.search([('company', '=', company.id)])
-        with Transaction().set_context(company=company.id):
-            holiday, = Holiday.create([{
-                        'company': company.id, 'date': dt.date(2025, 3, 20),
-                        'name': "Fête de l'indépendance"}])
         with as_user(agent):
             claim = self._claim(
                 company, customer, branch='financial')
@@ -332,7 +296,6 @@ class TelcoClaimsTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
         for Model, record, name, value in [
                 (ServiceLevel, level, 'resolution_hours', 1e6),
                 (Company, company, 'claim_reopen_days', 100000),
-                (Holiday, holiday, 'date', dt.date(1800, 1, 1)),
                 (Claim, claim, 'credit_amount', Decimal(10 ** 12)),
                 ]:
             with self.subTest(name=name):
@@ -395,17 +358,21 @@ class TelcoClaimsTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
         "The due date follows the operator's business hours and timezone"
         pool = Pool()
         Claim = pool.get('telco.claim')
-        Hour = pool.get('telco.claim.business_hour')
+        Calendar = pool.get('telco.calendar')
+        Configuration = pool.get('telco.configuration')
         Company = pool.get('company.company')
         company, agent, _, customer = self._setup()
         Company.write([company], {'timezone': 'Africa/Tunis'})
-        Hour.create([{
-                    'company': company.id, 'weekday': str(d),
-                    'start_time': dt.time(8), 'end_time': dt.time(17)}
-                for d in range(6)])
-        with self.assertRaises(ValidationError):
-            Hour.create([{'company': company.id, 'weekday': '6',
-                        'start_time': dt.time(17), 'end_time': dt.time(8)}])
+        calendar, = Calendar.create([{
+                    'company': company.id, 'name': "Bureaux",
+                    'hours': [('create', [{
+                                    'weekday': str(d),
+                                    'start_time': dt.time(8),
+                                    'end_time': dt.time(17)}
+                                for d in range(6)])],
+                    }])
+        with Transaction().set_context(company=company.id):
+            Configuration.create([{'business_calendar': calendar.id}])
         claim = self._claim(company, customer)
         expected = add_business_hours(
             claim.opened_at, 8,

@@ -24,11 +24,20 @@ WEEK = [str(d) for d in range(6)]  # Monday to Saturday
 def create_shop(company, code, name, latitude, longitude, city='Tunis',
         hours=((dt.time(8), dt.time(18)),), days=WEEK, services=(),
         manager=None):
-    "Create a shop open on the days with the hours"
+    "Create a shop open on the days with the hours, in a calendar of its own"
     pool = Pool()
     Shop = pool.get('telco.shop')
     Service = pool.get('telco.shop.service')
+    Calendar = pool.get('telco.calendar')
     with Transaction().set_context(company=company.id):
+        calendar, = Calendar.create([{
+                    'company': company.id, 'name': name,
+                    'hours': [('create', [{
+                                    'weekday': day, 'start_time': opening,
+                                    'end_time': closing}
+                                for day in days
+                                for opening, closing in hours])],
+                    }])
         service_ids = []
         for service_code in services:
             found = Service.search([
@@ -47,11 +56,7 @@ def create_shop(company, code, name, latitude, longitude, city='Tunis',
                     'longitude': longitude,
                     'manager': manager.id if manager else None,
                     'services': [('add', service_ids)],
-                    'hours': [('create', [{
-                                    'weekday': day, 'opening': opening,
-                                    'closing': closing}
-                                for day in days
-                                for opening, closing in hours])],
+                    'calendar': calendar.id,
                     }])
     return shop
 
