@@ -143,12 +143,13 @@ run_job() {
         set -f
         # shellcheck disable=SC2086
         DB_NAME=$db DB_CACHE=$BASE_CACHE/$name \
-            "$PYTHON" -m unittest $args >"$LOG_DIR/$name.log" 2>&1
+            "$PYTHON" scripts/unittest_timed.py $args >"$LOG_DIR/$name.log" 2>&1
         rc=$?
     fi
-    # the processor time of the job's processes (second line of `times`:
-    # the children of this subshell), to tell waiting from working
-    cpu=$(times | tail -n 1 | awk '{
+    # the processor time of the job's processes (the second line of
+    # `times`: the children of this subshell), to tell waiting from working
+    times >"$LOG_DIR/$name.times"
+    cpu=$(tail -n 1 "$LOG_DIR/$name.times" | awk '{
         n = split($1 " " $2, t, /[ms]/); s = 0
         for (i = 1; i < n; i += 2) s += t[i] * 60 + t[i + 1]
         printf "%d", s}')
