@@ -87,6 +87,7 @@ COLLECTOR_JS = r"""
     };
     // short timers: sao and jQuery chain their work through them
     C.timers = new Set();
+    const SHORT_DELAY = 5;
     const set_timeout = window.setTimeout;
     const clear_timeout = window.clearTimeout;
     window.__crawl_set_timeout = set_timeout;
@@ -95,6 +96,11 @@ COLLECTOR_JS = r"""
         if (typeof func != 'function' || (delay || 0) > 1000) {
             return set_timeout.apply(this, args);
         }
+        // the crawl waits for every short timer before it looks: sao's
+        // UI delays (the 250 ms debounce of a list's selection count, the
+        // 300 ms of typed input, the processing indicator's delay) run at
+        // once, in the same order, instead of adding up on every screen
+        args[1] = Math.min(delay || 0, SHORT_DELAY);
         let id = null;
         args[0] = function() {
             C.timers.delete(id);
