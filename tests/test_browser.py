@@ -6,11 +6,13 @@ Builds the demo database with the code of `make demo` (scripts/demo.sh),
 serves it with sao, and walks it in a headless Chromium as every demo role
 of every operator and the platform administrator, in French: every menu
 entry the user sees, each list and its tabs, the first record's form and
-each of its notebook pages, a new-record form, wizards opened and
-cancelled.  It fails on uncaught JavaScript errors, requests answered with
-an error, a "processing" that does not end, and English texts on French
-screens.  Screenshots and logs of the failures are kept in
-tests/browser-failures/.
+each of its notebook pages, a new-record form (with its pages when the list
+has no record), wizards opened and cancelled.  The roles of the operators
+after the first, the same groups on the same views, open each entry's
+first screen and first record only (BROWSER_DEEP=1: every screen).  It
+fails on uncaught JavaScript errors, requests answered with an error, a
+"processing" that does not end, and English texts on French screens.
+Screenshots and logs of the failures are kept in tests/browser-failures/.
 
 The demo database is cached in <DB_CACHE or .db_cache>/browser-<hash of
 modules/ and of the demo scripts>/: a second run does not build it again.
@@ -42,6 +44,8 @@ SCREENS_DIR = os.path.join(ROOT, 'tests', 'browser-screens')
 SHOT_DIR = os.environ.get('BROWSER_SCREENSHOTS')
 # BROWSER_ROLES=ooredoo_agent,tt_agent walks these roles only (to retake
 # their screenshots); make test walks them all
+# BROWSER_DEEP=1 crawls every screen of the other operators' roles too
+DEEP_ALL = bool(os.environ.get('BROWSER_DEEP'))
 ONLY_ROLES = set(filter(None, os.environ.get('BROWSER_ROLES', '').split(',')))
 SCREENSHOTS = [
     ('ooredoo_agent',
@@ -95,7 +99,9 @@ def demo_key():
     paths = []
     for top in ['modules', 'demo']:
         for dirpath, dirnames, filenames in os.walk(os.path.join(ROOT, top)):
-            dirnames[:] = sorted(d for d in dirnames if d != '__pycache__')
+            # the modules' tests and documentation are not in the demo
+            dirnames[:] = sorted(d for d in dirnames
+                if d not in {'__pycache__', 'tests', 'doc'})
             paths.extend(os.path.join(dirpath, f) for f in filenames
                 if not f.endswith('.pyc'))
     paths.sort()
@@ -365,6 +371,16 @@ class BrowserCrawlTestCase(unittest.TestCase):
         self.assertLessEqual(expected, set(logins))
         if ONLY_ROLES:
             roles = [r for r in roles if r[0] in ONLY_ROLES]
+        first_operator = demo_base.OPERATORS[0]['login']
+
+        def deep(login):
+            """The platform administrator and the first operator's roles
+            see every screen; the roles of the other operators, the same
+            groups on the same views, each menu entry's first screen and
+            first record, with their own data and features
+            (BROWSER_DEEP=1: every screen of every role)"""
+            return (DEEP_ALL or login == 'platform'
+                or login.startswith(first_operator + '_'))
         crawler = Crawler(self.driver, self.url, OUT_DIR,
             Translations(self.var_dir, self.database),
             shots=SCREENSHOTS, shot_dir=SHOT_DIR)
@@ -376,6 +392,7 @@ class BrowserCrawlTestCase(unittest.TestCase):
                 screens = crawler.screens
                 entries = 0
                 crawler.role = login
+                crawler.deep = deep(login)
                 if language != 'fr':
                     crawler.fail('user', 'language',
                         f'the demo user speaks {language!r}, not French')
