@@ -14,19 +14,17 @@ from trytond.i18n import gettext
 from trytond.model import ModelSQL
 from trytond.model.exceptions import AccessError
 from trytond.modules.telco_base.tests.tools import (
-    as_user, create_operator, create_staff)
+    ALL_MODULES, as_user, create_operator, create_staff)
 from trytond.pool import Pool, isregisteredby
 from trytond.tests.test_tryton import (
     activate_module, drop_db, with_transaction)
 from trytond.transaction import without_check_access
 
-# the modules and extras of the isolation crawler, in its order: the
-# activated database is cached under their names
+# the telco modules, whose models are checked
 MODULES = [
     'telco_base', 'telco_party', 'telco_line', 'telco_dashboard',
     'telco_claims', 'telco_product',
     'telco_billing', 'telco_stock', 'telco_offers']
-EXTRAS = ['marketing_email', 'sale_product_recommendation']
 FEATURES = ['clients', 'dashboard', 'claims', 'billing', 'stock', 'offers']
 
 # Models left out, and why.
@@ -56,7 +54,8 @@ class WorkflowFieldsTestCase(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         drop_db()
-        activate_module(MODULES + EXTRAS)
+        # the database make test activated once for the cross-module tests
+        activate_module(ALL_MODULES)
 
     @classmethod
     def tearDownClass(cls):
