@@ -425,11 +425,8 @@ class Claim(OperatorMixin, ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
         super().validate_fields(claims, field_names)
         if field_names is None or {'party', 'caller_phone'} & field_names:
             cls.check_caller(claims)
+        # the line's operator is the claim's by the domain of the field
         for claim in claims:
-            if claim.line and claim.line.company != claim.company:
-                raise ClaimValidationError(gettext(
-                        'telco_claims.msg_claim_line_company',
-                        claim=claim.rec_name))
             if (claim.credit_amount and claim.branch != 'financial'):
                 raise ClaimValidationError(gettext(
                         'telco_claims.msg_claim_credit_financial',
