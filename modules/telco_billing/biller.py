@@ -181,11 +181,9 @@ class Biller:
             with Transaction().set_context(
                     company=self.company.id, date=self.date):
                 product = Product(product_id)
+                # without one, account_product refuses with the product's
+                # name (AccountError) and the bill run stops
                 account = product.account_revenue_used
-                if not account:
-                    raise BillRunError(gettext(
-                            'telco_billing.msg_bill_run_no_revenue_account',
-                            product=product.rec_name))
                 taxes = set()
                 rule = Rule(party_rule) if party_rule else None
                 pattern = {'date': self.date}
