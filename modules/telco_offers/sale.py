@@ -65,23 +65,13 @@ class Sale(ButtonFieldsMixin, metaclass=PoolMeta):
 
     @classmethod
     @ModelView.button
-    @Workflow.transition('cancelled')
-    def cancel(cls, sales):
-        super().cancel(sales)
-        cls._remove_pack_revenue(sales)
-
-    @classmethod
-    @ModelView.button
     @Workflow.transition('draft')
     def draft(cls, sales):
-        super().draft(sales)
-        cls._remove_pack_revenue(sales)
-
-    @classmethod
-    def _remove_pack_revenue(cls, sales):
-        "The packs' revenue of sales cancelled or taken back to draft"
+        # the packs' revenue is recorded at confirmation and a confirmed
+        # sale is cancelled only through draft: removed here
         pool = Pool()
         Revenue = pool.get('telco.pack.revenue')
+        super().draft(sales)
         with without_check_access():
             Revenue.delete(Revenue.search(
                     [('sale', 'in', [s.id for s in sales])]))

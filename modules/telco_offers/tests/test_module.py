@@ -324,6 +324,28 @@ class TelcoOffersTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
                 ('PHONE', 2, Decimal('978.900'))])
         self.assertEqual(sum(r.amount for r in revenues), line.amount)
 
+        # taken back to draft (and cancelled, the only way to cancel a
+        # confirmed sale): its revenue goes, another sale's stays, and it
+        # comes back with a new confirmation
+        Sale = pool.get('sale.sale')
+        other = create_sale(
+            company, customer, [(products['PACK'], 1)], state='confirmed')
+        self.assertEqual(Revenue.search_count([('sale', '=', other.id)]), 3)
+        with Transaction().set_context(company=company.id):
+            Sale.draft([sale])
+            self.assertEqual(
+                Revenue.search_count([('sale', '=', sale.id)]), 0)
+            self.assertEqual(
+                Revenue.search_count([('sale', '=', other.id)]), 3)
+            Sale.quote([sale])
+            Sale.confirm([sale])
+        self.assertEqual(
+            sorted((r.product.code, r.quantity, r.amount)
+                for r in Revenue.search([('sale', '=', sale.id)])),
+            [('KEY4G', 2, Decimal('158.693')),
+                ('LINE', 2, Decimal('62.407')),
+                ('PHONE', 2, Decimal('978.900'))])
+
     def _point(self, company, chart=True):
         "A point of sale of the operator and a card payment method"
         pool = Pool()
