@@ -18,7 +18,6 @@ from trytond.modules.telco_base.tests.tools import (
 from trytond.pool import Pool, isregisteredby
 from trytond.tests.test_tryton import (
     activate_module, drop_db, with_transaction)
-from trytond.transaction import without_check_access
 
 # the telco modules, whose models are checked
 MODULES = [
@@ -91,7 +90,3 @@ class WorkflowFieldsTestCase(unittest.TestCase):
                             'telco_base.msg_field_by_button',
                             field=getattr(Model, field).string,
                             model=Model.__names__()['model']))
-                    # the buttons run their transitions without the access
-                    # checks of the client: they still write it
-                    with as_user(user), without_check_access():
-                        Model.write([], {field: None})

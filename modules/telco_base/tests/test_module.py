@@ -1,7 +1,8 @@
 # This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+from trytond.i18n import gettext
 from trytond.model.exceptions import (
-    AccessButtonError, AccessError, ValidationError)
+    AccessButtonError, AccessError, SQLConstraintError, ValidationError)
 from trytond.modules.company.tests import CompanyTestMixin
 from trytond.modules.telco_line.tests.line import LineFixtures
 from trytond.pool import Pool
@@ -76,9 +77,10 @@ class TelcoBaseTestCase(
     def test_operator_code_unique(self):
         "Two operators cannot share a code"
         create_operator("Ooredoo", 'OOREDOO')
-        with self.assertRaises(Exception) as cm:
+        with self.assertRaises(SQLConstraintError) as cm:
             create_operator("Ooredoo bis", 'OOREDOO')
-        self.assertIn('code', str(cm.exception))
+        self.assertEqual(cm.exception.message,
+            gettext('telco_base.msg_operator_code_unique'))
 
     @with_transaction()
     def test_customer_language(self):

@@ -218,8 +218,10 @@ class TelcoBillingTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
         company, accounting, products, agent, customer = self._setup()
         with as_user(agent):
             request, = Request.create([{'customer': customer.id}])
-            with self.assertRaisesRegex(Exception, 'add at least one'):
+            with self.assertRaises(QuoteError) as cm:
                 Request.create_quote([request])
+            assert_message(self, cm.exception,
+                'telco_billing.msg_quote_request_no_line')
             self.assertEqual(Quote.search([]), [])
 
     @with_transaction()
@@ -300,8 +302,10 @@ class TelcoBillingTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
             quote = self._quote(company, customer, [
                     (products['PHONE'], 1), (products['FIBRE'], 1)])
             Quote.send([quote])
-            with self.assertRaisesRegex(Exception, 'payer account'):
+            with self.assertRaises(QuoteError) as cm:
                 Quote.accept([quote])
+            assert_message(self, cm.exception,
+                'telco_billing.msg_quote_payer_account_required')
             self.assertEqual(Quote(quote.id).state, 'sent')
         account = self._payer_account(company, customer)
         with as_user(agent):
@@ -1348,8 +1352,10 @@ class TelcoBillingTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
         clients_only = create_operator("Ooredoo", 'OOREDOO', ['clients'])
         staff = create_staff('staff', clients_only, groups)
         with as_user(staff):
-            with self.assertRaises(AccessError):
+            with self.assertRaises(AccessError) as cm:
                 Template.create([{'name': "Phone", 'default_uom': unit.id}])
+            assert_message(
+                self, cm.exception, 'telco_base.msg_feature_disabled')
         billing = create_operator("Orange", 'ORANGE', ['clients', 'billing'])
         seller = create_staff('seller', billing, groups)
         with as_user(seller):

@@ -93,8 +93,11 @@ class TelcoClaimsTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
                     'resource': str(tt_customer), 'message': "Client VIP"}])
         with as_user(tt_agent):
             # the claims feature is not TT's: its model is refused...
-            with self.assertRaises(AccessError):
+            with self.assertRaises(AccessError) as cm:
                 pool.get('telco.claim').search([])
+            assert_message(
+                self, cm.exception, 'telco_base.msg_feature_disabled')
+            self.assertIn(tt.rec_name, cm.exception.message)
             # ...yet the lists of attachments and notes work
             self.assertEqual(Attachment.search([]), [])
             self.assertEqual(Note.search([]), [tt_note])
@@ -137,7 +140,8 @@ class TelcoClaimsTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
             Claim.start([claim])
             with self.assertRaises(ValidationError) as cm:
                 Claim.resolve([claim])
-            self.assertIn("Write what was done", cm.exception.message)
+            assert_message(self, cm.exception,
+                'telco_claims.msg_claim_resolution_required')
             Claim.write([claim], {'resolution': "Router replaced."})
             Claim.resolve([claim])
             claim = Claim(claim.id)
@@ -154,17 +158,27 @@ class TelcoClaimsTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
                     ('in_progress', 'resolved', agent),
                     ('resolved', 'in_progress', agent)])
             # no free state edits, no forged dates
-            with self.assertRaises(AccessError):
-                Claim.write([claim], {'state': 'resolved'})
-            with self.assertRaises(AccessError):
-                Claim.write([claim], {'due_date': dt.datetime(2099, 1, 1)})
-            with self.assertRaises(AccessError):
-                self._claim(company, customer, breached=True)
+            for field, call in [
+                    ('state', lambda: Claim.write(
+                            [claim], {'state': 'resolved'})),
+                    ('due_date', lambda: Claim.write(
+                            [claim], {'due_date': dt.datetime(2099, 1, 1)})),
+                    ('breached', lambda: self._claim(
+                            company, customer, breached=True)),
+                    ]:
+                with self.assertRaises(AccessError) as cm:
+                    call()
+                self.assertEqual(cm.exception.message, gettext(
+                        'telco_base.msg_field_by_button',
+                        field=getattr(Claim, field).string,
+                        model=Claim.__names__()['model']))
             # closing needs a reason, cancelling a supervisor
             other = self._claim(company, customer)
             Claim.open([other])
-            with self.assertRaises(ValidationError):
+            with self.assertRaises(ValidationError) as cm:
                 Claim.close([other])
+            assert_message(self, cm.exception,
+                'telco_claims.msg_claim_close_reason_required')
             with self.assertRaises(AccessButtonError):
                 Claim.cancel([other])
             # agents delete no claim
@@ -647,8 +661,10 @@ class TelcoClaimsTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
                 self.assertEqual(values['candidates'], [source.id])
                 # a claim that is not similar is refused
                 reuse.start.source = unrelated
-                with self.assertRaises(UserError):
+                with self.assertRaises(UserError) as cm:
                     reuse.transition_reuse()
+                assert_message(self, cm.exception,
+                    'telco_claims.msg_claim_reuse_not_similar')
                 reuse.start.source = source
                 reuse.transition_reuse()
             claim = Claim(claim.id)

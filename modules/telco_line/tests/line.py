@@ -139,8 +139,9 @@ class LineTestMixin(LineFixtures):
         line, = Line.create([{
                     'company': company.id, 'customer': party.id,
                     'number': '98 765 432'}])
-        with self.assertRaises(ValidationError), savepoint():
+        with self.assertRaises(ValidationError) as cm, savepoint():
             Line.activate([line])
+        assert_message(self, cm.exception, 'telco_line.msg_line_sim_required')
         sim = self._sim(company, 1)
         Line.write([line], {'sim': sim.id})
         line = Line(line.id)
@@ -236,8 +237,9 @@ class LineTestMixin(LineFixtures):
                     'number': number, 'sim': sim.id}
                 for number in ['98 111 111', '98 222 222']])
         Line.activate([first])
-        with self.assertRaises(ValidationError), savepoint():
+        with self.assertRaises(ValidationError) as cm, savepoint():
             Line.activate([Line(second.id)])
+        assert_message(self, cm.exception, 'telco_line.msg_sim_in_use')
 
     @with_transaction()
     def test_suspended_line_holds_number(self):
@@ -563,11 +565,20 @@ class LineTestMixin(LineFixtures):
                     (Line, line, {'state': 'terminated'}),
                     ]:
                 with self.subTest(values=values), savepoint():
-                    with self.assertRaises(AccessError):
+                    with self.assertRaises(AccessError) as cm:
                         Model.write([Model(record.id)], values)
-            with self.assertRaises(AccessError), savepoint():
+                    field, = values
+                    self.assertEqual(cm.exception.message, gettext(
+                            'telco_base.msg_field_by_button',
+                            field=getattr(Model, field).string,
+                            model=Model.__names__()['model']))
+            with self.assertRaises(AccessError) as cm, savepoint():
                 Party.create([{
                             'name': "Forged", 'customer_state': 'active'}])
+            self.assertEqual(cm.exception.message, gettext(
+                    'telco_base.msg_field_by_button',
+                    field=Party.customer_state.string,
+                    model=Party.__names__()['model']))
             # the buttons still work
             Party.convert([Party(party.id)])
         self.assertEqual(Party(party.id).customer_state, 'active')
@@ -584,6 +595,8 @@ class LineTestMixin(LineFixtures):
                 active_model='telco.sim', active_id=sim.id,
                 active_ids=[sim.id]):
             session_id, _, _ = Reveal.create()
-            with self.assertRaises(ValidationError):
+            with self.assertRaises(ValidationError) as cm:
                 Reveal(session_id).default_show(['puk'])
+            assert_message(
+                self, cm.exception, 'telco_line.msg_puk_reason_required')
         self.assertEqual(sim.puk_reveals, ())
