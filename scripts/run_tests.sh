@@ -4,10 +4,6 @@
 # The suites run in parallel, JOBS at a time (default: the number of
 # cores), each on its own database and database cache, longest first:
 #   - lint:                  ruff check (configured in pyproject.toml)
-#   - full:                  activates every module (ALL_MODULES of
-#                            telco_base's tests) once into a cache shared by
-#                            the jobs that run on it (tests, telco_offers),
-#                            which start after it
 #   - browser:               the browser crawl of the demo (tests.test_browser)
 #   - brand:                 the brands and the phone-sized screens in the
 #                            browser (tests.test_browser_brand)
@@ -116,9 +112,6 @@ jobs_list=()
 # database of their own
 [ -f tests/test_browser_brand.py ] && jobs_list+=(
     "brand|tests.test_browser_brand -v")
-# the database of every module, activated once for the jobs in SHARED
-jobs_list+=("full|")
-SHARED=" tests telco_offers "
 [ -f tests/__init__.py ] && jobs_list+=(
     "tests|discover -s tests -t . -p test_[!b]*.py -v")
 for m in telco_offers telco_billing telco_stock telco_base telco_line \
@@ -141,27 +134,15 @@ run_job() {
     if [ "$name" = lint ]; then
         "$VENV/bin/ruff" check . >"$LOG_DIR/lint.out" 2>&1
         rc=$?
-    elif [ "$name" = full ]; then
-        DB_NAME=${BASE_DB}_full DB_CACHE=$BASE_CACHE/full "$PYTHON" -c '
-from trytond.modules.telco_base.tests.tools import ALL_MODULES
-from trytond.tests.test_tryton import activate_module, drop_db
-drop_db()
-activate_module(ALL_MODULES)
-drop_db()
-print("activated and cached:", " ".join(ALL_MODULES))
-' >"$LOG_DIR/full.out" 2>&1
-        rc=$?
     else
         case "$TRYTOND_DATABASE_URI" in
             sqlite:*) db=:memory: ;;
             *) db=${BASE_DB}_${name} ;;
         esac
         # the arguments are split on spaces, never globbed
-        cache=$BASE_CACHE/$name
-        case "$SHARED" in *" $name "*) cache=$BASE_CACHE/full ;; esac
         set -f
         # shellcheck disable=SC2086
-        DB_NAME=$db DB_CACHE=$cache \
+        DB_NAME=$db DB_CACHE=$BASE_CACHE/$name \
             "$PYTHON" scripts/unittest_timed.py $args >"$LOG_DIR/$name.log" 2>&1
         rc=$?
     fi
@@ -181,54 +162,34 @@ finished() {
     read -r rc secs cpu <"$LOG_DIR/$name.rc"
     echo
     echo "== $name (${secs} s, processor ${cpu} s, exit $rc)"
-    if [ "$name" = lint ] || [ "$name" = full ]; then
-        cat "$LOG_DIR/$name.out"
+    if [ "$name" = lint ]; then
+        cat "$LOG_DIR/lint.out"
     else
         cat "$LOG_DIR/$name.log"
     fi
     [ "$rc" -eq 0 ] || status=1
 }
 
-# the full database is activated when a job of SHARED runs
-needs_full() {
-    local shared
-    for shared in $SHARED; do
-        selected "$shared" && return 0
-    done
-    return 1
-}
-
 status=0
 lint_failed=0
-full_pid=
 all=("lint|" "${jobs_list[@]}")
 for job in "${all[@]}"; do
     name=${job%%|*}
-    if [ "$name" = full ]; then
-        needs_full || continue
-    else
-        selected "$name" || continue
-    fi
+    selected "$name" || continue
     while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do
         wait -n
     done
-    case "$SHARED" in
-        *" $name "*) [ -z "$full_pid" ] || wait "$full_pid" ;;
-    esac
     run_job "$name" "${job#*|}" &
-    [ "$name" = full ] && full_pid=$!
     running+=("$name")
 done
 wait
 for name in "${running[@]}"; do
     finished "$name"
 done
-for name in lint full; do
-    if [ -f "$LOG_DIR/$name.rc" ]; then
-        read -r rc _ <"$LOG_DIR/$name.rc"
-        [ "$rc" -eq 0 ] || lint_failed=$(( lint_failed + 1 ))
-    fi
-done
+if [ -f "$LOG_DIR/lint.rc" ]; then
+    read -r rc _ <"$LOG_DIR/lint.rc"
+    [ "$rc" -eq 0 ] || lint_failed=1
+fi
 echo
 echo "suite time: $(( $(date +%s) - start )) s with $JOBS jobs"
 

@@ -25,7 +25,7 @@ from trytond.modules.telco_base.ir import USER_RULE_MODELS
 from trytond.modules.telco_line.tests.tools import luhn_complete
 from trytond.modules.telco_base.tests.smtp import SMTPServer
 from trytond.modules.telco_base.tests.tools import (
-    ALL_MODULES, create_operator, create_staff, run_queue)
+    create_operator, create_staff, run_queue)
 from trytond.modules.telco_billing.tests.tools import (
     create_catalogue, setup_accounting)
 from trytond.modules.telco_offers.tests.tools import (
@@ -53,9 +53,9 @@ MODULES = [
     'telco_base', 'telco_party', 'telco_line', 'telco_dashboard',
     'telco_claims', 'telco_product',
     'telco_billing', 'telco_stock', 'telco_offers']
-# the database is ALL_MODULES: with the optional modules the telco modules
-# extend (marketing_email, sale_product_recommendation), whose models are
-# crawled too
+# optional dependencies (extras) of the telco modules, activated too so that
+# the models they bring in are crawled
+EXTRAS = ['marketing_email', 'sale_product_recommendation']
 FEATURES = ['clients', 'dashboard', 'claims', 'billing', 'stock', 'offers']
 PASSWORD = 'Isolation-Pa55word!'
 
@@ -783,8 +783,7 @@ class IsolationTestCase(unittest.TestCase):
         cls._email_uri = config.get('email', 'uri')
         config.set('email', 'uri', cls.smtp.uri)
         drop_db()
-        # the database make test activated once for the cross-module tests
-        activate_module(ALL_MODULES)
+        activate_module(MODULES + EXTRAS)
         extras = {}
         while True:
             # the bill run locks tables: start again with them, as the

@@ -10,15 +10,6 @@ from trytond.i18n import gettext
 from trytond.pool import Pool
 from trytond.transaction import Transaction, without_check_access
 
-# Every telco module and the optional modules they extend, in the order
-# whose name caches their activated database: the cross-module tests of
-# tests/, the telco_offers suite and its scenario run on it, and make test
-# activates it once for them all (the "full" job of run_tests.sh).
-ALL_MODULES = [
-    'telco_offers', 'sale_point', 'marketing_email', 'telco_billing',
-    'sale_product_recommendation', 'telco_claims', 'telco_stock',
-    'telco_dashboard']
-
 STAFF_GROUPS = [
     'telco_base.group_operator_admin',
     'telco_base.group_agent',

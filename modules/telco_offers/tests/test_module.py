@@ -10,8 +10,7 @@ from trytond.modules.account.tests import create_chart
 from trytond.modules.company.tests import CompanyTestMixin
 from trytond.modules.telco_base.tests.smtp import SMTPTestMixin
 from trytond.modules.telco_base.tests.tools import (
-    ALL_MODULES, as_user, assert_message, create_operator, create_staff,
-    savepoint)
+    as_user, assert_message, create_operator, create_staff, savepoint)
 from trytond.modules.telco_billing.tests.test_module import pdf_text
 from trytond.modules.telco_billing.tests.tools import (
     create_catalogue, setup_accounting)
@@ -34,10 +33,10 @@ WINTER_DAY = dt.date(2026, 11, 20)
 
 class TelcoOffersTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
     "Test Telco Offers module"
-    # with every other module: the database of tests/ (ALL_MODULES),
-    # activated once by make test
-    module = ALL_MODULES[0]
-    extras = ALL_MODULES[1:]
+    module = 'telco_offers'
+    extras = [
+        'sale_point', 'marketing_email', 'telco_billing',
+        'sale_product_recommendation']
 
     def _operator(self, code='OOREDOO', name="Ooredoo Tunisie",
             features=('clients', 'offers')):
