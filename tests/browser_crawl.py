@@ -38,6 +38,8 @@ SHOT_SETTLE = 1.5
 # translation files, is the English text itself is accepted without being
 # listed here: the translator said it is the same word in French.)
 SAME_IN_FRENCH = {
+    'Payer': "the French of the point of sale's Pay button, which is also "
+    "the English of the payer (who pays) of the telco modules",
     }
 
 # sao asks for the browser's language with its region (locale/fr_FR.json)
