@@ -18,7 +18,8 @@ from .login import LoginTestMixin
 from .rls import RLSTestMixin
 from .smtp import SMTPTestMixin
 from .tools import (
-    as_user, create_operator, create_staff, run_queue, savepoint)
+    as_user, assert_message, create_operator, create_staff, run_queue,
+    savepoint)
 
 
 __all__ = ['CalendarEngineTestCase', 'TelcoBaseTestCase']
@@ -42,15 +43,19 @@ class TelcoBaseTestCase(
         company = create_operator("Orange Tunisie", 'orange')
         self.assertEqual(company.code, 'ORANGE')
         self.assertEqual(company.party.company, company)
-        for values in [
-                {'primary_color': 'red'},
-                {'secondary_color': '#12345'},
-                {'admin_email': 'not an e-mail'},
-                {'code': 'OR ANGE'},
+        for values, message in [
+                ({'primary_color': 'red'},
+                    'telco_base.msg_operator_color_invalid'),
+                ({'secondary_color': '#12345'},
+                    'telco_base.msg_operator_color_invalid'),
+                ({'admin_email': 'not an e-mail'},
+                    'telco_base.msg_operator_email_invalid'),
+                ({'code': 'OR ANGE'}, 'telco_base.msg_operator_code_invalid'),
                 ]:
             with self.subTest(values=values):
-                with self.assertRaises(ValidationError), savepoint():
+                with self.assertRaises(ValidationError) as cm, savepoint():
                     Company.write([Company(company.id)], values)
+                assert_message(self, cm.exception, message)
         Company.write([company], {
                 'primary_color': '#FF7900', 'admin_email': 'it@orange.tn'})
         self.assertEqual(company.display_name, "Orange Tunisie")

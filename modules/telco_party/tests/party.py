@@ -6,7 +6,8 @@ from contextlib import contextmanager
 from trytond.exceptions import UserWarning
 from trytond.model.exceptions import AccessError
 from trytond.modules.telco_base.tests.tools import (
-    as_user, create_extension, create_operator, create_staff, savepoint)
+    as_user, assert_message, create_extension, create_operator,
+    create_staff, savepoint)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
@@ -177,6 +178,8 @@ class CustomerTestMixin(CustomerFixtures):
                 with as_user(agent):
                     with self.assertRaises(UserWarning) as cm:
                         Party.create([values])
+                assert_message(
+                    self, cm.exception, 'telco_party.msg_party_duplicate')
                 self.assertIn("Sami Trabelsi", cm.exception.message)
         with as_user(agent):
             # another operator's customer is not a duplicate
