@@ -16,6 +16,7 @@ from trytond.model.exceptions import (
     AccessError, DomainValidationError, RequiredValidationError,
     SQLConstraintError, ValidationError)
 from trytond.modules.company.tests import CompanyTestMixin
+from trytond.modules.telco_line.tests.tools import luhn_complete
 from trytond.modules.telco_stock.exceptions import ShopSaleError
 from trytond.modules.telco_base.tests.smtp import SMTPTestMixin
 from trytond.modules.telco_base.tests.tools import (
@@ -708,11 +709,24 @@ class TelcoStockTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
                 create_lots(company, products['PHONE'], [imei(1)])
         self.assertEqual(cm.exception.message, gettext(
                 'telco_stock.msg_lot_number_unique'))
-        with self.assertRaises(ValidationError) as cm:
+        # a SIM lot names its SIM card...
+        with self.assertRaises(RequiredValidationError), savepoint():
             with Transaction().set_context(company=company.id):
                 Lot.create([{
                             'company': company.id,
                             'product': products['SIM'].id,
+                            'number': '8921601000000000001'}])
+        # ...and carries its ICCID as number
+        Sim = pool.get('telco.sim')
+        with Transaction().set_context(company=company.id):
+            sim, = Sim.create([{
+                        'company': company.id,
+                        'iccid': luhn_complete('892160100000000009'),
+                        'puk': '12345678'}])
+            with self.assertRaises(ValidationError) as cm, savepoint():
+                Lot.create([{
+                            'company': company.id,
+                            'product': products['SIM'].id, 'sim': sim.id,
                             'number': '8921601000000000001'}])
         self.assertEqual(cm.exception.message, gettext(
                 'telco_stock.msg_sim_lot_iccid',
