@@ -133,9 +133,15 @@ class TelcoClaimsTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
         company, agent, supervisor, customer = self._setup()
         with as_user(agent):
             claim = self._claim(company, customer)
-            self.assertTrue(claim.number.startswith('R'))
+            # the operator's first claim; no business calendar: every hour
+            # of the 8 of its service level counts (warning 2 h before)
+            self.assertEqual(
+                claim.number, f'R{claim.opened_at.year}-000001')
             self.assertEqual(claim.state, 'draft')
-            self.assertTrue(claim.due_date > claim.opened_at)
+            self.assertEqual(
+                claim.due_date - claim.opened_at, dt.timedelta(hours=8))
+            self.assertEqual(
+                claim.due_date - claim.warning_date, dt.timedelta(hours=2))
             Claim.open([claim])
             Claim.start([claim])
             with self.assertRaises(ValidationError) as cm:
