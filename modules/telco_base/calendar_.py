@@ -147,10 +147,6 @@ class Calendar(OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
         zone = self.company.timezone
         return tz.get_tzinfo(zone) if zone else None
 
-    def local_now(self):
-        "The wall-clock time of the calendar's operator"
-        return local_now(self.company)
-
     def is_open(self, at):
         "Whether the calendar is open at the local datetime"
         return open_at(at, *self.rules())

@@ -135,29 +135,3 @@ def create_extension(name):
         cursor.execute(f'CREATE EXTENSION IF NOT EXISTS "{name}"')
     # the next query acts for the operators again
     connection._telco_rls = (None, rls._UNKNOWN)
-
-
-def activate_modules(modules):
-    """Activate the modules for a scenario, as trytond.tests.tools does,
-    with the database cached under the name ModuleTestCase gives the same
-    list ([module] + extras, in that order): a module's scenario restores
-    the database its tests activated instead of activating it again"""
-    from proteus import Model, Wizard
-
-    from trytond.tests import tools
-    from trytond.tests.test_tryton import (
-        backup_db_cache, drop_create, restore_db_cache)
-    if isinstance(modules, str):
-        modules = [modules]
-    name = '-'.join(modules)
-    if restore_db_cache(name):
-        return tools._get_config()
-    drop_create()
-    config = tools._get_config()
-    Module = Model.get('ir.module')
-    records = Module.find([('name', 'in', modules)])
-    assert len(records) == len(modules), modules
-    Module.click(records, 'activate')
-    Wizard('ir.module.activate_upgrade').execute('upgrade')
-    backup_db_cache(name)
-    return config
