@@ -5,10 +5,13 @@ import datetime as dt
 import re
 from contextlib import contextmanager
 from decimal import Decimal
+from functools import wraps
 
+from trytond.cache import Cache
 from trytond.i18n import gettext
 from trytond.pool import Pool
-from trytond.transaction import Transaction, without_check_access
+from trytond.transaction import (
+    Transaction, TransactionError, without_check_access)
 
 STAFF_GROUPS = [
     'telco_base.group_operator_admin',
@@ -18,6 +21,48 @@ STAFF_GROUPS = [
     'party.group_party_admin',
     'company.group_employee_admin',
     ]
+
+
+# The tables the tests of a class had to lock, by class.  trytond starts a
+# test again from its beginning each time the test meets a table that its
+# transaction must lock (an accounting test meets the configuration, fiscal
+# years, periods and journal periods: it ran five times); the tests of the
+# class that come after start with those tables locked.
+_LOCKED_TABLES = {}
+
+
+def with_transaction(user=1, context=None):
+    """trytond.tests.test_tryton.with_transaction, the test's transaction
+    started with the tables the earlier tests of its class had to lock"""
+    def decorator(func):
+        @wraps(func)
+        def wrapper(*args, **kwargs):
+            # not at the top: importing it starts the pool in test mode,
+            # which the benchmarks that use these helpers must not do
+            from trytond.tests.test_tryton import DB_NAME
+            key = type(args[0]) if args else func
+            locked = _LOCKED_TABLES.setdefault(key, [])
+            extras = {'_lock_tables': list(locked)} if locked else {}
+            while True:
+                with Transaction().start(
+                        DB_NAME, user, context=context,
+                        **extras) as transaction:
+                    try:
+                        return func(*args, **kwargs)
+                    except TransactionError as error:
+                        transaction.rollback()
+                        transaction.tasks.clear()
+                        error.fix(extras)
+                        locked[:] = list(dict.fromkeys(
+                                locked + extras.get('_lock_tables', [])))
+                        continue
+                    finally:
+                        transaction.rollback()
+                        transaction.tasks.clear()
+                        # the cache of what the transaction read goes with it
+                        Cache.drop(DB_NAME)
+        return wrapper
+    return decorator
 
 
 def get_currency(code='TND'):

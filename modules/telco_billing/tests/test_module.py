@@ -12,17 +12,17 @@ from trytond.modules.company.tests import CompanyTestMixin
 from trytond.modules.account_product.exceptions import AccountError
 from trytond.modules.telco_billing.exceptions import (
     InvoiceMergeError, QuoteError)
+from trytond.modules.telco_base.tests.platform import PlatformTestCase
 from trytond.modules.telco_base.tests.smtp import SMTPTestMixin
 from trytond.modules.telco_base.tests.tools import (
     STAFF_GROUPS, as_user, assert_message, create_operator, create_staff,
-    run_queue, savepoint)
+    run_queue, savepoint, with_transaction)
 from trytond.modules.telco_billing.tests.tools import (
     AGENT, BILLING, create_catalogue, setup_accounting)
 from trytond.modules.telco_billing.words import (
     amount_in_words, date_in_words)
 from trytond.pool import Pool
 from trytond.pyson import PYSONDecoder
-from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
 
 
@@ -93,10 +93,9 @@ LEGAL_EN = "Limited company with a capital of 230,000,000 dinars"
 LEGAL_FR = "Société anonyme au capital de 230 000 000 dinars"
 
 
-class TelcoBillingTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
+class TelcoBillingTestCase(SMTPTestMixin, CompanyTestMixin, PlatformTestCase):
     "Test Telco Billing module"
     module = 'telco_billing'
-    extras = ['telco_claims']
 
     def _setup(self, code='OOREDOO', name="Ooredoo Tunisie"):
         pool = Pool()
@@ -1363,4 +1362,4 @@ class TelcoBillingTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
                     {'name': "Phone", 'default_uom': unit.id}])
         self.assertEqual(template.company, billing)
 
-del ModuleTestCase
+del PlatformTestCase

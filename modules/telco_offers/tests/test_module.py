@@ -8,9 +8,11 @@ from trytond.model.exceptions import (
     AccessError, DomainValidationError, ValidationError)
 from trytond.modules.account.tests import create_chart
 from trytond.modules.company.tests import CompanyTestMixin
+from trytond.modules.telco_base.tests.platform import PlatformTestCase
 from trytond.modules.telco_base.tests.smtp import SMTPTestMixin
 from trytond.modules.telco_base.tests.tools import (
-    as_user, assert_message, create_operator, create_staff, savepoint)
+    as_user, assert_message, create_operator, create_staff, savepoint,
+    with_transaction)
 from trytond.modules.telco_billing.tests.test_module import pdf_text
 from trytond.modules.telco_billing.tests.tools import (
     create_catalogue, setup_accounting)
@@ -20,7 +22,6 @@ from trytond.modules.telco_offers.eligibility import CustomerProfile
 from trytond.pool import Pool
 from trytond.pyson import PYSONDecoder
 from trytond.sendmail import SMTPDataManager
-from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
 
 from .tools import (
@@ -31,12 +32,9 @@ SUMMER_DAY = dt.date(2026, 7, 14)
 WINTER_DAY = dt.date(2026, 11, 20)
 
 
-class TelcoOffersTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
+class TelcoOffersTestCase(SMTPTestMixin, CompanyTestMixin, PlatformTestCase):
     "Test Telco Offers module"
     module = 'telco_offers'
-    extras = [
-        'sale_point', 'marketing_email', 'telco_billing',
-        'sale_product_recommendation']
 
     def _operator(self, code='OOREDOO', name="Ooredoo Tunisie",
             features=('clients', 'offers')):
@@ -1310,4 +1308,4 @@ class TelcoOffersTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
                 len(Menu.search([('id', '=', menu_id)])), 1)
 
 
-del ModuleTestCase
+del PlatformTestCase

@@ -16,14 +16,15 @@ from trytond.model.exceptions import (
     AccessError, DomainValidationError, RequiredValidationError,
     SQLConstraintError, ValidationError)
 from trytond.modules.company.tests import CompanyTestMixin
+from trytond.modules.telco_base.tests.platform import PlatformTestCase
 from trytond.modules.telco_line.tests.tools import luhn_complete
 from trytond.modules.telco_stock.exceptions import ShopSaleError
 from trytond.modules.telco_base.tests.smtp import SMTPTestMixin
 from trytond.modules.telco_base.tests.tools import (
-    as_user, assert_message, create_operator, create_staff, savepoint)
+    as_user, assert_message, create_operator, create_staff, savepoint,
+    with_transaction)
 from trytond.modules.telco_billing.tests.tools import setup_accounting
 from trytond.pool import Pool
-from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
 
 from .tools import (
@@ -92,7 +93,7 @@ class NominatimHandler(BaseHTTPRequestHandler):
         pass
 
 
-class TelcoStockTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
+class TelcoStockTestCase(SMTPTestMixin, CompanyTestMixin, PlatformTestCase):
     "Test Telco Stock module"
     module = 'telco_stock'
 
@@ -1046,4 +1047,4 @@ class TelcoStockTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
                         'warehouse': tt_shop.warehouse.id})
 
 
-del ModuleTestCase
+del PlatformTestCase
