@@ -2,14 +2,19 @@
 # Run the whole test suite of the Telco CRM on PostgreSQL (make test).
 #
 # The suites run in parallel, JOBS at a time (default: the number of
-# cores), each on its own database and database cache, longest first:
+# cores), each on its own database, longest first:
 #   - lint:                  ruff check (configured in pyproject.toml)
 #   - browser:               the browser crawl of the demo (tests.test_browser)
-#   - brand:                 the brands and the phone-sized screens in the
-#                            browser (tests.test_browser_brand)
 #   - tests:                 the other cross-module tests (python -m unittest
 #                            discover -s tests -t .)
+#   - alone:                 each telco module activated alone, on SQLite
+#                            (tests/modules_alone.py)
+#   - brand:                 the brands and the phone-sized screens in the
+#                            browser (tests.test_browser_brand)
 #   - each module of modules/ with tests (discover -s modules/<m> -t modules)
+# The modules' suites and the cross-module tests share one activated
+# database, the platform, activated before the first of them starts (in a
+# job's place: the browser crawl goes on beside it).
 # A job's output is printed whole when it ends.
 #
 # Environment (all optional):
@@ -108,15 +113,19 @@ jobs_list=()
 # the browser crawl builds and serves its own demo database: a job of its
 # own beside the other cross-module tests (which share one cache)
 [ -f tests/test_browser.py ] && jobs_list+=("browser|tests.test_browser -v")
+[ -f tests/__init__.py ] && jobs_list+=(
+    "tests|discover -s tests -t . -p test_[!b]*.py -v")
+# each module alone, with the modules it declares only, on SQLite in memory
+[ -f tests/modules_alone.py ] && jobs_list+=("alone|tests.modules_alone -v")
+for m in telco_offers telco_billing telco_stock telco_base; do
+    [ -d "modules/$m/tests" ] && jobs_list+=(
+        "$m|discover -s modules/$m -t modules -v")
+done
 # the brands and the phone-sized screens in the browser, on a small
 # database of their own
 [ -f tests/test_browser_brand.py ] && jobs_list+=(
     "brand|tests.test_browser_brand -v")
-[ -f tests/__init__.py ] && jobs_list+=(
-    "tests|discover -s tests -t . -p test_[!b]*.py -v")
-for m in telco_offers telco_billing telco_stock telco_base telco_line \
-        telco_claims telco_party \
-        $(cd modules && ls -d telco_*/ | tr -d /); do
+for m in $(cd modules && ls -d telco_*/ | tr -d /); do
     [ -d "modules/$m/tests" ] || continue
     case " ${jobs_list[*]} " in *" $m|"*) continue ;; esac
     jobs_list+=("$m|discover -s modules/$m -t modules -v")
@@ -128,21 +137,58 @@ selected() {
     return 1
 }
 
+# The modules' suites and the cross-module tests run on one activated
+# database, the platform (modules/telco_base/tests/platform.py), built once
+# in this cache before the first of them starts; the browser jobs build
+# their own databases in caches of their own.
+PLATFORM_CACHE=$BASE_CACHE/platform
+uses_platform() {
+    case "$1" in lint|browser|brand|alone) return 1 ;; esac
+    return 0
+}
+
+prepare_platform() {
+    local t0 rc
+    t0=$(date +%s)
+    DB_NAME=${BASE_DB}_platform DB_CACHE=$PLATFORM_CACHE "$PYTHON" - \
+        >"$LOG_DIR/platform.out" 2>&1 <<'PY'
+from trytond.tests.test_tryton import activate_module, drop_db
+
+from trytond.modules.telco_base.tests.platform import platform_modules
+
+modules = platform_modules()
+activate_module(modules)
+drop_db()
+print(f"platform: {', '.join(modules)}")
+PY
+    rc=$?
+    echo "== platform ($(( $(date +%s) - t0 )) s, exit $rc)"
+    cat "$LOG_DIR/platform.out"
+    return $rc
+}
+
 run_job() {
-    local name=$1 args=$2 t0 rc
+    local name=$1 args=$2 t0 rc db cache uri
     t0=$(date +%s)
     if [ "$name" = lint ]; then
         "$VENV/bin/ruff" check . >"$LOG_DIR/lint.out" 2>&1
         rc=$?
     else
-        case "$TRYTOND_DATABASE_URI" in
+        uri=$TRYTOND_DATABASE_URI
+        case "$uri" in
             sqlite:*) db=:memory: ;;
             *) db=${BASE_DB}_${name} ;;
         esac
+        cache=$BASE_CACHE/$name
+        uses_platform "$name" && cache=$PLATFORM_CACHE
+        if [ "$name" = alone ]; then
+            uri=sqlite://
+            db=:memory:
+        fi
         # the arguments are split on spaces, never globbed
         set -f
         # shellcheck disable=SC2086
-        DB_NAME=$db DB_CACHE=$BASE_CACHE/$name \
+        TRYTOND_DATABASE_URI=$uri DB_NAME=$db DB_CACHE=$cache \
             "$PYTHON" scripts/unittest_timed.py $args >"$LOG_DIR/$name.log" 2>&1
         rc=$?
     fi
@@ -172,6 +218,7 @@ finished() {
 
 status=0
 lint_failed=0
+platform_ready=0
 all=("lint|" "${jobs_list[@]}")
 for job in "${all[@]}"; do
     name=${job%%|*}
@@ -179,6 +226,14 @@ for job in "${all[@]}"; do
     while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do
         wait -n
     done
+    if [ "$platform_ready" = 0 ] && uses_platform "$name"; then
+        # in a job's place, while the other places go on with their jobs
+        prepare_platform || status=1
+        platform_ready=1
+        while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do
+            wait -n
+        done
+    fi
     run_job "$name" "${job#*|}" &
     running+=("$name")
 done

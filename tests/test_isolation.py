@@ -23,6 +23,7 @@ from trytond.model import ModelSQL, ModelStorage, ModelView, fields
 from trytond.model.exceptions import AccessError, DomainValidationError
 from trytond.modules.telco_base.ir import USER_RULE_MODELS
 from trytond.modules.telco_line.tests.tools import luhn_complete
+from trytond.modules.telco_base.tests.platform import platform_modules
 from trytond.modules.telco_base.tests.smtp import SMTPServer
 from trytond.modules.telco_base.tests.tools import (
     create_operator, create_staff, run_queue)
@@ -49,13 +50,10 @@ from .surface import (
     Session, fingerprint, forged_values, markers, rest_params, rpc_calls,
     wizard_states)
 
-MODULES = [
-    'telco_base', 'telco_party', 'telco_line', 'telco_dashboard',
-    'telco_claims', 'telco_product',
-    'telco_billing', 'telco_stock', 'telco_offers']
-# optional dependencies (extras) of the telco modules, activated too so that
-# the models they bring in are crawled
-EXTRAS = ['marketing_email', 'sale_product_recommendation']
+# the platform: every telco module and their optional modules, activated
+# together so that the models the optional ones bring in are crawled too
+PLATFORM = platform_modules()
+MODULES = [m for m in PLATFORM if m.startswith('telco_')]
 FEATURES = ['clients', 'dashboard', 'claims', 'billing', 'stock', 'offers']
 PASSWORD = 'Isolation-Pa55word!'
 
@@ -783,7 +781,7 @@ class IsolationTestCase(unittest.TestCase):
         cls._email_uri = config.get('email', 'uri')
         config.set('email', 'uri', cls.smtp.uri)
         drop_db()
-        activate_module(MODULES + EXTRAS)
+        activate_module(PLATFORM)
         extras = {}
         while True:
             # the bill run locks tables: start again with them, as the

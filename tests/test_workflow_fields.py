@@ -13,19 +13,16 @@ import unittest
 from trytond.i18n import gettext
 from trytond.model import ModelSQL
 from trytond.model.exceptions import AccessError
+from trytond.modules.telco_base.tests.platform import platform_modules
 from trytond.modules.telco_base.tests.tools import (
     as_user, create_operator, create_staff)
 from trytond.pool import Pool, isregisteredby
 from trytond.tests.test_tryton import (
     activate_module, drop_db, with_transaction)
 
-# the modules and extras of the isolation crawler, in its order: the
-# activated database is cached under their names
-MODULES = [
-    'telco_base', 'telco_party', 'telco_line', 'telco_dashboard',
-    'telco_claims', 'telco_product',
-    'telco_billing', 'telco_stock', 'telco_offers']
-EXTRAS = ['marketing_email', 'sale_product_recommendation']
+# the platform, as the isolation crawler and the modules' suites activate it
+PLATFORM = platform_modules()
+MODULES = [m for m in PLATFORM if m.startswith('telco_')]
 FEATURES = ['clients', 'dashboard', 'claims', 'billing', 'stock', 'offers']
 
 # Models left out, and why.
@@ -55,7 +52,7 @@ class WorkflowFieldsTestCase(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         drop_db()
-        activate_module(MODULES + EXTRAS)
+        activate_module(PLATFORM)
 
     @classmethod
     def tearDownClass(cls):

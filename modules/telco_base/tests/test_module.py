@@ -5,8 +5,9 @@ from trytond.model.exceptions import (
     AccessButtonError, AccessError, SQLConstraintError, ValidationError)
 from trytond.modules.company.tests import CompanyTestMixin
 from trytond.modules.telco_line.tests.line import LineFixtures
+from trytond.modules.telco_base.tests.platform import PlatformTestCase
 from trytond.pool import Pool
-from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
 
 from .access import AccessTestMixin
@@ -28,12 +29,11 @@ __all__ = ['CalendarEngineTestCase', 'TelcoBaseTestCase']
 class TelcoBaseTestCase(
         LineFixtures, AccessTestMixin, CalendarTestMixin, GatingTestMixin,
         SMTPTestMixin, RLSTestMixin, InputTestMixin, LoginTestMixin,
-        BrandTestMixin, CompanyTestMixin, ModuleTestCase):
+        BrandTestMixin, CompanyTestMixin, PlatformTestCase):
     "Test Telco Base module"
     module = 'telco_base'
     # the walls between operators are tested on the operator-owned models
     # of the first modules built on telco_base (customers, lines)
-    extras = ['telco_party', 'telco_line']
 
     @with_transaction()
     def test_operator_branding_validation(self):
@@ -368,4 +368,4 @@ class TelcoBaseTestCase(
             self.assertEqual(party.company, company)
 
 
-del ModuleTestCase
+del PlatformTestCase

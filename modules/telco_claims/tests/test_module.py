@@ -8,6 +8,7 @@ from trytond.model.exceptions import (
 from trytond.exceptions import UserError
 from trytond.i18n import gettext
 from trytond.modules.company.tests import CompanyTestMixin
+from trytond.modules.telco_base.tests.platform import PlatformTestCase
 from trytond.modules.telco_base.tests.smtp import SMTPTestMixin
 from trytond.modules.telco_base.tests.tools import (
     STAFF_GROUPS, as_user, assert_message, create_operator, create_staff,
@@ -16,14 +17,14 @@ from trytond.modules.telco_base.calendar_ import add_business_hours
 from trytond.modules.telco_claims import similarity
 from trytond.pool import Pool
 from trytond.tools import timezone as tz
-from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
 
 AGENT = STAFF_GROUPS + ['telco_claims.group_claim']
 SUPERVISOR = AGENT + ['telco_claims.group_claim_supervisor']
 
 
-class TelcoClaimsTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
+class TelcoClaimsTestCase(SMTPTestMixin, CompanyTestMixin, PlatformTestCase):
     "Test Telco Claims module"
     module = 'telco_claims'
 
@@ -748,4 +749,4 @@ class TelcoClaimsTestCase(SMTPTestMixin, CompanyTestMixin, ModuleTestCase):
                 Party.read([tt_customer.id], list(view['fields']))[0]['id'],
                 tt_customer.id)
 
-del ModuleTestCase
+del PlatformTestCase

@@ -5,15 +5,16 @@ import datetime as dt
 from trytond.i18n import gettext
 from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import CompanyTestMixin
+from trytond.modules.telco_base.tests.platform import PlatformTestCase
 from trytond.modules.telco_base.tests.tools import (
     STAFF_GROUPS, as_user, create_operator, create_staff)
 from trytond.pool import Pool
-from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.tests.test_tryton import with_transaction
 
 GROUPS = STAFF_GROUPS + ['telco_dashboard.group_dashboard']
 
 
-class TelcoDashboardTestCase(CompanyTestMixin, ModuleTestCase):
+class TelcoDashboardTestCase(CompanyTestMixin, PlatformTestCase):
     "Test Telco Dashboard module"
     module = 'telco_dashboard'
 
@@ -107,4 +108,4 @@ class TelcoDashboardTestCase(CompanyTestMixin, ModuleTestCase):
             self.assertEqual(len(CustomerCategory.search([])), 1)
 
 
-del ModuleTestCase
+del PlatformTestCase

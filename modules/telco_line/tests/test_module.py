@@ -1,14 +1,14 @@
 # This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 from trytond.modules.company.tests import CompanyTestMixin
-from trytond.tests.test_tryton import ModuleTestCase
+from trytond.modules.telco_base.tests.platform import PlatformTestCase
 
 from .line import LineTestMixin
 
 
-class TelcoLineTestCase(LineTestMixin, CompanyTestMixin, ModuleTestCase):
+class TelcoLineTestCase(LineTestMixin, CompanyTestMixin, PlatformTestCase):
     "Test Telco Line module"
     module = 'telco_line'
 
 
-del ModuleTestCase
+del PlatformTestCase

@@ -2,17 +2,18 @@
 # this repository contains the full copyright notices and license terms.
 from trytond.model.exceptions import AccessButtonError, AccessError
 from trytond.modules.company.tests import CompanyTestMixin
+from trytond.modules.telco_base.tests.platform import PlatformTestCase
 from trytond.modules.telco_base.tests.smtp import SMTPTestMixin
 from trytond.modules.telco_base.tests.tools import (
     as_user, assert_message, create_staff, run_queue)
 from trytond.pool import Pool
-from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.tests.test_tryton import with_transaction
 
 from .party import GROUPS, CustomerTestMixin
 
 
 class TelcoPartyTestCase(
-        SMTPTestMixin, CustomerTestMixin, CompanyTestMixin, ModuleTestCase):
+        SMTPTestMixin, CustomerTestMixin, CompanyTestMixin, PlatformTestCase):
     "Test Telco Party module"
     module = 'telco_party'
 
@@ -65,4 +66,4 @@ class TelcoPartyTestCase(
             assert_message(self, cm.exception, 'ir.msg_button_state_record')
 
 
-del ModuleTestCase
+del PlatformTestCase

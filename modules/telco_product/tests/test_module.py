@@ -7,16 +7,17 @@ from trytond.model import Exclude
 from trytond.model.exceptions import (
     AccessError, DomainValidationError, ValidationError)
 from trytond.modules.company.tests import CompanyTestMixin
+from trytond.modules.telco_base.tests.platform import PlatformTestCase
 from trytond.modules.telco_base.tests.tools import (
     STAFF_GROUPS, as_user, create_operator, create_staff)
 from trytond.pool import Pool
-from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
 
 CATALOG = STAFF_GROUPS + ['product.group_product_admin']
 
 
-class TelcoProductTestCase(CompanyTestMixin, ModuleTestCase):
+class TelcoProductTestCase(CompanyTestMixin, PlatformTestCase):
     "Test Telco Product module"
     module = 'telco_product'
 
@@ -110,4 +111,4 @@ class TelcoProductTestCase(CompanyTestMixin, ModuleTestCase):
             ['PHONE', 'PHONE'])
 
 
-del ModuleTestCase
+del PlatformTestCase
