@@ -363,6 +363,11 @@ class TelcoOffersTestCase(SMTPTestMixin, CompanyTestMixin, PlatformTestCase):
         storage, = Location.search([('code', '=', 'STO')])
         customer, = Location.search([('type', '=', 'customer')], limit=1)
         with Transaction().set_context(company=company.id):
+            if 'company' in Location._fields:
+                # telco_stock: a point sells from a location of its operator
+                storage, = Location.create([{
+                            'name': "Tunis Centre", 'type': 'storage',
+                            'company': company.id}])
             journal, = Journal.search([('type', '=', 'revenue')], limit=1)
             sequence, = Sequence.create([{
                         'name': "POS", 'company': company.id,
