@@ -44,6 +44,13 @@ class CategoryAccount(metaclass=PoolMeta):
         super().__setup__()
         for field in [cls.customer_taxes, cls.supplier_taxes]:
             same_operator(field)
+        # with accounts the category has values per company: its relations
+        # are read as the category's operator, as its templates are
+        for field in [cls.parent, cls.childs, cls.accounting_templates]:
+            field.context = {
+                **(field.context or {}), 'company': Eval('company', -1)}
+            field.depends = (field.depends or set()) | {'company'}
+        same_operator(cls.accounting_templates)
 
 
 class Template(OperatorMixin, metaclass=PoolMeta):

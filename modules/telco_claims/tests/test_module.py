@@ -186,8 +186,9 @@ class TelcoClaimsTestCase(SMTPTestMixin, CompanyTestMixin, PlatformTestCase):
                 Claim.close([other])
             assert_message(self, cm.exception,
                 'telco_claims.msg_claim_close_reason_required')
-            with self.assertRaises(AccessButtonError):
+            with self.assertRaises(AccessButtonError) as cm:
                 Claim.cancel([other])
+            assert_message(self, cm.exception, '?')
             # agents delete no claim
             with self.assertRaises(AccessError) as cm:
                 Claim.delete([other])
@@ -233,9 +234,10 @@ class TelcoClaimsTestCase(SMTPTestMixin, CompanyTestMixin, PlatformTestCase):
                 self._claim(company, customer, branch='technical',
                     credit_amount=Decimal('5'))
             self.assertIn("Only a financial claim", cm.exception.message)
-            with self.assertRaises(DomainValidationError):
+            with self.assertRaises(DomainValidationError) as cm:
                 self._claim(company, customer, branch='financial',
                     credit_amount=Decimal('-5'))
+            assert_message(self, cm.exception, '?')
             claim = self._claim(
                 company, customer, branch='financial',
                 subject="Facture trop élevée", credit_amount=Decimal('12.5'),
@@ -445,9 +447,10 @@ class TelcoClaimsTestCase(SMTPTestMixin, CompanyTestMixin, PlatformTestCase):
             configuration = Configuration(1)
             self.assertEqual(configuration.claim_sequence, ours)
             # the other operator's sequence cannot be chosen
-            with self.assertRaises(DomainValidationError):
+            with self.assertRaises(DomainValidationError) as cm:
                 Configuration.write([configuration], {
                         'claim_sequence': theirs.id})
+            assert_message(self, cm.exception, '?')
             Configuration.write([configuration], {
                     'claim_sequence': renumbered.id})
         self.assertEqual(self._claim(company, customer).number, 'OO-0001')

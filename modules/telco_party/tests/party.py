@@ -456,13 +456,15 @@ class CustomerTestMixin(CustomerFixtures):
                 replace = Replace(session_id)
                 replace.ask.source = Party(theirs.id)
                 replace.ask.destination = Party(mine.id)
-                with self.assertRaises(AccessError), savepoint():
+                with self.assertRaises(AccessError) as cm, savepoint():
                     replace.transition_replace()
+                assert_message(self, cm.exception, '?')
                 session_id, _, _ = Erase.create()
                 erase = Erase(session_id)
                 erase.ask.party = Party(theirs.id)
-                with self.assertRaises(AccessError), savepoint():
+                with self.assertRaises(AccessError) as cm, savepoint():
                     erase.transition_erase()
+                assert_message(self, cm.exception, '?')
         theirs = Party(theirs.id)
         self.assertEqual(theirs.name, "Leila Trabelsi")
         self.assertIsNone(theirs.replaced_by)

@@ -47,8 +47,9 @@ class TelcoPartyTestCase(
         self.smtp.start()
         with as_user(tt_agent):
             self.assertEqual(CustomerEmail.search([]), [])
-            with self.assertRaises(AccessError):
+            with self.assertRaises(AccessError) as cm:
                 CustomerEmail.send([CustomerEmail(email.id)])
+            assert_message(self, cm.exception, '?')
         with as_user(agent):
             email = CustomerEmail(email.id)
             self.assertEqual(CustomerEmail.search([]), [email])

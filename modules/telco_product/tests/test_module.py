@@ -9,7 +9,7 @@ from trytond.model.exceptions import (
 from trytond.modules.company.tests import CompanyTestMixin
 from trytond.modules.telco_base.tests.platform import PlatformTestCase
 from trytond.modules.telco_base.tests.tools import (
-    STAFF_GROUPS, as_user, create_operator, create_staff)
+    STAFF_GROUPS, as_user, assert_message, create_operator, create_staff)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
@@ -66,13 +66,17 @@ class TelcoProductTestCase(CompanyTestMixin, PlatformTestCase):
             self.assertEqual(
                 Product.search([]), list(phone_a.products))
             self.assertEqual(Category.search([]), [])
-            with self.assertRaises(AccessError):
+            with self.assertRaises(AccessError) as cm:
                 Template.read([phone_b.id], ['name'])
-            with self.assertRaises(AccessError):
+            assert_message(self, cm.exception, 'ir.msg_read_error')
+            with self.assertRaises(AccessError) as cm:
                 Product.read([phone_b.products[0].id], ['code'])
-            with self.assertRaises((AccessError, DomainValidationError)):
+            assert_message(self, cm.exception, 'ir.msg_read_rule_error')
+            with self.assertRaises(DomainValidationError) as cm:
                 Template.write([phone_a], {
                         'categories': [('add', [category_b.id])]})
+            assert_message(
+                self, cm.exception, 'ir.msg_domain_validation_record')
 
     @with_transaction()
     def test_code_unique_per_operator(self):
@@ -86,8 +90,9 @@ class TelcoProductTestCase(CompanyTestMixin, PlatformTestCase):
         Template.write([phone_a, phone_b], {'code': 'PHONE'})
         self.assertEqual(phone_b.products[0].code, 'PHONE')
         other_a = self._product(a, "Galaxy A25")
-        with self.assertRaises(ValidationError):
+        with self.assertRaises(ValidationError) as cm:
             Template.write([other_a], {'code': 'PHONE'})
+        assert_message(self, cm.exception, 'product.msg_product_code_unique')
 
     @with_transaction()
     def test_code_constraint_on_update(self):
