@@ -16,6 +16,7 @@ import secrets
 import unittest
 from contextlib import ExitStack
 from decimal import Decimal
+from functools import partial
 
 from werkzeug.test import Client
 
@@ -26,7 +27,7 @@ from trytond.modules.telco_line.tests.tools import luhn_complete
 from trytond.modules.telco_base.tests.platform import platform_modules
 from trytond.modules.telco_base.tests.smtp import SMTPServer
 from trytond.modules.telco_base.tests.tools import (
-    create_operator, create_staff, run_queue)
+    assert_message, create_operator, create_staff, run_queue)
 from trytond.modules.telco_billing.tests.tools import (
     create_catalogue, setup_accounting)
 from trytond.modules.telco_offers.tests.tools import (
@@ -901,33 +902,99 @@ class IsolationTestCase(unittest.TestCase):
         self.assertTrue(reports)
         self.assertTrue(wizards)
         transaction = Transaction()
+        IrModel = pool.get('ir.model')
+        walled = {M.__name__ for M in IrModel.telco_rls_models()} if (
+            IrModel.telco_rls_ready()) else set()
+
+        def refusal(model):
+            """The refusal of a record of B: absent behind the database's
+            wall, else outside the record rules"""
+            return ('ir.msg_read_error' if model in walled
+                else 'ir.msg_read_rule_error')
+
+        # the action is run by a user of A allowed to run it, so that the
+        # refusal is the record's: the crawler's staff or a user of the
+        # demo's roles; an action that no role of an operator may run (the
+        # standard invoice, the accounting administration's) by a user of A
+        # given the action's groups and the groups with access to its model
+        User = pool.get('res.user')
+        ModelAccess = pool.get('ir.model.access')
+        users = [a['res.user']] + [
+            User.search([('login', '=', f'{role}_opa')])[0]
+            for role in DEMO_ROLES]
+        company = a['company.company'].id
+        runners = []
+
+        def allowed(user, check, context):
+            with transaction.set_user(user.id), transaction.set_context(
+                    company=company, _check_access=True, **context):
+                try:
+                    check()
+                except AccessError:
+                    return False
+            return True
+
+        def runner(action, model, check, **context):
+            "A user of A allowed to run the action on no record"
+            name = action.rec_name
+            for user in users:
+                if allowed(user, check, context):
+                    return user
+            accesses = ModelAccess.search([
+                    ('model', '=', model),
+                    ('group', '!=', None),
+                    ['OR',
+                        ('perm_read', '=', True),
+                        ('perm_write', '=', True)],
+                    ])
+            user, = User.create([{
+                        'name': f"Runner {name}",
+                        'login': f'runner_{len(runners)}_opa',
+                        'companies': [('add', [company])],
+                        'company': company,
+                        'groups': [('add', list(
+                                    {g.id for g in action.groups}
+                                    | {x.group.id for x in accesses}))],
+                        }])
+            self.assertTrue(
+                allowed(user, check, context),
+                msg=f"no user of A may run {name}")
+            runners.append(name)
+            return user
+
         for report in reports:
             with self.subTest(report=report.report_name):
                 Report = pool.get(report.report_name, type='report')
                 record = b[report.model]
-                with transaction.set_user(a['res.user'].id), \
+                user = runner(report, report.model, partial(
+                        Report.check_access, report, report.model, []))
+                with transaction.set_user(user.id), \
                         transaction.set_context(
-                            company=a['company.company'].id,
-                            _check_access=True):
-                    with self.assertRaises(AccessError):
+                            company=company, _check_access=True):
+                    with self.assertRaises(AccessError) as cm:
                         Report.execute([record.id], {
                                 'model': report.model,
                                 'id': record.id, 'ids': [record.id],
                                 'action_id': report.action.id})
+                    assert_message(
+                        self, cm.exception, refusal(report.model))
         for model, wizard in wizards:
             with self.subTest(wizard=wizard.wiz_name, model=model):
                 Wizard = pool.get(wizard.wiz_name, type='wizard')
                 record = b[model]
-                with transaction.set_user(a['res.user'].id), \
+                context = {
+                    'active_model': model, 'action_id': wizard.action.id}
+                user = runner(wizard, model, Wizard.check_access, **context)
+                with transaction.set_user(user.id), \
                         transaction.set_context(
-                            company=a['company.company'].id,
-                            active_model=model, active_id=record.id,
-                            active_ids=[record.id],
-                            action_id=wizard.action.id,
-                            _check_access=True):
-                    with self.assertRaises(AccessError):
+                            company=company, active_id=record.id,
+                            active_ids=[record.id], _check_access=True,
+                            **context):
+                    with self.assertRaises(AccessError) as cm:
                         Wizard.create()
-        print(f"\nreports: {len(reports)}, wizards: {len(wizards)}",
+                    assert_message(self, cm.exception, refusal(model))
+        print(f"\nreports: {len(reports)}, wizards: {len(wizards)}, "
+            f"run by a user given their groups: {', '.join(runners)}",
             end=' ')
 
     # --- HTTP entry points ---------------------------------------------

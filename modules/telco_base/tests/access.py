@@ -9,7 +9,7 @@ from trytond.tests.test_tryton import with_transaction
 from trytond.tools import is_instance_method
 from trytond.transaction import Transaction
 
-from .tools import create_operator, create_staff
+from .tools import assert_message, create_operator, create_staff
 
 
 def call_rpc(Model, method, *args, context=None):
@@ -91,9 +91,10 @@ class AccessTestMixin:
                 ['city', 'party/name'], context=context)
         self.assertEqual(rows, [["Sfax", "Client Ooredoo"]])
         with Transaction().set_user(agent.id):
-            with self.assertRaises(AccessError):
+            with self.assertRaises(AccessError) as cm:
                 call_rpc(Party, 'export_data', [foreign.id], ['name'],
                     context=context)
+            assert_message(self, cm.exception, 'ir.msg_read_rule_error')
 
     @with_transaction()
     def test_rpc_on_change_forged_ids_refused(self):
@@ -202,13 +203,15 @@ class AccessTestMixin:
                     (Attachment, foreign_pdf), (Note, foreign_note),
                     (Email, foreign_email)]:
                 with self.subTest(model=Model.__name__):
-                    with self.assertRaises(AccessError):
+                    with self.assertRaises(AccessError) as cm:
                         Model.read([record.id], ['name' if Model is Attachment
                                 else 'id'])
-            with self.assertRaises(AccessError):
+                    assert_message(self, cm.exception, 'ir.msg_read_error')
+            with self.assertRaises(AccessError) as cm:
                 Email.send(to='attacker@example.com', subject="x",
                     record=['party.party', own.id],
                     attachments=[foreign_pdf.id])
+            assert_message(self, cm.exception, 'ir.msg_read_error')
             self.assertEqual(
                 Attachment.read([own_pdf.id], ['data'])[0]['data'],
                 b'%PDF Ooredoo')
@@ -248,8 +251,9 @@ class AccessTestMixin:
             self.assertEqual(
                 Log.search([('id', 'in', [log.id for log in logs])]),
                 [logs[1]])
-            with self.assertRaises(AccessError):
+            with self.assertRaises(AccessError) as cm:
                 Attachment.read([hidden_pdf.id], ['name'])
+            assert_message(self, cm.exception, 'ir.msg_access_rule_error')
         with Transaction().set_user(agent.id), Transaction().set_context(
                 company=ooredoo.id, _check_access=True):
             self.assertEqual(
@@ -319,10 +323,11 @@ class AccessTestMixin:
             self.assertNotIn("Client TT", cm.exception.message)
             self.assertEqual(
                 cm.exception.message, self._read_rule_error(foreign))
-            with self.assertRaises(AccessError):
+            with self.assertRaises(AccessError) as cm:
                 call_rpc(Party, 'write', [own.id], {
                         'addresses': [('add', [foreign_address.id])]},
                     context=context)
+            assert_message(self, cm.exception, 'ir.msg_read_rule_error')
             account_ids = call_rpc(PayerAccount, 'create', [{
                         'company': ooredoo.id, 'customer': own.id,
                         'payer': own.id, 'name': "Compte"}],

@@ -156,15 +156,17 @@ class CalendarTestMixin:
             'telco_base.msg_calendar_exception_hours')
         self.assertIn('"Inventaire"', cm.exception.message)
         # neither closed nor timed
-        with self.assertRaises(RequiredValidationError), savepoint():
+        with self.assertRaises(RequiredValidationError) as cm, savepoint():
             Exception_.create([{'calendar': calendar.id, 'name': "Inventaire",
                         'start_date': dt.date(2026, 12, 1),
                         'end_date': dt.date(2026, 12, 1)}])
-        with self.assertRaises(DomainValidationError), savepoint():
+        assert_message(self, cm.exception, 'ir.msg_required_validation_record')
+        with self.assertRaises(DomainValidationError) as cm, savepoint():
             Exception_.create([{'calendar': calendar.id, 'name': "À l'envers",
                         'closed': True,
                         'start_date': dt.date(2026, 12, 2),
                         'end_date': dt.date(2026, 12, 1)}])
+        assert_message(self, cm.exception, 'ir.msg_domain_validation_record')
 
     @with_transaction()
     def test_calendar_sql_agrees(self):
@@ -225,9 +227,11 @@ class CalendarTestMixin:
             groups=['telco_base.group_operator_admin'])
         with as_user(admin):
             config = Configuration(1)
-            with self.assertRaises(DomainValidationError), savepoint():
+            with self.assertRaises(DomainValidationError) as cm, savepoint():
                 config.business_calendar = Calendar(tt_calendar.id)
                 config.save()
+            assert_message(
+                self, cm.exception, 'ir.msg_domain_validation_record')
             config = Configuration(1)
             config.business_calendar = Calendar(calendar.id)
             config.save()
@@ -235,8 +239,9 @@ class CalendarTestMixin:
                 Configuration(1).business_calendar, Calendar(calendar.id))
             # another operator's calendars are not even listed
             self.assertEqual(Calendar.search([]), [Calendar(calendar.id)])
-            with self.assertRaises(AccessError):
+            with self.assertRaises(AccessError) as cm:
                 Calendar.read([tt_calendar.id], ['name'])
+            assert_message(self, cm.exception, 'ir.msg_read_error')
         # Friday 16:00 in Tunis: 1 h on Friday, 3 h on Monday, 12:00 Tunis
         self.assertEqual(
             Company.add_business_hours(ooredoo.id, FRIDAY, 4),

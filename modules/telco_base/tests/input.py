@@ -21,7 +21,8 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
 
-from .tools import as_user, create_operator, create_staff, savepoint
+from .tools import (
+    as_user, assert_message, create_operator, create_staff, savepoint)
 
 _PO = {}
 
@@ -344,8 +345,10 @@ class InputTestMixin:
                             size=10_000, max_size=255))
                     self.assertEqual(
                         Model.search([(field, '=', name)]), [])
-                    with self.assertRaises(SizeValidationError):
+                    with self.assertRaises(SizeValidationError) as cm:
                         Model.write(Model.search([], limit=1), {field: name})
+                    assert_message(
+                        self, cm.exception, 'telco_base.msg_input_too_long')
             self.assertEqual(Party(customer.id).name, "Sami Trabelsi")
 
             # the bound itself is accepted, a Text takes longer values

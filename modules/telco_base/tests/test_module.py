@@ -107,8 +107,9 @@ class TelcoBaseTestCase(
         self.assertIsNone(company.customer_language())
         # only a translatable language can be the customers'
         Lang.write([fr], {'translatable': False})
-        with self.assertRaises(ValidationError), savepoint():
+        with self.assertRaises(ValidationError) as cm, savepoint():
             Company.write([company], {'customer_lang': fr.id})
+        assert_message(self, cm.exception, 'ir.msg_domain_validation_record')
         Lang.write([fr], {'translatable': True})
         Company.write([company], {
                 'customer_lang': fr.id,
@@ -286,8 +287,9 @@ class TelcoBaseTestCase(
             self.assertEqual(request.user, agent)
             self.assertEqual(request.company, company)
             self.assertEqual(request.state, 'open')
-            with self.assertRaises(AccessButtonError):
+            with self.assertRaises(AccessButtonError) as cm:
                 Request.answer_([request])
+            assert_message(self, cm.exception, 'ir.msg_access_button_error')
 
         to_admin, = Notification.search([('user', '=', admin.id)])
         self.assertIn("Search is slow", to_admin.subject)
@@ -298,8 +300,10 @@ class TelcoBaseTestCase(
         self.assertEqual(to, ['platform@telco.example.com'])
         self.assertIn("Searching a phone number", message.get_content())
 
-        with self.assertRaises(ValidationError):
+        with self.assertRaises(ValidationError) as cm:
             Request.answer_([request])
+        assert_message(
+            self, cm.exception, 'telco_base.msg_admin_request_answer_required')
         Request.write([request], {'answer': "Fixed in 8.0.1, thanks."})
         Request.answer_([request])
         self.assertEqual(request.state, 'answered')
@@ -327,15 +331,18 @@ class TelcoBaseTestCase(
         request, = Request.search([('user', '=', agent.id)])
         self.assertEqual(request.company, company)
         with as_user(agent):
-            with self.assertRaises(AccessError), savepoint():
+            with self.assertRaises(AccessError) as cm, savepoint():
                 Request.create([{
                             'kind': 'question', 'subject': "Forged",
                             'body': "?", 'state': 'answered',
                             'answer': "Yes, you may"}])
-            with self.assertRaises(AccessError), savepoint():
+            assert_message(
+                self, cm.exception, 'telco_base.msg_field_by_button')
+            with self.assertRaises(AccessError) as cm, savepoint():
                 Request.create([{
                             'kind': 'question', 'subject': "Forged",
                             'body': "?", 'user': 1}])
+            assert_message(self, cm.exception, 'ir.msg_create_rule_error')
 
     @with_transaction()
     def test_contact_admin_requests_private(self):

@@ -525,11 +525,13 @@ class TelcoBillingTestCase(SMTPTestMixin, CompanyTestMixin, PlatformTestCase):
                             'telco_base.msg_field_by_button',
                             field=getattr(BillRun, field).string,
                             model=BillRun.__names__()['model']))
-            with self.assertRaises(AccessError):
+            with self.assertRaises(AccessError) as cm:
                 BillRun.create([{
                             'company': company.id,
                             'date': start + dt.timedelta(days=1),
                             'state': 'done', 'invoice_count': 3}])
+            assert_message(
+                self, cm.exception, 'telco_base.msg_field_by_button')
             # what the run sets, the button sets
             BillRun.run([run])
         run = BillRun(run.id)

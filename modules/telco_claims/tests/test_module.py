@@ -188,7 +188,7 @@ class TelcoClaimsTestCase(SMTPTestMixin, CompanyTestMixin, PlatformTestCase):
                 'telco_claims.msg_claim_close_reason_required')
             with self.assertRaises(AccessButtonError) as cm:
                 Claim.cancel([other])
-            assert_message(self, cm.exception, '?')
+            assert_message(self, cm.exception, 'ir.msg_access_button_error')
             # agents delete no claim
             with self.assertRaises(AccessError) as cm:
                 Claim.delete([other])
@@ -237,7 +237,8 @@ class TelcoClaimsTestCase(SMTPTestMixin, CompanyTestMixin, PlatformTestCase):
             with self.assertRaises(DomainValidationError) as cm:
                 self._claim(company, customer, branch='financial',
                     credit_amount=Decimal('-5'))
-            assert_message(self, cm.exception, '?')
+            assert_message(
+                self, cm.exception, 'ir.msg_domain_validation_record')
             claim = self._claim(
                 company, customer, branch='financial',
                 subject="Facture trop élevée", credit_amount=Decimal('12.5'),
@@ -450,7 +451,8 @@ class TelcoClaimsTestCase(SMTPTestMixin, CompanyTestMixin, PlatformTestCase):
             with self.assertRaises(DomainValidationError) as cm:
                 Configuration.write([configuration], {
                         'claim_sequence': theirs.id})
-            assert_message(self, cm.exception, '?')
+            assert_message(
+                self, cm.exception, 'ir.msg_domain_validation_record')
             Configuration.write([configuration], {
                     'claim_sequence': renumbered.id})
         self.assertEqual(self._claim(company, customer).number, 'OO-0001')

@@ -126,10 +126,11 @@ class LineTestMixin(LineFixtures):
         self.assertEqual(head.lines, (line,))
         # the payer is the customer or one of its branches
         other = self._customer(company, first_name="Other")
-        with self.assertRaises(DomainValidationError), savepoint():
+        with self.assertRaises(DomainValidationError) as cm, savepoint():
             PayerAccount.create([{
                         'company': company.id, 'customer': head.id,
                         'payer': other.id, 'name': "Wrong"}])
+        assert_message(self, cm.exception, 'ir.msg_domain_validation_record')
 
     @with_transaction()
     def test_line_states_and_sim(self):
@@ -368,8 +369,10 @@ class LineTestMixin(LineFixtures):
         agent = create_staff('agent', company, GROUPS)
         sim = self._sim(company, 3)
         with as_user(agent):
-            with self.assertRaises(AccessError):
+            with self.assertRaises(AccessError) as cm:
                 Sim.read([sim.id], ['puk'])
+            assert_message(
+                self, cm.exception, 'ir.msg_access_rule_field_error')
             self.assertNotIn('puk', Sim.read([sim.id], ['iccid'])[0])
             with Transaction().set_context(
                     active_model='telco.sim', active_id=sim.id,

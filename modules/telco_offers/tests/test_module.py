@@ -123,8 +123,9 @@ class TelcoOffersTestCase(SMTPTestMixin, CompanyTestMixin, PlatformTestCase):
         company = self._operator()
         with self.assertRaisesRegex(ValidationError, "day"):
             self._season(company, "Bad", (2, 30), (3, 1))
-        with self.assertRaises(ValidationError):
+        with self.assertRaises(ValidationError) as cm:
             self._season(company, "Empty", None, None)
+        assert_message(self, cm.exception, 'ir.msg_required_validation_record')
         leap = self._season(company, "Leap", (2, 29), (3, 1))
         self.assertTrue(leap.contains(dt.date(2028, 2, 29)))
 
@@ -310,10 +311,12 @@ class TelcoOffersTestCase(SMTPTestMixin, CompanyTestMixin, PlatformTestCase):
         self.assertEqual(sum(amounts), Decimal('600.000'))
         self.assertEqual(
             [c.share for c in pack.components], amounts)
-        with self.assertRaises(ValidationError), savepoint():
+        with self.assertRaises(ValidationError) as cm, savepoint():
             Pack.write([pack], {'components': [('create', [{
                                 'product': products['PACK'].id,
                                 'quantity': 1}])]})
+        assert_message(
+            self, cm.exception, 'telco_offers.msg_pack_contains_itself')
 
         customer = create_customer(company, "Sami")
         sale = create_sale(
@@ -999,8 +1002,9 @@ class TelcoOffersTestCase(SMTPTestMixin, CompanyTestMixin, PlatformTestCase):
             self.assertEqual(Proposal.search([]), ours)
             pack, = [p for p in ours if p.kind == 'pack']
             self.assertEqual(pack.count, 2)
-            with self.assertRaises(AccessError):
+            with self.assertRaises(AccessError) as cm:
                 Proposal.read([p.id for p in theirs], ['name'])
+            assert_message(self, cm.exception, 'ir.msg_read_error')
             # proposals are written by the server only
             with self.assertRaises(AccessError) as cm:
                 Proposal.write(ours, {'count': 99})
@@ -1008,12 +1012,14 @@ class TelcoOffersTestCase(SMTPTestMixin, CompanyTestMixin, PlatformTestCase):
             Proposal.create_draft([pack])
             self.assertEqual(Proposal(pack.id).state, 'done')
             # a promotion cannot name a product of another operator
-            with self.assertRaises(ValidationError):
+            with self.assertRaises(ValidationError) as cm:
                 Promotion.create([{
                             'company': ooredoo.id, 'name': "X",
                             'formula': 'unit_price',
                             'products': [('add', [theirs[0].product.id])],
                             }])
+            assert_message(
+                self, cm.exception, 'ir.msg_domain_validation_record')
 
     @with_transaction()
     def test_proposal_compute_offered_to_marketing(self):
@@ -1035,8 +1041,9 @@ class TelcoOffersTestCase(SMTPTestMixin, CompanyTestMixin, PlatformTestCase):
             menus = Menu.search([])
             self.assertIn(offers, menus)
             self.assertNotIn(menu, menus)
-            with self.assertRaises(AccessError):
+            with self.assertRaises(AccessError) as cm:
                 Compute.check_access()
+            assert_message(self, cm.exception, 'ir.msg_access_wizard_error')
 
     @with_transaction()
     def test_segment_matches_profiles(self):
@@ -1261,11 +1268,12 @@ class TelcoOffersTestCase(SMTPTestMixin, CompanyTestMixin, PlatformTestCase):
         with as_user(user):
             self.assertEqual(Offer.search([]), [ours])
             self.assertEqual(Zone.search([]), [])
-            with self.assertRaises(AccessError):
+            with self.assertRaises(AccessError) as cm:
                 Offer.read([theirs.id], ['name'])
+            assert_message(self, cm.exception, 'ir.msg_read_error')
             # a product of the other operator cannot be linked: the
             # database does not even show it to the pack's validation
-            with self.assertRaises(AccessError):
+            with self.assertRaises(AccessError) as cm:
                 Pack.create([{
                             'company': ooredoo.id, 'code': 'P', 'name': "P",
                             'product': ooredoo_products['PHONE'].id,
@@ -1274,11 +1282,14 @@ class TelcoOffersTestCase(SMTPTestMixin, CompanyTestMixin, PlatformTestCase):
                                                 'CASE'].id,
                                             'quantity': 1}])],
                             }])
+            assert_message(self, cm.exception, 'ir.msg_read_error')
             # nor an offer made for the other operator
-            with self.assertRaises(AccessError):
+            with self.assertRaises(AccessError) as cm:
                 Offer.create([{
                             'company': tt.id, 'code': 'X', 'name': "X",
                             'product': tt_products['KEY4G'].id}])
+            assert_message(
+                self, cm.exception, 'telco_base.msg_row_other_operator')
 
     @with_transaction()
     def test_gating(self):

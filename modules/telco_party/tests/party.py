@@ -458,13 +458,13 @@ class CustomerTestMixin(CustomerFixtures):
                 replace.ask.destination = Party(mine.id)
                 with self.assertRaises(AccessError) as cm, savepoint():
                     replace.transition_replace()
-                assert_message(self, cm.exception, '?')
+                assert_message(self, cm.exception, 'ir.msg_read_error')
                 session_id, _, _ = Erase.create()
                 erase = Erase(session_id)
                 erase.ask.party = Party(theirs.id)
                 with self.assertRaises(AccessError) as cm, savepoint():
                     erase.transition_erase()
-                assert_message(self, cm.exception, '?')
+                assert_message(self, cm.exception, 'ir.msg_read_error')
         theirs = Party(theirs.id)
         self.assertEqual(theirs.name, "Leila Trabelsi")
         self.assertIsNone(theirs.replaced_by)

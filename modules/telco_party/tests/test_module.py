@@ -49,7 +49,7 @@ class TelcoPartyTestCase(
             self.assertEqual(CustomerEmail.search([]), [])
             with self.assertRaises(AccessError) as cm:
                 CustomerEmail.send([CustomerEmail(email.id)])
-            assert_message(self, cm.exception, '?')
+            assert_message(self, cm.exception, 'ir.msg_read_error')
         with as_user(agent):
             email = CustomerEmail(email.id)
             self.assertEqual(CustomerEmail.search([]), [email])

@@ -532,9 +532,10 @@ class TelcoStockTestCase(SMTPTestMixin, CompanyTestMixin, PlatformTestCase):
             self.assertEqual(Locality.lookup("madinat jadida", 'TN'), [town])
             # the shipped localities are updated with the module: they may
             # be deactivated, not changed
-            with self.assertRaises(AccessError):
+            with self.assertRaises(AccessError) as cm:
                 Locality.write(
                     [Locality(sfax.id)], {'alternatives': "Sfax Médina"})
+            assert_message(self, cm.exception, 'ir.msg_write_xml_record')
             Locality.write([Locality(sfax.id)], {'active': False})
             self.assertEqual(Locality.lookup("sfax", 'TN'), [])
             Locality.write([Locality(sfax.id)], {'active': True})
@@ -547,12 +548,17 @@ class TelcoStockTestCase(SMTPTestMixin, CompanyTestMixin, PlatformTestCase):
                     Locality.read([town.id], ['name']),
                     [{'id': town.id, 'name': "Nouvelle Ville"}])
                 for locality in [Locality(sfax.id), Locality(town.id)]:
-                    with self.assertRaises(AccessError):
+                    with self.assertRaises(AccessError) as cm:
                         Locality.write([locality], {'active': False})
-                    with self.assertRaises(AccessError):
+                    assert_message(
+                        self, cm.exception, 'ir.msg_access_rule_error')
+                    with self.assertRaises(AccessError) as cm:
                         Locality.delete([locality])
-                with self.assertRaises(AccessError):
+                    assert_message(
+                        self, cm.exception, 'ir.msg_access_rule_error')
+                with self.assertRaises(AccessError) as cm:
                     Locality.create([values])
+                assert_message(self, cm.exception, 'ir.msg_access_rule_error')
         self.assertEqual(
             Locality.search([('name', '=', "Nouvelle Ville")]), [town])
         self.assertTrue(Locality(sfax.id).active)
@@ -711,12 +717,13 @@ class TelcoStockTestCase(SMTPTestMixin, CompanyTestMixin, PlatformTestCase):
         self.assertEqual(cm.exception.message, gettext(
                 'telco_stock.msg_lot_number_unique'))
         # a SIM lot names its SIM card...
-        with self.assertRaises(RequiredValidationError), savepoint():
+        with self.assertRaises(RequiredValidationError) as cm, savepoint():
             with Transaction().set_context(company=company.id):
                 Lot.create([{
                             'company': company.id,
                             'product': products['SIM'].id,
                             'number': '8921601000000000001'}])
+        assert_message(self, cm.exception, 'ir.msg_required_validation_record')
         # ...and carries its ICCID as number
         Sim = pool.get('telco.sim')
         with Transaction().set_context(company=company.id):
@@ -1039,12 +1046,15 @@ class TelcoStockTestCase(SMTPTestMixin, CompanyTestMixin, PlatformTestCase):
             self.assertFalse(Shop.search([]))
             # shared locations stay visible
             self.assertTrue(Location.search([('type', '=', 'customer')]))
-            with self.assertRaises(AccessError):
+            with self.assertRaises(AccessError) as cm:
                 Location.read([tt_shop.warehouse.id], ['name'])
+            assert_message(self, cm.exception, 'ir.msg_read_error')
             ooredoo_shop = create_shop(ooredoo, 'TUN1', "Tunis", *TUNIS)
-            with self.assertRaises((DomainValidationError, AccessError)):
+            with self.assertRaises(DomainValidationError) as cm:
                 Shop.write([ooredoo_shop], {
                         'warehouse': tt_shop.warehouse.id})
+            assert_message(
+                self, cm.exception, 'ir.msg_domain_validation_record')
 
 
 del PlatformTestCase
