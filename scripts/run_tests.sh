@@ -218,6 +218,7 @@ finished() {
 
 status=0
 lint_failed=0
+platform_failed=0
 platform_ready=0
 all=("lint|" "${jobs_list[@]}")
 for job in "${all[@]}"; do
@@ -228,7 +229,7 @@ for job in "${all[@]}"; do
     done
     if [ "$platform_ready" = 0 ] && uses_platform "$name"; then
         # in a job's place, while the other places go on with their jobs
-        prepare_platform || status=1
+        prepare_platform || platform_failed=1
         platform_ready=1
         while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do
             wait -n
@@ -282,7 +283,9 @@ PY
 )
 read -r passed failed skipped <<<"$summary"
 drop_databases
-failed=$(( failed + lint_failed ))
+# the platform's activation counts as one failure: the suites after it
+# activated it each on their own
+failed=$(( failed + lint_failed + platform_failed ))
 if [ "$failed" -gt 0 ]; then
     status=1
 fi
