@@ -102,6 +102,7 @@ SHARED = {
 # Tryton's own modules), crawled too.
 STANDARD_BILLING = [
     'sale.line', 'account.invoice.tax', 'account.tax',
+    'account.move', 'account.move.line',
     ]
 # Standard models of the shops (sale_point), per operator by their own rules
 STANDARD_STOCK = [
@@ -304,6 +305,7 @@ def _build_billing(company, staff, party, payer_account):
     BillRun = pool.get('telco.bill_run')
     Consumption = pool.get('sale.subscription.line.consumption')
     InvoiceRequest = pool.get('telco.invoice.request')
+    Invoice = pool.get('account.invoice')
 
     code = company.code
     accounting = setup_accounting(company)
@@ -337,6 +339,10 @@ def _build_billing(company, staff, party, payer_account):
         BillRun.run([bill_run])
         run_queue()
         invoice = bill_run.invoices[0]
+        # a posted copy: its accounting move and lines
+        posted, = Invoice.copy([invoice], default={
+                'description': f'Posted {code}'})
+        Invoice.post([posted])
         consumption = Consumption.search([
                 ('line.subscription', '=', quote.subscription.id)])[0]
         invoice_request, = InvoiceRequest.create([{
@@ -363,6 +369,8 @@ def _build_billing(company, staff, party, payer_account):
         'account.invoice': invoice,
         'account.invoice.line': invoice.lines[0],
         'account.invoice.tax': invoice.taxes[0],
+        'account.move': posted.move,
+        'account.move.line': posted.move.lines[0],
         'telco.invoice.request': invoice_request,
         }, accounting
 
@@ -1773,6 +1781,8 @@ RELATION_TARGETS_EXEMPT = {
 RELATIONS_EXEMPT = {
     'company.company.party': "the operator's own party, which gets the "
     "operator as its company once the operator exists",
+    'account.invoice.payment_lines': "restricted by core to the lines of "
+    "the invoice's account, which is the operator's",
     }
 DISPATCHER_LOGGER = logging.getLogger('trytond.protocols.dispatcher')
 # the methods also called with a context naming the other operator
