@@ -6,17 +6,22 @@ from trytond.i18n import gettext
 from trytond.model import Workflow, fields
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
-from trytond.pyson import Eval
+from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction
 
 
-def same_operator(field, path='company', company='company'):
+def same_operator(field, path='company', company='company', values=False):
     """Restrict a relation field to the records of the record's operator.
 
     Tryton validates the domain of a relation field whatever the user may
     read: without a domain on the operator, a client could link a record of
-    another operator by its id."""
-    field.domain = [field.domain or [], (path, '=', Eval(company, -1))]
+    another operator by its id.  With ``values``, the record is a company
+    value of Tryton's multi-values, whose row without company is the
+    default for all: only the rows of an operator are restricted."""
+    clause = (path, '=', Eval(company, -1))
+    if values:
+        clause = If(Bool(Eval(company)), clause, ())
+    field.domain = [field.domain or [], clause]
     if company.startswith('_parent_'):
         company = company[len('_parent_'):].split('.')[0]
     field.depends = (field.depends or set()) | {company}

@@ -43,6 +43,7 @@ from sql import Literal
 from trytond import backend, config
 from trytond.model import ModelSQL, fields
 from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval, PYSONEncoder
 from trytond.transaction import Transaction
 
 try:
@@ -90,6 +91,10 @@ LEAKPROOF = [
     'similarity_op(text, text)',
     'similarity(text, text)',
     ]
+
+# The name of the rules telco_base gives to the models owned by a company
+# that their module leaves without one
+RULE_NAME = "User in companies (telco_base)"
 
 # Models with an operator that are left outside the wall, and why (a name
 # ending with a dot stands for all the models it starts).
@@ -256,7 +261,73 @@ class Model(metaclass=PoolMeta):
         # clean is run once at the end of a module update, with every
         # module of the database registered: the place to cover the tables
         # of the models of every module
+        cls.telco_rules_install()
         cls.telco_rls_install()
+
+    @classmethod
+    def telco_company_models(cls):
+        """Return the models owned by a company: stored Many2One company to
+        company.company"""
+        pool = Pool()
+        for name, Model in pool.iterobject():
+            if (not issubclass(Model, ModelSQL)
+                    or Model._is_table_query()
+                    or excepted(name)):
+                continue
+            field = Model._fields.get('company')
+            if (isinstance(field, fields.Many2One)
+                    and not isinstance(field, fields.Function)
+                    and field.model_name == 'company.company'):
+                yield Model
+
+    @classmethod
+    def telco_rules_install(cls):
+        """Give a global rule on the company to every model owned by a
+        company that has none.
+
+        Tryton's modules rule their documents (invoices, moves, sales …) but
+        not the company values of their configurations and products (list
+        prices, accounts of a party or a category, cost prices …), which
+        are served by the REST API of user applications and by any server
+        code as plain records.  A rule made here keeps them to the user's
+        operators like the others, and the wall below follows it."""
+        pool = Pool()
+        RuleGroup = pool.get('ir.rule.group')
+        ruled = {
+            g.model for g in RuleGroup.search([
+                    ('global_p', '=', True),
+                    ('rules.domain', 'like', '%"company"%'),
+                    ])}
+        encoder = PYSONEncoder(sort_keys=True)
+        own = [('company', 'in', Eval('companies', []))]
+
+        def rule(model, domain, **perms):
+            return {
+                'name': RULE_NAME,
+                'model': model,
+                'global_p': True,
+                'rules': [('create', [{'domain': encoder.encode(domain)}])],
+                **perms,
+                }
+        vlist = []
+        for Model in cls.telco_company_models():
+            name = Model.__name__
+            if name in ruled:
+                continue
+            if Model.company.required:
+                vlist.append(rule(name, own))
+            else:
+                # the value of no operator is the default of all: read by
+                # all, written by the platform's administrators only
+                vlist.append(rule(
+                        name, ['OR', ('company', '=', None)] + own,
+                        perm_write=False, perm_create=False,
+                        perm_delete=False))
+                vlist.append(rule(name, own, perm_read=False))
+        if vlist:
+            logger.info("company rule on %s", ', '.join(
+                    sorted({v['model'] for v in vlist})))
+            RuleGroup.create(vlist)
 
     @classmethod
     def telco_rls_ready(cls):
@@ -296,19 +367,8 @@ class Model(metaclass=PoolMeta):
                 where=(rule_group.global_p == Literal(True))
                 & rule.domain.like('%"company"%')))
         ruled = {m for m, in cursor}
-        models = []
-        for name, Model in pool.iterobject():
-            if (not issubclass(Model, ModelSQL)
-                    or Model._is_table_query()
-                    or name not in ruled
-                    or excepted(name)):
-                continue
-            field = Model._fields.get('company')
-            if (isinstance(field, fields.Many2One)
-                    and not isinstance(field, fields.Function)
-                    and field.model_name == 'company.company'):
-                models.append(Model)
-        return models
+        return [
+            M for M in cls.telco_company_models() if M.__name__ in ruled]
 
     @classmethod
     def telco_rls_install(cls):

@@ -12,3 +12,49 @@ class MoveLine(metaclass=PoolMeta):
         super().__setup__()
         # the customers are the operator's
         same_operator(cls.party)
+
+
+class Account(metaclass=PoolMeta):
+    __name__ = 'account.account'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        for field in [cls.type, cls.debit_type, cls.credit_type]:
+            same_operator(field)
+
+
+class FiscalYearInvoiceSequence(metaclass=PoolMeta):
+    __name__ = 'account.fiscalyear.invoice_sequence'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        same_operator(cls.period)
+
+
+class JournalPeriod(metaclass=PoolMeta):
+    __name__ = 'account.journal.period'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        same_operator(cls.period)
+
+
+class PartyAccount(metaclass=PoolMeta):
+    __name__ = 'party.party.account'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        same_operator(cls.party, values=True)
+
+
+class PartySaleMethod(metaclass=PoolMeta):
+    __name__ = 'party.party.sale_method'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        same_operator(cls.party, values=True)

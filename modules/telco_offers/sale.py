@@ -3,7 +3,8 @@
 """Sales: offers checked when quoted, promotions applied, packs' revenue
 split when confirmed"""
 from trytond.model import ModelView, Workflow, fields
-from trytond.modules.telco_base.model import ButtonFieldsMixin
+from trytond.modules.telco_base.model import (
+    ButtonFieldsMixin, same_operator)
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
@@ -139,3 +140,12 @@ class SaleLine(metaclass=PoolMeta):
     promotion_applications = fields.One2Many(
         'sale.line.promotion', 'line', "Promotions Applied", readonly=True,
         states={'invisible': ~Eval('promotion_applications')})
+
+
+class PartySalePriceList(metaclass=PoolMeta):
+    __name__ = 'party.party.sale_price_list'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        same_operator(cls.party, values=True)

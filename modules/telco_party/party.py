@@ -18,7 +18,8 @@ from trytond.transaction import Transaction
 from trytond.modules.telco_base.company import EMAIL
 from trytond.modules.telco_base.input import MAX_AGE, MIN_DATE
 from trytond.modules.telco_base.model import (
-    ButtonFieldsMixin, CodeNameMixin, OperatorMixin, state_history)
+    ButtonFieldsMixin, CodeNameMixin, OperatorMixin, same_operator,
+    state_history)
 
 from .exceptions import DuplicateWarning
 from .search import PartySearchBox
@@ -583,6 +584,15 @@ class PartyConfiguration(metaclass=PoolMeta):
                 cls.identifier_types.selection):
             cls.identifier_types.selection.append(
                 ('tn_cin', "Tunisian Identity Card"))
+
+
+class PartyLang(metaclass=PoolMeta):
+    __name__ = 'party.party.lang'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        same_operator(cls.party, values=True)
 
 
 class ContactMechanism(metaclass=PoolMeta):

@@ -147,3 +147,37 @@ class Product(metaclass=PoolMeta):
             if seen.setdefault(key, product) != product:
                 raise ProductCodeError(gettext(
                         'product.msg_product_code_unique'))
+
+
+class ProductValues:
+    "The company values of a product (Tryton's multi-values)"
+    __slots__ = ()
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        if hasattr(cls, 'template'):
+            same_operator(cls.template, values=True)
+        if hasattr(cls, 'product'):
+            same_operator(cls.product, 'template.company', values=True)
+
+
+class ProductListPrice(ProductValues, metaclass=PoolMeta):
+    __name__ = 'product.list_price'
+
+
+class ProductCostPriceMethod(ProductValues, metaclass=PoolMeta):
+    __name__ = 'product.cost_price_method'
+
+
+class ProductCostPrice(ProductValues, metaclass=PoolMeta):
+    __name__ = 'product.cost_price'
+
+
+class CategoryAccountValue(metaclass=PoolMeta):
+    __name__ = 'product.category.account'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        same_operator(cls.category, values=True)

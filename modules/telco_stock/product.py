@@ -2,6 +2,7 @@
 # this repository contains the full copyright notices and license terms.
 from trytond.model import fields
 from trytond.modules.telco_base.model import same_operator
+from trytond.modules.telco_product.product import ProductValues
 from trytond.pool import PoolMeta
 from trytond.pyson import Eval
 
@@ -66,3 +67,11 @@ class Template(metaclass=PoolMeta):
             values['lot_required'] = LOT_REQUIRED
         return values
 
+
+
+class ProductGrossPrice(ProductValues, metaclass=PoolMeta):
+    __name__ = 'product.gross_price'
+
+
+class ProductCostPriceRevision(ProductValues, metaclass=PoolMeta):
+    __name__ = 'product.cost_price.revision'

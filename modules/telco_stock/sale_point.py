@@ -48,6 +48,15 @@ class POSCashSession(ButtonFieldsMixin, metaclass=PoolMeta):
             ]
 
 
+class POSCashTransfer(metaclass=PoolMeta):
+    __name__ = 'sale.point.cash.transfer'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        same_operator(cls.point, company='_parent_type.company')
+
+
 class POSSale(ButtonFieldsMixin, metaclass=PoolMeta):
     __name__ = 'sale.point.sale'
 

@@ -222,26 +222,45 @@ class Move(ButtonFieldsMixin, metaclass=PoolMeta):
 
 
 class _LocationsOfOperator:
+    "A shipment between the operator's locations and the shared ones"
     __slots__ = ()
 
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        for name in ['from_location', 'to_location']:
-            if not hasattr(cls, name):
+        for name in [
+                'from_location', 'to_location', 'warehouse',
+                'warehouse_input', 'warehouse_output', 'warehouse_storage']:
+            field = getattr(cls, name, None)
+            if field is None or isinstance(field, fields.Function):
                 continue
-            field = getattr(cls, name)
-            field.domain = [field.domain or [], ['OR',
-                    ('company', '=', None),
-                    ('company', '=', Eval('company', -1)),
-                    ]]
-            field.depends = (field.depends or set()) | {'company'}
+            same_operator_or_shared(field)
+        # the supplier or customer is one of the operator's parties
+        for name in ['supplier', 'customer']:
+            if hasattr(cls, name):
+                same_operator(getattr(cls, name))
 
 
 class ShipmentInternal(
         ButtonFieldsMixin, _LocationsOfOperator, metaclass=PoolMeta):
     "Transfer between the warehouses of an operator's shops"
     __name__ = 'stock.shipment.internal'
+
+
+class ShipmentIn(_LocationsOfOperator, metaclass=PoolMeta):
+    __name__ = 'stock.shipment.in'
+
+
+class ShipmentInReturn(_LocationsOfOperator, metaclass=PoolMeta):
+    __name__ = 'stock.shipment.in.return'
+
+
+class ShipmentOut(_LocationsOfOperator, metaclass=PoolMeta):
+    __name__ = 'stock.shipment.out'
+
+
+class ShipmentOutReturn(_LocationsOfOperator, metaclass=PoolMeta):
+    __name__ = 'stock.shipment.out.return'
 
 
 class Inventory(ButtonFieldsMixin, metaclass=PoolMeta):

@@ -3,13 +3,14 @@
 import unittest
 
 from trytond import backend
+from trytond.model.exceptions import AccessError
 from trytond.modules.telco_base.rls import (
     EXCEPTIONS, POLICY, cross_operator, excepted)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
 
-from .tools import as_user, create_staff, savepoint
+from .tools import as_user, assert_message, create_staff, savepoint
 
 try:
     from psycopg.errors import InsufficientPrivilege
@@ -83,6 +84,52 @@ class RLSTestMixin:
         self.assertEqual(
             set(policies), {M._table for M in models.values()})
         self.assertTrue(all(policies.values()))
+
+    @with_transaction()
+    def test_company_rules(self):
+        """Every model with a company has a company rule; the values of no
+        operator are read by all, written by none of their staff"""
+        pool = Pool()
+        IrModel = pool.get('ir.model')
+        RuleGroup = pool.get('ir.rule.group')
+        LangValue = pool.get('party.party.lang')
+        Lang = pool.get('ir.lang')
+        ruled = {g.model for g in RuleGroup.search([
+                    ('global_p', '=', True),
+                    ('rules.domain', 'like', '%"company"%'),
+                    ])}
+        models = {M.__name__ for M in IrModel.telco_company_models()}
+        self.assertIn('party.party.lang', models)
+        self.assertFalse(models - ruled)
+
+        ooredoo, tt, customers, agent = self._rls_data()
+        english, = Lang.search([('code', '=', 'en')])
+        party = customers[ooredoo]
+        default, own, other = LangValue.create([
+                {'party': party.id, 'company': None, 'lang': english.id},
+                {'party': party.id, 'company': ooredoo.id,
+                    'lang': english.id},
+                {'party': customers[tt].id, 'company': tt.id,
+                    'lang': english.id},
+                ])
+        with as_user(agent):
+            found = LangValue.search([('id', 'in', [
+                            default.id, own.id, other.id])])
+            self.assertEqual(set(found), {default, own})
+            for message, call in [
+                    ('ir.msg_write_rule_error', lambda: LangValue.write(
+                            [LangValue(default.id)], {'lang': english.id})),
+                    ('ir.msg_create_rule_error', lambda: LangValue.create([{
+                                    'party': party.id, 'company': None,
+                                    'lang': english.id}])),
+                    ('ir.msg_delete_rule_error', lambda: LangValue.delete(
+                            [LangValue(default.id)])),
+                    ]:
+                with self.subTest(message=message), savepoint():
+                    with self.assertRaises(AccessError) as cm:
+                        call()
+                    assert_message(self, cm.exception, message)
+            LangValue.write([LangValue(own.id)], {'lang': english.id})
 
     @postgresql_only
     @with_transaction()
