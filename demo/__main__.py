@@ -26,6 +26,8 @@ MODULES = [
     ('telco_billing', 'billing'),
     ('telco_stock', 'stock'),
     ('telco_offers', 'offers'),
+    # the figures of what the others loaded
+    ('telco_dashboard', 'dashboard'),
     ]
 
 

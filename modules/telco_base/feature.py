@@ -142,6 +142,26 @@ class Feature(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
         return cls._gated_groups_cache.set(key, groups)
 
     @classmethod
+    def running_codes(cls, company_id, date=None):
+        "Return the codes of the features the company subscribes on date"
+        pool = Pool()
+        OperatorFeature = pool.get('telco.operator.feature')
+        if date is None:
+            date = dt.date.today()
+        feature = cls.__table__()
+        subscription = OperatorFeature.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*subscription.join(
+                feature, condition=subscription.feature == feature.id
+                ).select(feature.code,
+                where=(subscription.company == company_id)
+                & (subscription.start_date <= date)
+                & ((subscription.end_date == Null)
+                    | (subscription.end_date >= date))
+                & (feature.active == Literal(True))))
+        return {c for c, in cursor}
+
+    @classmethod
     def disabled_for_model(cls, model_name, company_id):
         "Return the disabled feature that grants access to the model"
         pool = Pool()

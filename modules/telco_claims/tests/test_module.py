@@ -754,4 +754,74 @@ class TelcoClaimsTestCase(SMTPTestMixin, CompanyTestMixin, PlatformTestCase):
                 Party.read([tt_customer.id], list(view['fields']))[0]['id'],
                 tt_customer.id)
 
+    @with_transaction()
+    def test_dashboard_figures(self):
+        "The claim figures of May 2026 computed by hand"
+        pool = Pool()
+        Claim = pool.get('telco.claim')
+        Line = pool.get('telco.line')
+        Figure = pool.get('telco.dashboard.figure')
+        company, agent, supervisor, customer = self._setup()
+        cursor = Transaction().connection.cursor()
+        claim = Claim.__table__()
+        at = dt.datetime
+        for opened, state, resolved, closed, breached in [
+                (at(2026, 5, 3, 10), 'resolved', at(2026, 5, 5, 10), None,
+                    False),
+                (at(2026, 4, 28, 8), 'resolved', at(2026, 5, 2, 8), None,
+                    True),
+                (at(2026, 5, 20, 9), 'in_progress', None, None, False),
+                (at(2026, 5, 25, 9), 'closed', None, at(2026, 5, 27, 9),
+                    False),
+                (at(2026, 5, 10, 9), 'cancelled', None, None, False),
+                (at(2026, 4, 15, 9), 'open', None, None, True),
+                ]:
+            record = self._claim(company, customer)
+            cursor.execute(*claim.update(
+                    [claim.opened_at, claim.state, claim.resolved_at,
+                        claim.closed_at, claim.breached],
+                    [opened, state, resolved, closed, breached],
+                    where=claim.id == record.id))
+        line = Line.__table__()
+        with Transaction().set_context(company=company.id):
+            lines = Line.create([{
+                        'company': company.id, 'customer': customer.id,
+                        'number': n, 'kind': 'mobile_prepaid'}
+                    for n in ['+21698000001', '+21698000002']])
+        cursor.execute(*line.update(
+                [line.activation_date, line.state],
+                [dt.date(2026, 1, 1), 'active'],
+                where=line.id.in_([l.id for l in lines])))
+
+        figures = {
+            f.kpi: (f.value, f.previous)
+            for f in Figure.compute([company], dt.date(2026, 5, 1))}
+        # opened in May: the 1st, 3rd, 4th and 5th; in April: 2nd and 6th
+        self.assertEqual(figures['claims_opened'], (4, 2))
+        # resolved in May: the 1st and the 2nd (opened in April)
+        self.assertEqual(figures['claims_resolved'], (2, 0))
+        # open at the end of May: 3rd and 6th; of April: 2nd and 6th
+        self.assertEqual(figures['claims_backlog'], (2, 2))
+        # the 2nd of the two resolved in May was late; none in April
+        self.assertEqual(
+            figures['claims_sla_breach'], (Decimal('50.00'), None))
+        # (2 + 4) / 2 days
+        self.assertEqual(
+            figures['claims_time_to_resolve'], (Decimal('3.00'), None))
+        # 4 claims for 2 lines in May, 2 in April
+        self.assertEqual(
+            figures['claims_per_1000_lines'],
+            (Decimal('2000.00'), Decimal('1000.00')))
+
+        # without the claims feature, no claim figure
+        Subscription = pool.get('telco.operator.feature')
+        Subscription.write(Subscription.search([
+                    ('company', '=', company.id),
+                    ('feature.code', '=', 'claims')]), {
+                'end_date': dt.date.today() - dt.timedelta(days=1)})
+        codes = {f.kpi for f in Figure.compute([company], dt.date(2026, 5, 1))}
+        self.assertIn('customers', codes)
+        self.assertFalse({c for c in codes if c.startswith('claims')})
+
+
 del PlatformTestCase

@@ -1,14 +1,19 @@
 # This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 import datetime as dt
+import io
+import zipfile
+from decimal import Decimal
 
 from trytond.i18n import gettext
 from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import CompanyTestMixin
 from trytond.modules.telco_base.tests.platform import PlatformTestCase
 from trytond.modules.telco_base.tests.tools import (
-    STAFF_GROUPS, as_user, create_operator, create_staff)
+    STAFF_GROUPS, as_user, assert_message, create_operator, create_staff)
 from trytond.pool import Pool
+from trytond.pyson import PYSONDecoder
+from trytond.transaction import Transaction
 from trytond.tests.test_tryton import with_transaction
 
 GROUPS = STAFF_GROUPS + ['telco_dashboard.group_dashboard']
@@ -106,6 +111,208 @@ class TelcoDashboardTestCase(CompanyTestMixin, PlatformTestCase):
                         'telco_base.msg_feature_disabled',
                         feature=dashboard.rec_name, operator=tt.rec_name))
             self.assertEqual(len(CustomerCategory.search([])), 1)
+
+
+    # --- key figures -------------------------------------------------
+
+    def _customer(self, company, name, prospect=None, customer=None,
+            terminated=None):
+        "A party of the customer base with its dates written as history"
+        pool = Pool()
+        Party = pool.get('party.party')
+        party, = Party.create([{'name': name, 'company': company.id}])
+        table = Party.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.update(
+                [table.prospect_date, table.customer_date,
+                    table.termination_date],
+                [prospect, customer, terminated],
+                where=table.id == party.id))
+        return party
+
+    def _customers(self, company):
+        "The customer base of the figures' hand-computed example"
+        d = dt.date
+        return {
+            'P1': self._customer(company, 'P1', d(2026, 3, 10), d(2026, 4, 5)),
+            'P2': self._customer(
+                company, 'P2', d(2026, 4, 20), d(2026, 5, 10)),
+            'P3': self._customer(company, 'P3', d(2026, 5, 2), d(2026, 5, 12)),
+            'P4': self._customer(
+                company, 'P4', d(2025, 12, 1), d(2026, 1, 1),
+                terminated=d(2026, 5, 15)),
+            'P5': self._customer(company, 'P5', d(2026, 5, 20)),
+            'P6': self._customer(company, 'P6', d(2026, 2, 1)),
+            'P7': self._customer(company, 'P7', d(2026, 5, 25), d(2026, 6, 3)),
+            }
+
+    def _figures(self, company, period):
+        Figure = Pool().get('telco.dashboard.figure')
+        return {
+            f.kpi: f for f in Figure.compute([company], period)}
+
+    @with_transaction()
+    def test_figures_customers(self):
+        "The customer figures of May 2026 computed by hand"
+        ooredoo, ooredoo_manager, tt, _ = self._setup()
+        # the three clients of _setup became prospects today, after May
+        self._customers(ooredoo)
+        figures = self._figures(ooredoo, dt.date(2026, 5, 17))
+        values = {k: (f.value, f.previous) for k, f in figures.items()}
+        # end of May: P1, P2, P3 (P4 terminated, P7 in June); end of April:
+        # P1, P4
+        self.assertEqual(values['customers'], (3, 2))
+        # May: P2, P3; April: P1
+        self.assertEqual(values['customers_new'], (2, 1))
+        self.assertEqual(values['terminations'], (1, 0))
+        # May: P4 of the 2 customers at the end of April; April: none of
+        # the 1 at the end of March (P4)
+        self.assertEqual(values['churn_rate'], (Decimal('50.00'), 0))
+        # May: P3, P5, P7; April: P2
+        self.assertEqual(values['prospects_new'], (3, 1))
+        # May: P2 and P3 of the prospects P2, P3, P5, P6, P7; April: P1 of
+        # P1, P2, P6 (P4 was a customer since January)
+        self.assertEqual(
+            values['conversion_rate'],
+            (Decimal('40.00'), Decimal('33.33')))
+        # May: (20 + 10) / 2 days; April: 26 days (P1)
+        self.assertEqual(
+            values['conversion_delay'], (Decimal('15.0'), Decimal('26.0')))
+        customers = figures['customers']
+        self.assertEqual(customers.period, dt.date(2026, 5, 1))
+        self.assertEqual(
+            (customers.change, customers.trend, customers.judgement),
+            (Decimal('50.0'), 'up', 'good'))
+        # more terminations is bad news; no change in % from nothing
+        terminations = figures['terminations']
+        self.assertEqual(
+            (terminations.change, terminations.trend,
+                terminations.judgement),
+            (None, 'up', 'bad'))
+        self.assertIn('terminated', customers.definition.lower())
+
+        # computed again: replaced, not added
+        Figure = Pool().get('telco.dashboard.figure')
+        count = Figure.search_count([('company', '=', ooredoo.id)])
+        self._figures(ooredoo, dt.date(2026, 5, 1))
+        self.assertEqual(
+            Figure.search_count([('company', '=', ooredoo.id)]), count)
+
+    @with_transaction()
+    def test_figures_empty(self):
+        "An operator without customers and a month without data"
+        ooredoo, _, tt, _ = self._setup()
+        self._customers(ooredoo)
+        figures = self._figures(ooredoo, dt.date(2019, 1, 1))
+        self.assertEqual(figures['customers'].value, 0)
+        self.assertEqual(figures['terminations'].value, 0)
+        # rates of an empty base have no meaning: left empty
+        for code in ['churn_rate', 'conversion_rate', 'conversion_delay']:
+            self.assertIsNone(figures[code].value, msg=code)
+            self.assertIsNone(figures[code].trend, msg=code)
+        # another operator's customers count for it only
+        empty = create_operator(
+            "Orange Tunisie", 'ORANGE', ['clients', 'dashboard'])
+        figures = self._figures(empty, dt.date(2026, 5, 1))
+        self.assertEqual(figures['customers'].value, 0)
+        self.assertEqual(figures['customers_new'].value, 0)
+
+    @with_transaction()
+    def test_figures_records(self):
+        "From a figure to the records it counts, as the operator's manager"
+        pool = Pool()
+        FigureOpen = pool.get('telco.dashboard.figure.open', type='wizard')
+        Party = pool.get('party.party')
+        ooredoo, manager, tt, tt_manager = self._setup()
+        parties = self._customers(ooredoo)
+        self._customers(tt)
+        figures = self._figures(ooredoo, dt.date(2026, 5, 1))
+        with as_user(manager):
+            session_id, _, _ = FigureOpen.create()
+            with Transaction().set_context(
+                    active_model='telco.dashboard.figure',
+                    active_id=figures['customers_new'].id,
+                    active_ids=[figures['customers_new'].id]):
+                action, = FigureOpen.execute(
+                    session_id, {}, 'open_')['actions']
+            FigureOpen.delete(session_id)
+            action, _ = action
+            self.assertEqual(action['res_model'], 'party.party')
+            domain = PYSONDecoder().decode(action['pyson_domain'])
+            found = Party.search(domain)
+            self.assertEqual(
+                sorted(p.name for p in found), ['P2', 'P3'])
+            self.assertEqual(
+                {p.id for p in found}, {parties['P2'].id, parties['P3'].id})
+
+            # the figures of the list, as a workbook
+            Report = pool.get('telco.dashboard.figure.xlsx', type='report')
+            ids = [figures[k].id for k in ['customers', 'churn_rate']]
+            ext, content, _, name = Report.execute(ids, {
+                    'model': 'telco.dashboard.figure', 'ids': ids})
+        self.assertEqual(ext, 'xlsx')
+        self.assertTrue(name.startswith('Key Figures (.xlsx)'))
+        with zipfile.ZipFile(io.BytesIO(content)) as workbook:
+            strings = workbook.read('xl/sharedStrings.xml').decode()
+            sheet = workbook.read('xl/worksheets/sheet1.xml').decode()
+        for text in ['Active customers', 'Churn rate', 'Previous Month',
+                'Terminations of the month divided by']:
+            self.assertIn(text, strings)
+        # a header and the two figures; May's 3 customers beside April's 2
+        self.assertEqual(sheet.count('<row '), 3)
+        self.assertIn('<v>3</v>', sheet)
+        self.assertIn('<v>50</v>', sheet)
+
+    @with_transaction()
+    def test_figures_operator(self):
+        """Each operator computes and reads its own figures; an operator
+        without the dashboard feature is refused them"""
+        pool = Pool()
+        Figure = pool.get('telco.dashboard.figure')
+        Refresh = pool.get('telco.dashboard.figure.refresh', type='wizard')
+        Feature = pool.get('telco.feature')
+        ooredoo, manager, tt, tt_manager = self._setup()
+        self._customers(ooredoo)
+        orange = create_operator(
+            "Orange Tunisie", 'ORANGE', ['clients', 'dashboard'])
+        orange_manager = create_staff('orange_manager', orange, GROUPS)
+        self._customers(orange)
+        with as_user(manager):
+            session_id, _, _ = Refresh.create()
+            Refresh.execute(session_id, {
+                    'start': {'period': dt.date(2026, 5, 20)},
+                    }, 'compute')
+            Refresh.delete(session_id)
+            mine = Figure.search([])
+            self.assertTrue(mine)
+            self.assertEqual({f.company for f in mine}, {ooredoo})
+            self.assertEqual({f.period for f in mine}, {dt.date(2026, 5, 1)})
+        with as_user(orange_manager):
+            self.assertEqual(Figure.search([]), [])
+            with self.assertRaises(AccessError) as cm:
+                Figure.read([mine[0].id], ['value'])
+            # behind the database's wall the record does not exist
+            assert_message(self, cm.exception, 'ir.msg_read_error')
+        dashboard, = Feature.search([('code', '=', 'dashboard')])
+        with as_user(tt_manager):
+            with self.assertRaises(AccessError) as cm:
+                Figure.search([])
+            self.assertEqual(cm.exception.message, gettext(
+                    'telco_base.msg_feature_disabled',
+                    feature=dashboard.rec_name, operator=tt.rec_name))
+
+    @with_transaction()
+    def test_figures_cron(self):
+        "The cron computes the two last months of the dashboard's operators"
+        pool = Pool()
+        Figure = pool.get('telco.dashboard.figure')
+        ooredoo, _, tt, _ = self._setup()
+        Figure.refresh_cron()
+        today = dt.date.today().replace(day=1)
+        self.assertEqual(
+            {(f.company, f.period) for f in Figure.search([])},
+            {(ooredoo, today),
+                (ooredoo, (today - dt.timedelta(days=1)).replace(day=1))})
 
 
 del PlatformTestCase

@@ -3,10 +3,13 @@
 from trytond.modules.company.tests import CompanyTestMixin
 from trytond.modules.telco_base.tests.platform import PlatformTestCase
 
+from .dashboard import LineFiguresTestMixin
 from .line import LineTestMixin
 
 
-class TelcoLineTestCase(LineTestMixin, CompanyTestMixin, PlatformTestCase):
+class TelcoLineTestCase(
+        LineTestMixin, LineFiguresTestMixin, CompanyTestMixin,
+        PlatformTestCase):
     "Test Telco Line module"
     module = 'telco_line'
 

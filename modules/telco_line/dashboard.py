@@ -1,0 +1,88 @@
+# This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+from decimal import Decimal
+
+from sql import Null
+from sql.aggregate import Count
+
+from trytond.modules.telco_dashboard.kpi import KPI, fetch_one, rate
+from trytond.pool import Pool, PoolMeta
+
+
+def lines_at(line, company_id, date):
+    "Clause of the lines of the operator in service at the end of the date"
+    return ((line.company == company_id)
+        & (line.activation_date != Null) & (line.activation_date <= date)
+        & ((line.termination_date == Null) | (line.termination_date > date)))
+
+
+def lines_at_domain(company_id, date):
+    return [
+        ('company', '=', company_id),
+        ('activation_date', '<=', date),
+        ['OR',
+            ('termination_date', '=', None),
+            ('termination_date', '>', date),
+            ],
+        ]
+
+
+class Figure(metaclass=PoolMeta):
+    __name__ = 'telco.dashboard.figure'
+
+    @classmethod
+    def kpis(cls):
+        return super().kpis() + [
+            KPI('lines', 'telco_line.msg_kpi_lines',
+                'telco_line.msg_kpi_lines_help',
+                cls._kpi_lines, cls._records_lines, sequence=20),
+            KPI('lines_new', 'telco_line.msg_kpi_lines_new',
+                'telco_line.msg_kpi_lines_new_help',
+                cls._kpi_lines_new, cls._records_lines_new, sequence=21),
+            KPI('prepaid_share', 'telco_line.msg_kpi_prepaid_share',
+                'telco_line.msg_kpi_prepaid_share_help',
+                cls._kpi_prepaid_share, cls._records_mobile_lines,
+                unit='percentage', better=None, sequence=22),
+            ]
+
+    @classmethod
+    def _count_lines(cls, where):
+        line = Pool().get('telco.line').__table__()
+        return Decimal(fetch_one(line.select(
+                    Count(line.id), where=where(line))))
+
+    @classmethod
+    def _kpi_lines(cls, company_id, start, end):
+        return cls._count_lines(lambda l: lines_at(l, company_id, end))
+
+    @classmethod
+    def _records_lines(cls, company_id, start, end):
+        return ('telco.line', lines_at_domain(company_id, end),
+            'telco_line.act_line')
+
+    @classmethod
+    def _kpi_lines_new(cls, company_id, start, end):
+        return cls._count_lines(lambda l: (l.company == company_id)
+            & (l.activation_date >= start) & (l.activation_date <= end))
+
+    @classmethod
+    def _records_lines_new(cls, company_id, start, end):
+        return 'telco.line', [
+            ('company', '=', company_id),
+            ('activation_date', '>=', start),
+            ('activation_date', '<=', end),
+            ], 'telco_line.act_line'
+
+    @classmethod
+    def _kpi_prepaid_share(cls, company_id, start, end):
+        prepaid = cls._count_lines(lambda l: lines_at(l, company_id, end)
+            & (l.kind == 'mobile_prepaid'))
+        mobile = cls._count_lines(lambda l: lines_at(l, company_id, end)
+            & l.kind.in_(['mobile_prepaid', 'mobile_postpaid']))
+        return rate(prepaid, mobile)
+
+    @classmethod
+    def _records_mobile_lines(cls, company_id, start, end):
+        return 'telco.line', lines_at_domain(company_id, end) + [
+            ('kind', 'in', ['mobile_prepaid', 'mobile_postpaid']),
+            ], 'telco_line.act_line'
