@@ -4,13 +4,18 @@
 operator's administrator (its manager in the demo)"""
 from proteus import Model, Wizard
 
-from .tools import as_user, log, months_ago, xml_id
+from .tools import activated_modules, as_user, log, months_ago, xml_id
 
-# the panels of the manager's home dashboard
-PANELS = [
-    'telco_dashboard.act_figure_dashboard',
-    'telco_dashboard.act_party_month_dashboard',
-    ]
+# the panels of the home dashboard of each role, among the modules
+# activated
+PANELS = {
+    'admin': [
+        'telco_dashboard.act_figure_dashboard',
+        'telco_dashboard.act_party_month_dashboard',
+        ],
+    'agent': ['telco_claims.act_claim_mine_dashboard'],
+    'shop': ['telco_stock.act_shop_stock_dashboard'],
+    }
 
 
 def load(company, values, password, lang):
@@ -22,23 +27,28 @@ def load(company, values, password, lang):
             refresh.execute('compute')
         Figure = Model.get('telco.dashboard.figure')
         log(f"  {len(Figure.find([]))} key figures over 19 months")
-    setup_dashboard(f'{prefix}_admin')
+    active = activated_modules()
+    for role, panels in PANELS.items():
+        panels = [p for p in panels if p.split('.')[0] in active]
+        if panels:
+            setup_dashboard(f'{prefix}_{role}', panels)
 
 
-def setup_dashboard(login):
+def setup_dashboard(login, panels):
     "The user opens on the dashboard, with its panels"
     User = Model.get('res.user')
     Action = Model.get('ir.action.act_window')
     DashboardAction = Model.get('dashboard.action')
-    user, = User.find([('login', '=', login)])
-    if user.dashboard_actions:
+    users = User.find([('login', '=', login)])
+    if not users or users[0].dashboard_actions:
         return
-    for sequence, panel in enumerate(PANELS):
+    user, = users
+    for sequence, panel in enumerate(panels):
         DashboardAction(
             user=user, sequence=sequence,
             act_window=Action(xml_id(panel))).save()
     user = User(user.id)
-    user.dashboard_layout = 'stack_top'
+    user.dashboard_layout = 'stack_top' if len(panels) > 1 else 'square'
     # opened at login
     user.actions.append(Model.get('ir.action')(
             Action(xml_id('dashboard.act_dashboard')).action.id))

@@ -1,6 +1,7 @@
 # This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-from trytond.modules.telco_base.model import same_operator
+from trytond.modules.telco_base.model import (
+    ButtonFieldsMixin, same_operator)
 from trytond.pool import PoolMeta
 
 
@@ -33,7 +34,7 @@ class FiscalYearInvoiceSequence(metaclass=PoolMeta):
         same_operator(cls.period)
 
 
-class JournalPeriod(metaclass=PoolMeta):
+class JournalPeriod(ButtonFieldsMixin, metaclass=PoolMeta):
     __name__ = 'account.journal.period'
 
     @classmethod

@@ -4,10 +4,9 @@ from decimal import Decimal
 
 from sql import Literal, Null
 from sql.aggregate import Avg, Count
-from sql.functions import Extract
 
 from trytond.modules.telco_dashboard.kpi import (
-    KPI, day_end, day_start, fetch_one, rate)
+    KPI, day_end, day_start, days_between, fetch_one, rate)
 from trytond.modules.telco_line.dashboard import lines_at
 from trytond.pool import Pool, PoolMeta
 
@@ -135,12 +134,13 @@ class Figure(metaclass=PoolMeta):
     @classmethod
     def _kpi_claims_time_to_resolve(cls, company_id, start, end):
         claim = cls._claim()
-        seconds = fetch_one(claim.select(
-                Avg(Extract('EPOCH', claim.resolved_at - claim.opened_at)),
+        days = fetch_one(claim.select(
+                Avg(days_between(
+                        claim.opened_at, claim.resolved_at, timestamps=True)),
                 where=cls._resolved(claim, company_id, start, end)))
-        if seconds is None:
+        if days is None:
             return None
-        return (Decimal(seconds) / 86400).quantize(Decimal('0.01'))
+        return Decimal(days).quantize(Decimal('0.01'))
 
     @classmethod
     def _kpi_claims_per_1000_lines(cls, company_id, start, end):

@@ -17,10 +17,11 @@ from trytond.wizard import (
 
 from .exceptions import FigureError
 from .kpi import (
-    KPI, UNITS, fetch_one, month_of, month_range, previous_month, rate)
+    KPI, UNITS, days_between, fetch_one, month_of, month_range,
+    previous_month, rate)
 
 
-def _customers_at(party, company_id, date):
+def customers_at(party, company_id, date):
     "Clause of the customers of the operator at the end of the date"
     return ((party.company == company_id)
         & (party.customer_base == Literal(True))
@@ -43,11 +44,14 @@ class Figure(OperatorMixin, ModelSQL, ModelView):
         "Month", required=True, readonly=True,
         help="The first day of the month of the figure.")
     value = fields.Numeric(
-        "Value", digits=(16, 2), readonly=True,
+        "Value", digits=(16, Eval('value_digits', 2)), readonly=True,
         help="Empty when the figure has no meaning for the month, like a "
         "rate of an empty base.")
     previous = fields.Numeric(
-        "Previous Month", digits=(16, 2), readonly=True)
+        "Previous Month", digits=(16, Eval('value_digits', 2)),
+        readonly=True)
+    value_digits = fields.Function(
+        fields.Integer("Value Digits"), 'get_definition')
     change = fields.Function(fields.Numeric(
             "Change (%)", digits=(16, 1),
             help="The change from the previous month, in per cent of it."),
@@ -146,7 +150,7 @@ class Figure(OperatorMixin, ModelSQL, ModelView):
         party = cls._party()
         return Decimal(fetch_one(party.select(
                     Count(party.id),
-                    where=_customers_at(party, company_id, end))))
+                    where=customers_at(party, company_id, end))))
 
     @classmethod
     def _records_customers(cls, company_id, start, end):
@@ -256,7 +260,7 @@ class Figure(OperatorMixin, ModelSQL, ModelView):
     def _kpi_conversion_delay(cls, company_id, start, end):
         party = cls._party()
         delay = fetch_one(party.select(
-                Avg(party.customer_date - party.prospect_date),
+                Avg(days_between(party.prospect_date, party.customer_date)),
                 where=cls._conversions(party, company_id, start, end)))
         if delay is None:
             return None
@@ -354,6 +358,11 @@ class Figure(OperatorMixin, ModelSQL, ModelView):
             return None
         if name == 'unit':
             return kpi.unit
+        elif name == 'value_digits':
+            # amounts in the operator's currency (3 decimals for the dinar)
+            if kpi.unit == 'amount':
+                return self.company.currency.digits
+            return 2
         return gettext(kpi.help)
 
     def get_rec_name(self, name):

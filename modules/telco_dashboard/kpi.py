@@ -10,7 +10,9 @@ import datetime as dt
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
+from sql.functions import Extract, Function
 
+from trytond import backend
 from trytond.transaction import Transaction
 
 UNITS = [
@@ -84,3 +86,19 @@ def fetch_one(query):
     cursor.execute(*query)
     value, = cursor.fetchone()
     return value
+
+
+class _JulianDay(Function):
+    __slots__ = ()
+    _function = 'JULIANDAY'
+
+
+def days_between(start, end, timestamps=False):
+    """The SQL expression of the days from the start column to the end
+    column, with fractions for timestamps (SQLite subtracts dates as
+    numbers: through their Julian days)"""
+    if backend.name == 'sqlite':
+        return _JulianDay(end) - _JulianDay(start)
+    if timestamps:
+        return Extract('EPOCH', end - start) / 86400
+    return end - start

@@ -48,7 +48,7 @@ class POSCashSession(ButtonFieldsMixin, metaclass=PoolMeta):
             ]
 
 
-class POSCashTransfer(metaclass=PoolMeta):
+class POSCashTransfer(ButtonFieldsMixin, metaclass=PoolMeta):
     __name__ = 'sale.point.cash.transfer'
 
     @classmethod

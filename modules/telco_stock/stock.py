@@ -247,19 +247,23 @@ class ShipmentInternal(
     __name__ = 'stock.shipment.internal'
 
 
-class ShipmentIn(_LocationsOfOperator, metaclass=PoolMeta):
+class ShipmentIn(
+        ButtonFieldsMixin, _LocationsOfOperator, metaclass=PoolMeta):
     __name__ = 'stock.shipment.in'
 
 
-class ShipmentInReturn(_LocationsOfOperator, metaclass=PoolMeta):
+class ShipmentInReturn(
+        ButtonFieldsMixin, _LocationsOfOperator, metaclass=PoolMeta):
     __name__ = 'stock.shipment.in.return'
 
 
-class ShipmentOut(_LocationsOfOperator, metaclass=PoolMeta):
+class ShipmentOut(
+        ButtonFieldsMixin, _LocationsOfOperator, metaclass=PoolMeta):
     __name__ = 'stock.shipment.out'
 
 
-class ShipmentOutReturn(_LocationsOfOperator, metaclass=PoolMeta):
+class ShipmentOutReturn(
+        ButtonFieldsMixin, _LocationsOfOperator, metaclass=PoolMeta):
     __name__ = 'stock.shipment.out.return'
 
 

@@ -1364,4 +1364,77 @@ class TelcoBillingTestCase(SMTPTestMixin, CompanyTestMixin, PlatformTestCase):
                     {'name': "Phone", 'default_uom': unit.id}])
         self.assertEqual(template.company, billing)
 
+    @with_transaction()
+    def test_dashboard_figures(self):
+        "The billing figures of May 2026 computed by hand"
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        Party = pool.get('party.party')
+        Line = pool.get('telco.line')
+        Figure = pool.get('telco.dashboard.figure')
+        company, accounting, products, agent, customer = self._setup()
+        # a customer since January with two lines
+        party = Party.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*party.update(
+                [party.customer_date], [dt.date(2026, 1, 1)],
+                where=party.id == customer.id))
+        with Transaction().set_context(company=company.id):
+            lines = Line.create([{
+                        'company': company.id, 'customer': customer.id,
+                        'number': n, 'kind': 'mobile_postpaid'}
+                    for n in ['+21698000001', '+21698000002']])
+        line = Line.__table__()
+        cursor.execute(*line.update(
+                [line.activation_date, line.state],
+                [dt.date(2026, 1, 1), 'active'],
+                where=line.id.in_([l.id for l in lines])))
+        # 549 in May (due June 9th), 89 in April (due May 5th), a draft
+        invoices = {}
+        for name, product, price, date in [
+                ('may', 'PHONE', '549', dt.date(2026, 5, 10)),
+                ('april', 'KEY4G', '89', dt.date(2026, 4, 5)),
+                ('draft', 'MOBILE', '35', dt.date(2026, 5, 20)),
+                ]:
+            invoice = self._draft_invoice(
+                company, customer, products[product], price)
+            invoice.invoice_date = date
+            invoice.save()
+            invoices[name] = invoice
+        # their due dates are in the past: warned, posted anyway
+        with Transaction().set_context(_skip_warnings=True):
+            Invoice.post([invoices['may'], invoices['april']])
+
+        figures = {
+            f.kpi: (f.value, f.previous)
+            for f in Figure.compute([company], dt.date(2026, 5, 1))}
+        self.assertEqual(
+            figures['revenue'], (Decimal('549.000'), Decimal('89.000')))
+        # one customer, two lines
+        self.assertEqual(
+            figures['arpu_customer'], (Decimal('549.00'), Decimal('89.00')))
+        self.assertEqual(
+            figures['arpu_line'], (Decimal('274.50'), Decimal('44.50')))
+        # with 19 % VAT: 653.310 + 105.910 owed at the end of May, of which
+        # April's invoice is overdue; at the end of April, April's only
+        self.assertEqual(
+            figures['receivable'], (Decimal('759.220'), Decimal('105.910')))
+        self.assertEqual(figures['overdue'], (Decimal('105.910'), 0))
+
+        # April's invoice paid in June: still owed at the end of May
+        april = Invoice(invoices['april'].id)
+        april.pay_invoice(
+            Decimal('105.910'), accounting['payment_method'],
+            dt.date(2026, 6, 2), "Paiement en agence")
+        pool.get('account.move.line').reconcile(
+            list(Invoice(april.id).lines_to_pay)
+            + list(Invoice(april.id).payment_lines))
+        figures = {
+            f.kpi: (f.value, f.previous)
+            for f in Figure.compute([company], dt.date(2026, 6, 1))}
+        self.assertEqual(figures['receivable'][1], Decimal('759.220'))
+        self.assertEqual(figures['receivable'][0], Decimal('653.310'))
+        self.assertEqual(figures['revenue'], (0, Decimal('549.000')))
+
+
 del PlatformTestCase

@@ -1,0 +1,135 @@
+# This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+from decimal import Decimal
+
+from sql import Literal, Null
+from sql.aggregate import Count, Sum
+from sql.conditionals import Coalesce
+
+from trytond.modules.telco_dashboard.figure import customers_at
+from trytond.modules.telco_dashboard.kpi import KPI, fetch_one, rate
+from trytond.modules.telco_line.dashboard import lines_at
+from trytond.pool import Pool, PoolMeta
+
+
+class Figure(metaclass=PoolMeta):
+    __name__ = 'telco.dashboard.figure'
+
+    @classmethod
+    def kpis(cls):
+        return super().kpis() + [
+            KPI('revenue', 'telco_billing.msg_kpi_revenue',
+                'telco_billing.msg_kpi_revenue_help',
+                cls._kpi_revenue, cls._records_invoices,
+                feature='billing', unit='amount', sequence=30),
+            KPI('arpu_customer', 'telco_billing.msg_kpi_arpu_customer',
+                'telco_billing.msg_kpi_arpu_customer_help',
+                cls._kpi_arpu_customer, cls._records_invoices,
+                feature='billing', unit='amount', sequence=31),
+            KPI('arpu_line', 'telco_billing.msg_kpi_arpu_line',
+                'telco_billing.msg_kpi_arpu_line_help',
+                cls._kpi_arpu_line, cls._records_invoices,
+                feature='billing', unit='amount', sequence=32),
+            KPI('receivable', 'telco_billing.msg_kpi_receivable',
+                'telco_billing.msg_kpi_receivable_help',
+                cls._kpi_receivable, cls._records_unpaid,
+                feature='billing', unit='amount', better='down',
+                sequence=33),
+            KPI('overdue', 'telco_billing.msg_kpi_overdue',
+                'telco_billing.msg_kpi_overdue_help',
+                cls._kpi_overdue, cls._records_overdue,
+                feature='billing', unit='amount', better='down',
+                sequence=34),
+            ]
+
+    @classmethod
+    def _kpi_revenue(cls, company_id, start, end):
+        pool = Pool()
+        invoice = pool.get('account.invoice').__table__()
+        line = pool.get('account.invoice.line').__table__()
+        amount = fetch_one(line.join(
+                invoice, condition=line.invoice == invoice.id).select(
+                Sum(line.quantity * line.unit_price),
+                where=(invoice.company == company_id)
+                & (invoice.type == 'out')
+                & invoice.state.in_(['posted', 'paid'])
+                & (invoice.invoice_date >= start)
+                & (invoice.invoice_date <= end)
+                & (line.type == 'line')))
+        return Decimal(amount or 0).quantize(Decimal('0.001'))
+
+    @classmethod
+    def _records_invoices(cls, company_id, start, end):
+        return 'account.invoice', [
+            ('company', '=', company_id),
+            ('type', '=', 'out'),
+            ('state', 'in', ['posted', 'paid']),
+            ('invoice_date', '>=', start),
+            ('invoice_date', '<=', end),
+            ], 'account_invoice.act_invoice_out_form'
+
+    @classmethod
+    def _kpi_arpu_customer(cls, company_id, start, end):
+        party = Pool().get('party.party').__table__()
+        customers = fetch_one(party.select(
+                Count(party.id), where=customers_at(party, company_id, end)))
+        return rate(cls._kpi_revenue(company_id, start, end), customers, 1)
+
+    @classmethod
+    def _kpi_arpu_line(cls, company_id, start, end):
+        line = Pool().get('telco.line').__table__()
+        lines = fetch_one(line.select(
+                Count(line.id), where=lines_at(line, company_id, end)))
+        return rate(cls._kpi_revenue(company_id, start, end), lines, 1)
+
+    @classmethod
+    def _receivable(cls, company_id, end, overdue=False):
+        "What customers owed at the end of the date, or of it overdue"
+        pool = Pool()
+        line = pool.get('account.move.line').__table__()
+        move = pool.get('account.move').__table__()
+        account = pool.get('account.account').__table__()
+        type_ = pool.get('account.account.type').__table__()
+        reconciliation = pool.get('account.move.reconciliation').__table__()
+        where = ((move.company == company_id)
+            & (move.state == 'posted')
+            & (move.date <= end)
+            & (line.party != Null)
+            & (type_.receivable == Literal(True))
+            & ((line.reconciliation == Null) | (reconciliation.date > end)))
+        if overdue:
+            where &= Coalesce(line.maturity_date, move.date) < end
+        amount = fetch_one(line
+            .join(move, condition=line.move == move.id)
+            .join(account, condition=line.account == account.id)
+            .join(type_, condition=account.type == type_.id)
+            .join(reconciliation, 'LEFT',
+                condition=line.reconciliation == reconciliation.id)
+            .select(Sum(line.debit - line.credit), where=where))
+        return Decimal(amount or 0).quantize(Decimal('0.001'))
+
+    @classmethod
+    def _kpi_receivable(cls, company_id, start, end):
+        return cls._receivable(company_id, end)
+
+    @classmethod
+    def _kpi_overdue(cls, company_id, start, end):
+        return cls._receivable(company_id, end, overdue=True)
+
+    @classmethod
+    def _records_unpaid(cls, company_id, start, end):
+        return 'account.invoice', [
+            ('company', '=', company_id),
+            ('type', '=', 'out'),
+            ('state', '=', 'posted'),
+            ('invoice_date', '<=', end),
+            ], 'account_invoice.act_invoice_out_form'
+
+    @classmethod
+    def _records_overdue(cls, company_id, start, end):
+        return 'account.invoice', [
+            ('company', '=', company_id),
+            ('type', '=', 'out'),
+            ('state', '=', 'posted'),
+            ('lines_to_pay.maturity_date', '<', end),
+            ], 'account_invoice.act_invoice_out_form'
