@@ -2,6 +2,7 @@
 # this repository contains the full copyright notices and license terms.
 import datetime as dt
 import logging
+import mimetypes
 from email.message import EmailMessage
 
 from trytond import config
@@ -91,6 +92,9 @@ class Notification(EmailOutboxMixin, ModelSQL, ModelView):
     body = fields.Text("Body", readonly=True)
     resource = fields.Reference(
         "Resource", selection='get_resources', readonly=True)
+    attachment = fields.Binary(
+        "Attachment", filename='attachment_name', readonly=True)
+    attachment_name = fields.Char("Attachment Name", readonly=True)
     email = fields.Char("E-mail", readonly=True)
 
     @classmethod
@@ -105,11 +109,13 @@ class Notification(EmailOutboxMixin, ModelSQL, ModelView):
         return [(None, '')] + Model.get_name_items()
 
     @classmethod
-    def notify(cls, users, subject, body=None, resource=None, company=None):
+    def notify(cls, users, subject, body=None, resource=None, company=None,
+            attachment=None, attachment_name=None):
         """Notify staff users in the client and by e-mail.
 
-        company defaults to the resource's operator, then to the context's.
-        Returns the notifications created."""
+        company defaults to the resource's operator, then to the context's;
+        attachment (bytes, named attachment_name) is joined to the e-mail
+        and kept on the notification.  Returns the notifications created."""
         pool = Pool()
         Company = pool.get('company.company')
         if company is None:
@@ -124,6 +130,8 @@ class Notification(EmailOutboxMixin, ModelSQL, ModelView):
                     subject=subject,
                     body=body,
                     resource=resource,
+                    attachment=attachment,
+                    attachment_name=attachment_name,
                     email=user.email,
                     email_state='pending' if user.email else 'no_address',
                     ))
@@ -152,4 +160,11 @@ class Notification(EmailOutboxMixin, ModelSQL, ModelView):
             lines.append(self.resource.rec_name)
         lines.extend(['', '-- ', operator])
         msg.set_content('\n'.join(lines))
+        if self.attachment:
+            type_, _ = mimetypes.guess_type(self.attachment_name or '')
+            maintype, subtype = (
+                type_ or 'application/octet-stream').split('/', 1)
+            msg.add_attachment(
+                bytes(self.attachment), maintype=maintype, subtype=subtype,
+                filename=self.attachment_name)
         return msg

@@ -1,6 +1,7 @@
 # This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 import datetime as dt
+from collections import defaultdict
 from decimal import Decimal
 
 from sql import Literal, Null
@@ -62,12 +63,14 @@ class Figure(OperatorMixin, ModelSQL, ModelView):
                 ('down', "▼"),
                 ('flat', "="),
                 ], "Trend"), 'get_change')
+    trend_string = trend.translated('trend')
     judgement = fields.Function(fields.Selection([
                 (None, ""),
                 ('good', "Good"),
                 ('bad', "Bad"),
                 ], "Judgement"), 'get_change')
     unit = fields.Function(fields.Selection(UNITS, "Unit"), 'get_definition')
+    unit_string = unit.translated('unit')
     definition = fields.Function(
         fields.Text("Definition"), 'get_definition')
     computed_at = fields.Timestamp("Computed at", readonly=True)
@@ -324,6 +327,66 @@ class Figure(OperatorMixin, ModelSQL, ModelView):
             if 'dashboard' in Feature.running_codes(c.id, today)]
         for period in [previous_month(month_of(today)), month_of(today)]:
             cls.compute(companies, period)
+
+    @classmethod
+    def send_digest(cls):
+        """Cron: e-mail the figures of the month so far to the users of each
+        operator with the dashboard who read them, in their language, with
+        the workbook attached"""
+        pool = Pool()
+        Company = pool.get('company.company')
+        Feature = pool.get('telco.feature')
+        ModelData = pool.get('ir.model.data')
+        User = pool.get('res.user')
+        Notification = pool.get('telco.notification')
+        Spreadsheet = pool.get('telco.dashboard.figure.xlsx', type='report')
+        today = pool.get('ir.date').today()
+        group_id = ModelData.get_id('telco_dashboard', 'group_dashboard')
+        for company in Company.search([]):
+            if 'dashboard' not in Feature.running_codes(company.id, today):
+                continue
+            users = User.search([
+                    ('companies', '=', company.id),
+                    ('groups', '=', group_id),
+                    ])
+            if not users:
+                continue
+            ids = [f.id for f in cls.compute([company], today)]
+            by_language = defaultdict(list)
+            for user in users:
+                by_language[user.language.code if user.language
+                    else Transaction().language].append(user)
+            for language, recipients in by_language.items():
+                with Transaction().set_context(language=language):
+                    figures = cls.browse(ids)
+                    month = figures[0].period.strftime('%Y-%m')
+                    subject = gettext(
+                        'telco_dashboard.msg_digest_subject',
+                        operator=company.rec_name, month=month)
+                    body = '\n'.join(f.digest_line() for f in figures)
+                    Notification.notify(
+                        recipients, subject, body, company=company,
+                        attachment=Spreadsheet.spreadsheet(figures),
+                        attachment_name=(
+                            f'key-figures-{company.code}-{month}.xlsx'))
+
+    def digest_line(self):
+        "The figure in one line of the digest"
+        def number(value):
+            if value is None:
+                return '-'
+            return f'{value:,}'
+        change = ''
+        if self.change is not None and self.trend != 'flat':
+            change = f' {self.trend_string} {self.change:+}%'
+        return gettext(
+            'telco_dashboard.msg_digest_line',
+            figure=self.kpi_string, value=number(self.value),
+            unit='' if self.value is None or self.unit in {None, 'number'}
+            else ' ' + (
+                self.unit_string if self.unit != 'amount'
+                else self.company.currency.code),
+            previous=number(self.previous), change=change)
 
     # --- what the figures say ----------------------------------------
 

@@ -9,6 +9,9 @@ class Cron(metaclass=PoolMeta):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls.method.selection.append(
-            ('telco.dashboard.figure|refresh_cron',
-                "Compute the Key Figures"))
+        cls.method.selection.extend([
+                ('telco.dashboard.figure|refresh_cron',
+                    "Compute the Key Figures"),
+                ('telco.dashboard.figure|send_digest',
+                    "E-mail the Weekly Digest of Key Figures"),
+                ])

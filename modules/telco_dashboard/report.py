@@ -28,6 +28,11 @@ class FigureSpreadsheet(Report):
 
     @classmethod
     def _execute(cls, records, header, data, action):
+        return 'xlsx', cls.spreadsheet(records)
+
+    @classmethod
+    def spreadsheet(cls, records):
+        "Return the workbook of the figures, in the context's language"
         pool = Pool()
         Figure = pool.get('telco.dashboard.figure')
         fields = Figure.fields_get(['kpi'] + [c for c, _ in COLUMNS[1:]])
@@ -70,4 +75,4 @@ class FigureSpreadsheet(Report):
         sheet.freeze_panes(1, 1)
         sheet.autofilter(0, 0, max(len(records), 1), len(COLUMNS) - 1)
         workbook.close()
-        return 'xlsx', content.getvalue()
+        return content.getvalue()

@@ -9,8 +9,10 @@ from trytond.i18n import gettext
 from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import CompanyTestMixin
 from trytond.modules.telco_base.tests.platform import PlatformTestCase
+from trytond.modules.telco_base.tests.smtp import SMTPTestMixin
 from trytond.modules.telco_base.tests.tools import (
-    STAFF_GROUPS, as_user, assert_message, create_operator, create_staff)
+    STAFF_GROUPS, as_user, assert_message, create_operator, create_staff,
+    run_queue)
 from trytond.pool import Pool
 from trytond.pyson import PYSONDecoder
 from trytond.transaction import Transaction
@@ -19,7 +21,8 @@ from trytond.tests.test_tryton import with_transaction
 GROUPS = STAFF_GROUPS + ['telco_dashboard.group_dashboard']
 
 
-class TelcoDashboardTestCase(CompanyTestMixin, PlatformTestCase):
+class TelcoDashboardTestCase(
+        SMTPTestMixin, CompanyTestMixin, PlatformTestCase):
     "Test Telco Dashboard module"
     module = 'telco_dashboard'
 
@@ -313,6 +316,58 @@ class TelcoDashboardTestCase(CompanyTestMixin, PlatformTestCase):
             {(f.company, f.period) for f in Figure.search([])},
             {(ooredoo, today),
                 (ooredoo, (today - dt.timedelta(days=1)).replace(day=1))})
+
+
+    @with_transaction()
+    def test_digest(self):
+        """The weekly digest e-mails the figures to the readers of each
+        operator with the dashboard, the workbook attached"""
+        pool = Pool()
+        User = pool.get('res.user')
+        Notification = pool.get('telco.notification')
+        Figure = pool.get('telco.dashboard.figure')
+        ooredoo, manager, tt, tt_manager = self._setup()
+        User.write([manager], {'email': 'manager@ooredoo.example.com'})
+        User.write([tt_manager], {'email': 'manager@tt.example.com'})
+        self._customers(ooredoo)
+        # an agent of Ooredoo who does not read the figures
+        create_staff(
+            'agent', ooredoo, STAFF_GROUPS, email='agent@ooredoo.example.com')
+
+        Figure.send_digest()
+        run_queue()
+        # Tunisie Telecom has no dashboard: nothing to its manager
+        self.assertEqual(
+            [to for to, _ in self.smtp.messages],
+            [['manager@ooredoo.example.com']])
+        message = self.smtp.messages[0][1]
+        month = dt.date.today().strftime('%Y-%m')
+        self.assertEqual(
+            message['Subject'], f'Key figures of Ooredoo Tunisie, {month}')
+        body, attachment = [
+            p for p in message.iter_parts()]
+        # P1, P2, P3 and P7 (P4 terminated in May), this month and the last
+        self.assertIn(
+            'Active customers: 4 (the month before: 4)',
+            body.get_content())
+        # the three clients of _setup became prospects today
+        self.assertIn(
+            'New prospects: 3 (the month before: 0)', body.get_content())
+        self.assertIn(
+            'Churn rate: 0.00 % (the month before: 0.00)', body.get_content())
+        self.assertIn(
+            'Conversion delay: - (the month before: -)',
+            body.get_content())
+        self.assertEqual(
+            attachment.get_filename(), f'key-figures-OOREDOO-{month}.xlsx')
+        with zipfile.ZipFile(io.BytesIO(attachment.get_content())) as book:
+            self.assertIn(
+                'Active customers',
+                book.read('xl/sharedStrings.xml').decode())
+        notification, = Notification.search([('user', '=', manager.id)])
+        self.assertEqual(notification.company, ooredoo)
+        self.assertEqual(
+            bytes(notification.attachment), attachment.get_content())
 
 
 del PlatformTestCase
