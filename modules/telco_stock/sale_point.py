@@ -54,6 +54,9 @@ class POSCashTransfer(ButtonFieldsMixin, metaclass=PoolMeta):
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        # its operator is its point's (a Function field): it follows the
+        # point's rules
+        cls.__access__.add('point')
         same_operator(cls.point, company='_parent_type.company')
 
 
