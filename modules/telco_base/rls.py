@@ -318,7 +318,7 @@ class Model(metaclass=PoolMeta):
                 vlist.append(rule(name, own))
             else:
                 # the value of no operator is the default of all: read by
-                # all, written by the platform's administrators only
+                # all, written by no user (the server itself as root)
                 vlist.append(rule(
                         name, ['OR', ('company', '=', None)] + own,
                         perm_write=False, perm_create=False,

@@ -11,7 +11,7 @@ from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Unique, fields
 from trytond.modules.telco_base.model import OperatorMixin
 from trytond.pool import Pool
-from trytond.pyson import Eval, PYSONEncoder
+from trytond.pyson import Eval, If, PYSONEncoder
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import (
     Button, StateAction, StateTransition, StateView, Wizard)
@@ -92,6 +92,16 @@ class Figure(OperatorMixin, ModelSQL, ModelView):
                     },
                 'open_history': {},
                 })
+
+    @classmethod
+    def view_attributes(cls):
+        # good news in green, bad news in red
+        visual = If(Eval('judgement') == 'good', 'success',
+            If(Eval('judgement') == 'bad', 'danger', ''))
+        return super().view_attributes() + [
+            ('/tree/field[@name="trend"]', 'visual', visual),
+            ('/tree/field[@name="change"]', 'visual', visual),
+            ]
 
     # --- the key figures -------------------------------------------------
 
