@@ -3,11 +3,11 @@
 from decimal import Decimal
 
 from sql import Literal, Null
-from sql.aggregate import Count, Sum
+from sql.aggregate import Sum
 from sql.conditionals import Coalesce
 
 from trytond.modules.telco_dashboard.figure import customers_at
-from trytond.modules.telco_dashboard.kpi import KPI, fetch_one, rate
+from trytond.modules.telco_dashboard.kpi import KPI, count, fetch_one, rate
 from trytond.modules.telco_line.dashboard import lines_at
 from trytond.pool import Pool, PoolMeta
 
@@ -71,15 +71,13 @@ class Figure(metaclass=PoolMeta):
     @classmethod
     def _kpi_arpu_customer(cls, company_id, start, end):
         party = Pool().get('party.party').__table__()
-        customers = fetch_one(party.select(
-                Count(party.id), where=customers_at(party, company_id, end)))
+        customers = count(party, customers_at(party, company_id, end))
         return rate(cls._kpi_revenue(company_id, start, end), customers, 1)
 
     @classmethod
     def _kpi_arpu_line(cls, company_id, start, end):
         line = Pool().get('telco.line').__table__()
-        lines = fetch_one(line.select(
-                Count(line.id), where=lines_at(line, company_id, end)))
+        lines = count(line, lines_at(line, company_id, end))
         return rate(cls._kpi_revenue(company_id, start, end), lines, 1)
 
     @classmethod

@@ -3,10 +3,10 @@
 from decimal import Decimal
 
 from sql import Literal, Null
-from sql.aggregate import Avg, Count
+from sql.aggregate import Avg
 
 from trytond.modules.telco_dashboard.kpi import (
-    KPI, day_end, day_start, days_between, fetch_one, rate)
+    KPI, count, day_end, day_start, days_between, fetch_one, rate)
 from trytond.modules.telco_line.dashboard import lines_at
 from trytond.pool import Pool, PoolMeta
 
@@ -59,10 +59,8 @@ class Figure(metaclass=PoolMeta):
     @classmethod
     def _kpi_claims_opened(cls, company_id, start, end):
         claim = cls._claim()
-        return Decimal(fetch_one(claim.select(
-                    Count(claim.id),
-                    where=(claim.company == company_id)
-                    & _in(claim.opened_at, start, end))))
+        return count(claim, (claim.company == company_id)
+                    & _in(claim.opened_at, start, end))
 
     @classmethod
     def _records_claims_opened(cls, company_id, start, end):
@@ -81,9 +79,7 @@ class Figure(metaclass=PoolMeta):
     @classmethod
     def _kpi_claims_resolved(cls, company_id, start, end):
         claim = cls._claim()
-        return Decimal(fetch_one(claim.select(
-                    Count(claim.id),
-                    where=cls._resolved(claim, company_id, start, end))))
+        return count(claim, cls._resolved(claim, company_id, start, end))
 
     @classmethod
     def _records_claims_resolved(cls, company_id, start, end):
@@ -98,15 +94,13 @@ class Figure(metaclass=PoolMeta):
     def _kpi_claims_backlog(cls, company_id, start, end):
         claim = cls._claim()
         until = day_end(end)
-        return Decimal(fetch_one(claim.select(
-                    Count(claim.id),
-                    where=(claim.company == company_id)
+        return count(claim, (claim.company == company_id)
                     & (claim.state != 'cancelled')
                     & (claim.opened_at <= until)
                     & ((claim.resolved_at == Null)
                         | (claim.resolved_at > until))
                     & ((claim.closed_at == Null)
-                        | (claim.closed_at > until)))))
+                        | (claim.closed_at > until)))
 
     @classmethod
     def _records_claims_backlog(cls, company_id, start, end):
@@ -122,13 +116,9 @@ class Figure(metaclass=PoolMeta):
     @classmethod
     def _kpi_claims_sla_breach(cls, company_id, start, end):
         claim = cls._claim()
-        resolved = fetch_one(claim.select(
-                Count(claim.id),
-                where=cls._resolved(claim, company_id, start, end)))
-        breached = fetch_one(claim.select(
-                Count(claim.id),
-                where=cls._resolved(claim, company_id, start, end)
-                & (claim.breached == Literal(True))))
+        resolved = count(claim, cls._resolved(claim, company_id, start, end))
+        breached = count(claim, cls._resolved(claim, company_id, start, end)
+                & (claim.breached == Literal(True)))
         return rate(breached, resolved)
 
     @classmethod
@@ -145,8 +135,7 @@ class Figure(metaclass=PoolMeta):
     @classmethod
     def _kpi_claims_per_1000_lines(cls, company_id, start, end):
         line = Pool().get('telco.line').__table__()
-        lines = fetch_one(line.select(
-                Count(line.id), where=lines_at(line, company_id, end)))
+        lines = count(line, lines_at(line, company_id, end))
         return rate(
             cls._kpi_claims_opened(company_id, start, end), lines,
             scale=1000)

@@ -5,7 +5,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from sql import Literal, Null
-from sql.aggregate import Avg, Count
+from sql.aggregate import Avg
 
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Unique, fields
@@ -18,7 +18,7 @@ from trytond.wizard import (
 
 from .exceptions import FigureError
 from .kpi import (
-    KPI, UNITS, days_between, fetch_one, month_of, month_range,
+    KPI, UNITS, count, days_between, fetch_one, month_of, month_range,
     previous_month, rate)
 
 
@@ -161,9 +161,7 @@ class Figure(OperatorMixin, ModelSQL, ModelView):
     @classmethod
     def _kpi_customers(cls, company_id, start, end):
         party = cls._party()
-        return Decimal(fetch_one(party.select(
-                    Count(party.id),
-                    where=customers_at(party, company_id, end))))
+        return count(party, customers_at(party, company_id, end))
 
     @classmethod
     def _records_customers(cls, company_id, start, end):
@@ -180,12 +178,10 @@ class Figure(OperatorMixin, ModelSQL, ModelView):
     @classmethod
     def _kpi_customers_new(cls, company_id, start, end):
         party = cls._party()
-        return Decimal(fetch_one(party.select(
-                    Count(party.id),
-                    where=(party.company == company_id)
+        return count(party, (party.company == company_id)
                     & (party.customer_base == Literal(True))
                     & (party.customer_date >= start)
-                    & (party.customer_date <= end))))
+                    & (party.customer_date <= end))
 
     @classmethod
     def _records_customers_new(cls, company_id, start, end):
@@ -199,12 +195,10 @@ class Figure(OperatorMixin, ModelSQL, ModelView):
     @classmethod
     def _kpi_terminations(cls, company_id, start, end):
         party = cls._party()
-        return Decimal(fetch_one(party.select(
-                    Count(party.id),
-                    where=(party.company == company_id)
+        return count(party, (party.company == company_id)
                     & (party.customer_base == Literal(True))
                     & (party.termination_date >= start)
-                    & (party.termination_date <= end))))
+                    & (party.termination_date <= end))
 
     @classmethod
     def _records_terminations(cls, company_id, start, end):
@@ -224,12 +218,10 @@ class Figure(OperatorMixin, ModelSQL, ModelView):
     @classmethod
     def _kpi_prospects_new(cls, company_id, start, end):
         party = cls._party()
-        return Decimal(fetch_one(party.select(
-                    Count(party.id),
-                    where=(party.company == company_id)
+        return count(party, (party.company == company_id)
                     & (party.customer_base == Literal(True))
                     & (party.prospect_date >= start)
-                    & (party.prospect_date <= end))))
+                    & (party.prospect_date <= end))
 
     @classmethod
     def _records_prospects_new(cls, company_id, start, end):
@@ -252,21 +244,18 @@ class Figure(OperatorMixin, ModelSQL, ModelView):
     @classmethod
     def _kpi_conversion_rate(cls, company_id, start, end):
         party = cls._party()
-        converted = fetch_one(party.select(
-                Count(party.id),
-                where=cls._conversions(party, company_id, start, end)))
+        converted = count(
+            party, cls._conversions(party, company_id, start, end))
         # the prospects of the month: those still prospects at its start
         # and those who became one during it
-        prospects = fetch_one(party.select(
-                Count(party.id),
-                where=(party.company == company_id)
+        prospects = count(party, (party.company == company_id)
                 & (party.customer_base == Literal(True))
                 & (party.prospect_date != Null)
                 & (party.prospect_date <= end)
                 & ((party.customer_date == Null)
                     | (party.customer_date >= start))
                 & ((party.termination_date == Null)
-                    | (party.termination_date >= start))))
+                    | (party.termination_date >= start)))
         return rate(converted, prospects)
 
     @classmethod

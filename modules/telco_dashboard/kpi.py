@@ -10,6 +10,7 @@ import datetime as dt
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
+from sql.aggregate import Count
 from sql.functions import Extract, Function
 
 from trytond import backend
@@ -79,6 +80,11 @@ def day_end(date):
 
 def day_start(date):
     return dt.datetime.combine(date, dt.time.min)
+
+
+def count(table, where):
+    "The number of rows of the table that match where, as a Decimal"
+    return Decimal(fetch_one(table.select(Count(table.id), where=where)))
 
 
 def fetch_one(query):

@@ -1,11 +1,9 @@
 # This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-from decimal import Decimal
 
 from sql import Null
-from sql.aggregate import Count
 
-from trytond.modules.telco_dashboard.kpi import KPI, fetch_one, rate
+from trytond.modules.telco_dashboard.kpi import KPI, count, rate
 from trytond.pool import Pool, PoolMeta
 
 
@@ -48,8 +46,7 @@ class Figure(metaclass=PoolMeta):
     @classmethod
     def _count_lines(cls, where):
         line = Pool().get('telco.line').__table__()
-        return Decimal(fetch_one(line.select(
-                    Count(line.id), where=where(line))))
+        return count(line, where(line))
 
     @classmethod
     def _kpi_lines(cls, company_id, start, end):
