@@ -2,14 +2,29 @@
 # this repository contains the full copyright notices and license terms.
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
 from sql import Literal, Null
 from sql.aggregate import Sum
 from sql.conditionals import Coalesce
 
+from trytond.model import fields
 from trytond.modules.telco_dashboard.figure import customers_at
 from trytond.modules.telco_dashboard.kpi import KPI, count, fetch_one, rate
+from trytond.modules.telco_dashboard.recommendation import Signal
+from trytond.modules.telco_dashboard.segment import Measure, by_segment
 from trytond.modules.telco_line.dashboard import lines_at
 from trytond.pool import Pool, PoolMeta
+from trytond.transaction import Transaction
+
+
+def revenue_lines(invoice, line, company_id, start, end):
+    "Clause of the lines of the customer invoices posted in the dates"
+    return ((invoice.company == company_id)
+        & (invoice.type == 'out')
+        & invoice.state.in_(['posted', 'paid'])
+        & (invoice.invoice_date >= start)
+        & (invoice.invoice_date <= end)
+        & (line.type == 'line'))
 
 
 class Figure(metaclass=PoolMeta):
@@ -50,12 +65,7 @@ class Figure(metaclass=PoolMeta):
         amount = fetch_one(line.join(
                 invoice, condition=line.invoice == invoice.id).select(
                 Sum(line.quantity * line.unit_price),
-                where=(invoice.company == company_id)
-                & (invoice.type == 'out')
-                & invoice.state.in_(['posted', 'paid'])
-                & (invoice.invoice_date >= start)
-                & (invoice.invoice_date <= end)
-                & (line.type == 'line')))
+                where=revenue_lines(invoice, line, company_id, start, end)))
         return Decimal(amount or 0).quantize(Decimal('0.001'))
 
     @classmethod
@@ -131,3 +141,112 @@ class Figure(metaclass=PoolMeta):
             ('state', '=', 'posted'),
             ('lines_to_pay.maturity_date', '<', end),
             ], 'account_invoice.act_invoice_out_form'
+
+
+class SegmentMeasuresMixin:
+    __slots__ = ()
+    revenue = fields.Numeric(
+        "Revenue", digits=(16, 3), readonly=True,
+        help="Untaxed amount of the customers' invoices posted in the "
+        "months.")
+
+
+class Segment(SegmentMeasuresMixin, metaclass=PoolMeta):
+    __name__ = 'telco.dashboard.segment'
+
+    @classmethod
+    def measures(cls):
+        return super().measures() + [
+            Measure('revenue', cls._measure_revenue),
+            ]
+
+    @classmethod
+    def _measure_revenue(cls, company_id, start, end, segments):
+        pool = Pool()
+        invoice = pool.get('account.invoice').__table__()
+        line = pool.get('account.invoice.line').__table__()
+        return by_segment(segments,
+            line.join(invoice, condition=line.invoice == invoice.id),
+            invoice.party, Sum(line.quantity * line.unit_price),
+            revenue_lines(invoice, line, company_id, start, end))
+
+
+class Statistic(SegmentMeasuresMixin, metaclass=PoolMeta):
+    __name__ = 'telco.dashboard.statistic'
+
+
+class ChurnRisk(metaclass=PoolMeta):
+    __name__ = 'telco.dashboard.churn_risk'
+
+    @classmethod
+    def signals(cls):
+        return super().signals() + [
+            Signal('overdue', 'telco_billing.msg_signal_overdue', 30,
+                cls._signal_overdue),
+            Signal('falling_spend', 'telco_billing.msg_signal_falling_spend',
+                20, cls._signal_falling_spend),
+            Signal('commitment', 'telco_billing.msg_signal_commitment', 15,
+                cls._signal_commitment),
+            ]
+
+    @classmethod
+    def _signal_overdue(cls, company_id, date):
+        "A receivable of the customer unpaid after its due date"
+        pool = Pool()
+        line = pool.get('account.move.line').__table__()
+        move = pool.get('account.move').__table__()
+        account = pool.get('account.account').__table__()
+        type_ = pool.get('account.account.type').__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*line
+            .join(move, condition=line.move == move.id)
+            .join(account, condition=line.account == account.id)
+            .join(type_, condition=account.type == type_.id)
+            .select(line.party,
+                where=(move.company == company_id)
+                & (move.state == 'posted')
+                & (line.party != Null)
+                & (type_.receivable == Literal(True))
+                & (line.reconciliation == Null)
+                & (line.debit > line.credit)
+                & (Coalesce(line.maturity_date, move.date) < date),
+                group_by=[line.party]))
+        return {p for p, in cursor}
+
+    @classmethod
+    def _signal_falling_spend(cls, company_id, date):
+        """The invoices of the last 3 months come to less than 70 % of
+        those of the 3 months before"""
+        pool = Pool()
+        invoice = pool.get('account.invoice').__table__()
+        line = pool.get('account.invoice.line').__table__()
+        cursor = Transaction().connection.cursor()
+        recent = date - relativedelta(months=3)
+        before = date - relativedelta(months=6)
+        amount = line.quantity * line.unit_price
+        last = Sum(amount, filter_=invoice.invoice_date > recent)
+        previous = Sum(amount, filter_=invoice.invoice_date <= recent)
+        cursor.execute(*line
+            .join(invoice, condition=line.invoice == invoice.id)
+            .select(invoice.party,
+                where=revenue_lines(
+                    invoice, line, company_id,
+                    before + relativedelta(days=1), date),
+                group_by=[invoice.party],
+                having=(previous > 0)
+                & (Coalesce(last, 0) < previous * Decimal('0.7'))))
+        return {p for p, in cursor}
+
+    @classmethod
+    def _signal_commitment(cls, company_id, date):
+        "A running subscription of the customer ends within 60 days"
+        subscription = Pool().get('sale.subscription').__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*subscription.select(subscription.party,
+                where=(subscription.company == company_id)
+                & (subscription.state == 'running')
+                & (subscription.end_date != Null)
+                & (subscription.end_date >= date)
+                & (subscription.end_date <= date + relativedelta(days=60)),
+                group_by=[subscription.party]))
+        return {p for p, in cursor}

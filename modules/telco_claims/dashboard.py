@@ -1,14 +1,23 @@
 # This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+import datetime as dt
+from collections import Counter
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
 from sql import Literal, Null
-from sql.aggregate import Avg
+from sql.aggregate import Avg, Count
 
+from trytond.model import fields
 from trytond.modules.telco_dashboard.kpi import (
     KPI, count, day_end, day_start, days_between, fetch_one, rate)
+from trytond.i18n import gettext
+from trytond.modules.telco_dashboard.recommendation import (
+    Advice, Signal, percent)
+from trytond.modules.telco_dashboard.segment import Measure, by_segment
 from trytond.modules.telco_line.dashboard import lines_at
 from trytond.pool import Pool, PoolMeta
+from trytond.transaction import Transaction
 
 
 def _in(column, start, end):
@@ -139,3 +148,129 @@ class Figure(metaclass=PoolMeta):
         return rate(
             cls._kpi_claims_opened(company_id, start, end), lines,
             scale=1000)
+
+
+class SegmentMeasuresMixin:
+    __slots__ = ()
+    claims_opened = fields.Integer(
+        "Claims Opened", readonly=True,
+        help="Claims of the customers opened in the months.")
+
+
+class Segment(SegmentMeasuresMixin, metaclass=PoolMeta):
+    __name__ = 'telco.dashboard.segment'
+
+    @classmethod
+    def measures(cls):
+        return super().measures() + [
+            Measure('claims_opened', cls._measure_claims_opened),
+            ]
+
+    @classmethod
+    def _measure_claims_opened(cls, company_id, start, end, segments):
+        claim = Pool().get('telco.claim').__table__()
+        return by_segment(segments, claim, claim.party, Count(claim.id),
+            (claim.company == company_id) & _in(claim.opened_at, start, end))
+
+
+class Statistic(SegmentMeasuresMixin, metaclass=PoolMeta):
+    __name__ = 'telco.dashboard.statistic'
+
+
+class Recommendation(metaclass=PoolMeta):
+    __name__ = 'telco.dashboard.recommendation'
+
+    claim_type = fields.Many2One(
+        'telco.claim.type', "Claim Type", readonly=True)
+
+    @classmethod
+    def strategies(cls):
+        return super().strategies() + [cls._strategy_claims]
+
+    @classmethod
+    def _strategy_claims(cls, company_id, date):
+        """The claim types that grow fastest, with the resolution that
+        works best for them"""
+        pool = Pool()
+        ClaimType = pool.get('telco.claim.type')
+        claim = pool.get('telco.claim').__table__()
+        line = pool.get('telco.line').__table__()
+        cursor = Transaction().connection.cursor()
+        recent = date - relativedelta(months=3)
+        before = date - relativedelta(months=6)
+        cursor.execute(*claim.select(
+                claim.type,
+                Count(Literal(1), filter_=(claim.opened_at > day_end(recent))
+                    & (claim.opened_at <= day_end(date))),
+                Count(Literal(1), filter_=(claim.opened_at > day_end(before))
+                    & (claim.opened_at <= day_end(recent))),
+                where=(claim.company == company_id) & (claim.type != Null)
+                & (claim.state != 'cancelled'),
+                group_by=[claim.type]))
+        rows = list(cursor)
+        lines = count(line, lines_at(line, company_id, date))
+        advices = []
+        for type_id, last, previous in rows:
+            # from no claim, as from one
+            growth = rate(last - previous, max(previous, 1))
+            if last < 5 or growth < 25:
+                continue
+            cursor.execute(*claim.select(claim.resolution,
+                    where=(claim.company == company_id)
+                    & (claim.type == type_id) & (claim.state == 'resolved')
+                    & (claim.resolved_at > day_end(before))
+                    & (claim.resolved_at <= day_end(date))
+                    & (claim.resolution != Null)))
+            resolutions = Counter(
+                r.strip().splitlines()[0] for r, in cursor if r.strip())
+            if resolutions:
+                resolution, used = resolutions.most_common(1)[0]
+                best = gettext('telco_claims.msg_claims_best_resolution',
+                    resolution=resolution, used=used,
+                    resolved=sum(resolutions.values()))
+            else:
+                best = gettext('telco_claims.msg_claims_no_resolution')
+            name = ClaimType(type_id).rec_name
+            advices.append(Advice(
+                    'claims', 'claims_growth', module='telco_claims',
+                    title=gettext('telco_claims.msg_rule_claims_growth_title',
+                        type=name),
+                    figures=gettext('telco_claims.msg_claims_growth_figures',
+                        type=name, last=last, previous=previous,
+                        growth=percent(growth),
+                        per_1000=rate(last, lines, 1000) or 0, best=best),
+                    score=growth, action='owner',
+                    records_model='telco.claim',
+                    records_domain=[
+                        ('company', '=', company_id),
+                        ('type', '=', type_id),
+                        ('opened_at', '>', day_end(recent)),
+                        ('opened_at', '<=', day_end(date)),
+                        ],
+                    claim_type=type_id))
+        return advices
+
+
+class ChurnRisk(metaclass=PoolMeta):
+    __name__ = 'telco.dashboard.churn_risk'
+
+    @classmethod
+    def signals(cls):
+        return super().signals() + [
+            Signal('claims', 'telco_claims.msg_signal_claims', 25,
+                cls._signal_claims),
+            ]
+
+    @classmethod
+    def _signal_claims(cls, company_id, date):
+        "Two claims or more opened in the 90 days before the date"
+        claim = Pool().get('telco.claim').__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*claim.select(claim.party,
+                where=(claim.company == company_id) & (claim.party != Null)
+                & (claim.state != 'cancelled')
+                & (claim.opened_at > day_end(date - dt.timedelta(days=90)))
+                & (claim.opened_at <= day_end(date)),
+                group_by=[claim.party],
+                having=Count(Literal(1)) >= 2))
+        return {p for p, in cursor}

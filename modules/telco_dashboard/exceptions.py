@@ -5,3 +5,7 @@ from trytond.exceptions import UserError
 
 class FigureError(UserError):
     pass
+
+
+class RecommendationError(UserError):
+    pass

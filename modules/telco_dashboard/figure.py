@@ -324,8 +324,10 @@ class Figure(OperatorMixin, ModelSQL, ModelView):
         companies = [
             c for c in Company.search([])
             if 'dashboard' in Feature.running_codes(c.id, today)]
+        Segment = pool.get('telco.dashboard.segment')
         for period in [previous_month(month_of(today)), month_of(today)]:
             cls.compute(companies, period)
+            Segment.compute(companies, period)
 
     @classmethod
     def send_digest(cls):
@@ -535,5 +537,8 @@ class FigureRefresh(Wizard):
         company_id = Transaction().context.get('company')
         if not company_id:
             raise FigureError(gettext('telco_dashboard.msg_figure_no_company'))
-        Figure.compute([Company(company_id)], self.start.period)
+        Segment = pool.get('telco.dashboard.segment')
+        companies = [Company(company_id)]
+        Figure.compute(companies, self.start.period)
+        Segment.compute(companies, self.start.period)
         return 'end'

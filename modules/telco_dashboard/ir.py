@@ -14,4 +14,6 @@ class Cron(metaclass=PoolMeta):
                     "Compute the Key Figures"),
                 ('telco.dashboard.figure|send_digest',
                     "E-mail the Weekly Digest of Key Figures"),
+                ('telco.dashboard.recommendation|compute_cron',
+                    "Compute the Recommendations"),
                 ])

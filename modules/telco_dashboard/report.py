@@ -76,3 +76,72 @@ class FigureSpreadsheet(Report):
         sheet.autofilter(0, 0, max(len(records), 1), len(COLUMNS) - 1)
         workbook.close()
         return content.getvalue()
+
+
+class StatisticSpreadsheet(Report):
+    """The statistic shown, with its months and filters, as an Excel
+    workbook"""
+    __name__ = 'telco.dashboard.statistic.xlsx'
+
+    @classmethod
+    def _execute(cls, records, header, data, action):
+        return 'xlsx', cls.spreadsheet(records)
+
+    @classmethod
+    def spreadsheet(cls, records):
+        pool = Pool()
+        Statistic = pool.get('telco.dashboard.statistic')
+        Segment = pool.get('telco.dashboard.segment')
+        Context = pool.get('telco.dashboard.statistic.context')
+        start, end, filters = Statistic.filters()
+        dimension = Statistic.dimension()
+        measures = [m.name for m in Segment.measures()]
+        fields = Statistic.fields_get(['segment'] + measures)
+        context_fields = Context.fields_get(
+            ['dimension', 'from_period', 'to_period'] + list(filters))
+        content = io.BytesIO()
+        workbook = xlsxwriter.Workbook(content, {'in_memory': True})
+        bold = workbook.add_format({'bold': True})
+        header = workbook.add_format({'bold': True, 'bottom': 1})
+        month = workbook.add_format({'num_format': 'yyyy-mm'})
+        number = workbook.add_format({'num_format': '#,##0.###'})
+        sheet = workbook.add_worksheet(
+            gettext('telco_dashboard.msg_statistic_sheet')[:31])
+
+        # what the statistic is: its dimension, months and filters
+        def selection(name, value):
+            return dict(context_fields[name]['selection']).get(value, value)
+        row = 0
+        sheet.write(row, 0, context_fields['dimension']['string'], bold)
+        sheet.write(row, 1, selection('dimension', dimension))
+        for name, value in [('from_period', start), ('to_period', end)]:
+            row += 1
+            sheet.write(row, 0, context_fields[name]['string'], bold)
+            sheet.write_datetime(row, 1, value, month)
+        for name, value in filters.items():
+            row += 1
+            sheet.write(row, 0, context_fields[name]['string'], bold)
+            if context_fields[name]['type'] == 'many2one':
+                Target = pool.get(context_fields[name]['relation'])
+                value = Target(value).rec_name
+            else:
+                value = selection(name, value)
+            sheet.write(row, 1, value)
+
+        row += 2
+        sheet.write_row(
+            row, 0, [fields[n]['string'] for n in ['segment'] + measures],
+            header)
+        first = row
+        for statistic in records:
+            row += 1
+            sheet.write(row, 0, statistic.segment)
+            for col, name in enumerate(measures, 1):
+                value = getattr(statistic, name)
+                if value is not None:
+                    sheet.write_number(row, col, float(value), number)
+        sheet.set_column(0, 0, 30)
+        sheet.set_column(1, len(measures), 15)
+        sheet.freeze_panes(first + 1, 1)
+        workbook.close()
+        return content.getvalue()

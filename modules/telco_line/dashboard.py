@@ -2,8 +2,11 @@
 # this repository contains the full copyright notices and license terms.
 
 from sql import Null
+from sql.aggregate import Count
 
+from trytond.model import fields
 from trytond.modules.telco_dashboard.kpi import KPI, count, rate
+from trytond.modules.telco_dashboard.segment import Measure, by_segment
 from trytond.pool import Pool, PoolMeta
 
 
@@ -83,3 +86,42 @@ class Figure(metaclass=PoolMeta):
         return 'telco.line', lines_at_domain(company_id, end) + [
             ('kind', 'in', ['mobile_prepaid', 'mobile_postpaid']),
             ], 'telco_line.act_line'
+
+
+class SegmentMeasuresMixin:
+    __slots__ = ()
+    lines = fields.Integer(
+        "Lines", readonly=True,
+        help="Lines of the customers in service at the end of the month "
+        "(the last one of the statistic's months).")
+    lines_prepaid = fields.Integer(
+        "Prepaid Lines", readonly=True,
+        help="Mobile prepaid lines among them.")
+
+
+class Segment(SegmentMeasuresMixin, metaclass=PoolMeta):
+    __name__ = 'telco.dashboard.segment'
+
+    @classmethod
+    def measures(cls):
+        return super().measures() + [
+            Measure('lines', cls._measure_lines, stock=True),
+            Measure('lines_prepaid', cls._measure_lines_prepaid, stock=True),
+            ]
+
+    @classmethod
+    def _measure_lines(cls, company_id, start, end, segments):
+        line = Pool().get('telco.line').__table__()
+        return by_segment(segments, line, line.customer, Count(line.id),
+            lines_at(line, company_id, end))
+
+    @classmethod
+    def _measure_lines_prepaid(cls, company_id, start, end, segments):
+        line = Pool().get('telco.line').__table__()
+        return by_segment(segments, line, line.customer, Count(line.id),
+            lines_at(line, company_id, end)
+            & (line.kind == 'mobile_prepaid'))
+
+
+class Statistic(SegmentMeasuresMixin, metaclass=PoolMeta):
+    __name__ = 'telco.dashboard.statistic'

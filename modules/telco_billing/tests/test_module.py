@@ -1437,4 +1437,53 @@ class TelcoBillingTestCase(SMTPTestMixin, CompanyTestMixin, PlatformTestCase):
         self.assertEqual(figures['revenue'], (0, Decimal('549.000')))
 
 
+    @with_transaction()
+    def test_churn_signals(self):
+        """The billing signals of churn: overdue invoices, spend fallen by
+        30 % or more, a commitment ending within 60 days"""
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        ChurnRisk = pool.get('telco.dashboard.churn_risk')
+        Subscription = pool.get('sale.subscription')
+        company, accounting, products, agent, customer = self._setup()
+        # 549 in May (due June 9th), 89 in April (due May 5th), unpaid
+        for product, price, date in [
+                ('KEY4G', '89', dt.date(2026, 4, 5)),
+                ('PHONE', '549', dt.date(2026, 5, 10)),
+                ]:
+            invoice = self._draft_invoice(
+                company, customer, products[product], price)
+            invoice.invoice_date = date
+            invoice.save()
+            with Transaction().set_context(_skip_warnings=True):
+                Invoice.post([invoice])
+        committed, = self._customers(company, 1)
+        subscription = self._subscribe(
+            company, committed, None,
+            [(products['MOBILE'], Decimal('35'))], dt.date(2026, 1, 1))
+        table = Subscription.__table__()
+        Transaction().connection.cursor().execute(*table.update(
+                [table.end_date], [dt.date(2026, 7, 15)],
+                where=table.id == subscription.id))
+
+        def signals(date):
+            return {
+                r.party: set(r.signal_codes.split(',')) for r in
+                ChurnRisk.compute(company.id, date)}
+
+        # June 1st: April's invoice is overdue, May's not yet; both are in
+        # the last 3 months, nothing in the 3 before: no fall; the
+        # subscription ends in 44 days
+        self.assertEqual(signals(dt.date(2026, 6, 1)), {
+                customer: {'overdue'}, committed: {'commitment'}})
+        # September 1st: both overdue; nothing since June 2nd against 638
+        # in the 3 months before; the subscription has ended
+        self.assertEqual(signals(dt.date(2026, 9, 1)), {
+                customer: {'overdue', 'falling_spend'}})
+        risk, = ChurnRisk.search([('party', '=', customer.id)])
+        # 30 + 20: at risk (50 or more)
+        self.assertEqual(risk.score, 50)
+        self.assertIn('overdue invoices', risk.signals_string)
+
+
 del PlatformTestCase

@@ -16,6 +16,7 @@ from trytond.modules.telco_base.tests.tools import (
 from trytond.modules.telco_base.calendar_ import add_business_hours
 from trytond.modules.telco_claims import similarity
 from trytond.pool import Pool
+from trytond.pyson import PYSONDecoder
 from trytond.tools import timezone as tz
 from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
@@ -822,6 +823,116 @@ class TelcoClaimsTestCase(SMTPTestMixin, CompanyTestMixin, PlatformTestCase):
         codes = {f.kpi for f in Figure.compute([company], dt.date(2026, 5, 1))}
         self.assertIn('customers', codes)
         self.assertFalse({c for c in codes if c.startswith('claims')})
+
+
+    @with_transaction()
+    def test_recommendations(self):
+        """The claim types that grow fastest and the customers at risk of
+        June 30th 2026, by hand"""
+        pool = Pool()
+        Claim = pool.get('telco.claim')
+        ClaimType = pool.get('telco.claim.type')
+        Party = pool.get('party.party')
+        Line = pool.get('telco.line')
+        Recommendation = pool.get('telco.dashboard.recommendation')
+        ChurnRisk = pool.get('telco.dashboard.churn_risk')
+        company, agent, supervisor, customer = self._setup(
+            ['clients', 'claims', 'dashboard'])
+        with Transaction().set_context(company=company.id):
+            network, billing = ClaimType.create([{
+                        'company': company.id, 'code': code, 'name': name,
+                        'branch': branch}
+                    for code, name, branch in [
+                        ('NET', "Réseau", 'technical'),
+                        ('BILL', "Facturation", 'financial')]])
+            other, = Party.create([{
+                        'name': "Amel Ben Salah", 'company': company.id}])
+        cursor = Transaction().connection.cursor()
+        claim = Claim.__table__()
+        at = dt.datetime
+        redo = "Redémarrage de l'antenne\nLe site de Sfax a été relancé."
+        rows = (
+            # the network: 6 claims from April to June, 2 before
+            [(network, at(2026, 4, 2, 9) + dt.timedelta(days=14 * i),
+                    'open', None, None)
+                for i in range(4)]
+            + [(network, at(2026, 6, 20, 9), 'resolved',
+                    at(2026, 6, 21, 9), redo),
+                (network, at(2026, 6, 25, 9), 'resolved',
+                    at(2026, 6, 26, 9), "Changement de SIM")]
+            + [(network, at(2026, 2, 10, 9), 'resolved', at(2026, 2, 11, 9),
+                    redo),
+                (network, at(2026, 1, 10, 9), 'cancelled', None, None),
+                (network, at(2026, 3, 1, 9), 'closed', None, None)]
+            # billing: 5 and 5, no growth
+            + [(billing, at(2026, 4, 5 + i, 9), 'open', None, None)
+                for i in range(5)]
+            + [(billing, at(2026, 1, 5 + i, 9), 'open', None, None)
+                for i in range(5)])
+        for type_, opened, state, resolved, resolution in rows:
+            record = self._claim(company, customer)
+            cursor.execute(*claim.update(
+                    [claim.type, claim.opened_at, claim.state,
+                        claim.resolved_at, claim.resolution],
+                    [type_.id, opened, state, resolved, resolution],
+                    where=claim.id == record.id))
+        # the other customer: two claims in 90 days, not suspended
+        for day in [10, 12]:
+            record = self._claim(company, other)
+            cursor.execute(*claim.update(
+                    [claim.opened_at], [at(2026, 6, day, 9)],
+                    where=claim.id == record.id))
+        party = Party.__table__()
+        cursor.execute(*party.update(
+                [party.customer_state], ['suspended'],
+                where=party.id == customer.id))
+        with Transaction().set_context(company=company.id):
+            lines = Line.create([{
+                        'company': company.id, 'customer': customer.id,
+                        'number': n, 'kind': 'mobile_prepaid'}
+                    for n in ['+21698000001', '+21698000002']])
+        line = Line.__table__()
+        cursor.execute(*line.update(
+                [line.activation_date, line.state],
+                [dt.date(2026, 1, 1), 'active'],
+                where=line.id.in_([l.id for l in lines])))
+
+        recommendations = Recommendation.compute(
+            [company], dt.date(2026, 6, 30))
+        claims, = [r for r in recommendations if r.strategy == 'claims']
+        # 6 against 2 (the cancelled one aside): +200 %
+        self.assertEqual(claims.title,
+            'Reduce the "Réseau" claims: they grow fastest')
+        self.assertEqual(claims.score, Decimal('200.00'))
+        self.assertEqual(claims.claim_type, network)
+        self.assertEqual(claims.figures,
+            '"Réseau": 6 claims in the last 3 months against 2 in '
+            'the 3 months before (200 % more), 3000.00 per 1,000 lines in '
+            'service. The resolution that works best: "Redémarrage de '
+            'l\'antenne" (2 of the 3 claims resolved in 6 months).')
+        self.assertIn('25 %', claims.method)
+        self.assertEqual(claims.action, 'owner')
+        found = Claim.search(PYSONDecoder().decode(claims.records_domain))
+        self.assertEqual(len(found), 6)
+        self.assertEqual({c.type for c in found}, {network})
+
+        # the customer: suspended (40) with 11 claims in 90 days (25); the
+        # other: 2 claims (25)
+        self.assertEqual(
+            {(r.party, r.score) for r in ChurnRisk.search([])},
+            {(customer, 65), (other, 25)})
+        retention, = [r for r in recommendations
+            if r.strategy == 'retention']
+        self.assertEqual(retention.title,
+            'Keep the 1 customers most at risk of leaving')
+        self.assertEqual(retention.figures,
+            '1 of the 2 customers showing a signal score 50 or more: '
+            'two claims or more in 90 days: 1, suspended: 1.')
+        self.assertIn('- suspended: 40', retention.method)
+        self.assertIn('- two claims or more in 90 days: 25', retention.method)
+        risks = pool.get(retention.records_model).search(
+            PYSONDecoder().decode(retention.records_domain))
+        self.assertEqual([r.party for r in risks], [customer])
 
 
 del PlatformTestCase

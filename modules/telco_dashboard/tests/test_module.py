@@ -6,6 +6,7 @@ import zipfile
 from decimal import Decimal
 
 from trytond.i18n import gettext
+from trytond.modules.telco_dashboard.exceptions import RecommendationError
 from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import CompanyTestMixin
 from trytond.modules.telco_base.tests.platform import PlatformTestCase
@@ -317,6 +318,383 @@ class TelcoDashboardTestCase(
             {(ooredoo, today),
                 (ooredoo, (today - dt.timedelta(days=1)).replace(day=1))})
 
+
+    # --- the customer base by segment --------------------------------
+
+    def _segments_example(self, company):
+        """The customers of _customers given a category, an address in a
+        governorate, a type and a birth date"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        Address = pool.get('party.address')
+        Category = pool.get('telco.customer.category')
+        Country = pool.get('country.country')
+        Subdivision = pool.get('country.subdivision')
+        parties = self._customers(company)
+        tunisia, = Country.search([('code', '=', 'TN')]) or Country.create(
+            [{'name': "Tunisia", 'code': 'TN'}])
+        subdivisions = {
+            s.code: s for s in Subdivision.search([
+                    ('code', 'in', ['TN-11', 'TN-61'])])}
+        for code, name in [('TN-11', "Tunis"), ('TN-61', "Sfax")]:
+            if code not in subdivisions:
+                subdivisions[code], = Subdivision.create([{
+                            'country': tunisia.id, 'code': code,
+                            'name': name, 'type': 'governorate'}])
+        public, business = Category.create([{
+                    'company': company.id, 'kind': 'commercial_1',
+                    'code': code, 'name': name}
+                for code, name in [
+                    ('GP', "Grand public"), ('ENT', "Entreprises")]])
+        tunis, sfax = subdivisions['TN-11'], subdivisions['TN-61']
+        for name, category, subdivision, type_, birth in [
+                ('P1', public, tunis, 'person', dt.date(2000, 6, 1)),
+                ('P2', public, sfax, 'person', dt.date(1960, 1, 1)),
+                ('P3', business, tunis, 'organization', None),
+                ('P4', public, tunis, 'person', None),
+                ]:
+            party = parties[name]
+            Party.write([party], {
+                    'commercial_category_1': category.id,
+                    'customer_type': type_,
+                    'birth_date': birth,
+                    })
+            Address.create([{'party': party.id, 'subdivision': subdivision.id,
+                        'country': tunisia.id}])
+        return parties, public, business, tunis, sfax
+
+    def _statistic(self, **context):
+        Statistic = Pool().get('telco.dashboard.statistic')
+        with Transaction().set_context(**context):
+            return {
+                s.segment: (s.customers, s.customers_new, s.terminations)
+                for s in Statistic.search([])}
+
+    @with_transaction()
+    def test_segments(self):
+        "The customer base by segment of April and May 2026, by hand"
+        pool = Pool()
+        Segment = pool.get('telco.dashboard.segment')
+        ooredoo, manager, tt, tt_manager = self._setup()
+        parties, public, business, tunis, sfax = self._segments_example(
+            ooredoo)
+        self._segments_example(tt)
+        for period in [dt.date(2026, 4, 1), dt.date(2026, 5, 1)]:
+            Segment.compute([ooredoo, tt], period)
+        may = dict(from_period=dt.date(2026, 5, 1),
+            to_period=dt.date(2026, 5, 31))
+        with as_user(manager):
+            # end of May: P1 (public, Tunis, 25 on 31 May), P2 (public,
+            # Sfax, 66), P3 (business, Tunis); new: P2, P3; P4 (public,
+            # Tunis) terminated
+            self.assertEqual(self._statistic(dimension='category', **may), {
+                    "[GP] Grand public": (2, 1, 1),
+                    "[ENT] Entreprises": (1, 1, 0),
+                    })
+            self.assertEqual(
+                self._statistic(dimension='subdivision', **may), {
+                    "Tunis": (2, 1, 1),
+                    "Sfax": (1, 1, 0),
+                    })
+            self.assertEqual(self._statistic(dimension='age_band', **may), {
+                    "25 to 34": (1, 0, 0),
+                    "65 and over": (1, 1, 0),
+                    # an organization and a person without birth date
+                    "(none)": (1, 1, 1),
+                    })
+            self.assertEqual(
+                self._statistic(dimension='customer_type', **may), {
+                    "Natural Person": (2, 1, 1),
+                    "Legal Person": (1, 1, 0),
+                    })
+            # filtered by category and governorate
+            self.assertEqual(self._statistic(
+                    dimension='subdivision', category=public.id, **may), {
+                    "Tunis": (1, 0, 1),
+                    "Sfax": (1, 1, 0),
+                    })
+            self.assertEqual(self._statistic(
+                    dimension='category', subdivision=tunis.id,
+                    customer_type='person', **may), {
+                    "[GP] Grand public": (1, 0, 1),
+                    })
+            # April and May: the customers at the end of May, the new ones
+            # and the terminations of both months
+            both = dict(may, from_period=dt.date(2026, 4, 1))
+            self.assertEqual(self._statistic(dimension='category', **both), {
+                    "[GP] Grand public": (2, 2, 1),
+                    "[ENT] Entreprises": (1, 1, 0),
+                    })
+            # month by month: each month's customers at its end
+            self.assertEqual(self._statistic(dimension='period', **both), {
+                    "2026-04": (2, 1, 0),
+                    "2026-05": (3, 2, 1),
+                    })
+            # a month without data
+            self.assertEqual(self._statistic(
+                    dimension='category', from_period=dt.date(2019, 1, 1),
+                    to_period=dt.date(2019, 1, 1)), {})
+        # computed again: replaced, not added
+        count = Segment.search_count([])
+        Segment.compute([ooredoo], dt.date(2026, 5, 1))
+        self.assertEqual(Segment.search_count([]), count)
+
+    @with_transaction()
+    def test_segments_records_and_xlsx(self):
+        """From a segment to its customers, and the statistic with its
+        filters as a workbook"""
+        pool = Pool()
+        Segment = pool.get('telco.dashboard.segment')
+        Statistic = pool.get('telco.dashboard.statistic')
+        Open = pool.get('telco.dashboard.statistic.open', type='wizard')
+        Party = pool.get('party.party')
+        Report = pool.get('telco.dashboard.statistic.xlsx', type='report')
+        ooredoo, manager, tt, tt_manager = self._setup()
+        parties, public, business, tunis, sfax = self._segments_example(
+            ooredoo)
+        Segment.compute([ooredoo], dt.date(2026, 5, 1))
+        context = dict(
+            dimension='subdivision', category=public.id,
+            from_period=dt.date(2026, 5, 1), to_period=dt.date(2026, 5, 1))
+        with as_user(manager), Transaction().set_context(**context):
+            statistics = {s.segment: s for s in Statistic.search([])}
+            session_id, _, _ = Open.create()
+            with Transaction().set_context(
+                    active_model='telco.dashboard.statistic',
+                    active_id=statistics["Sfax"].id,
+                    active_ids=[statistics["Sfax"].id]):
+                action, = Open.execute(session_id, {}, 'open_')['actions']
+            Open.delete(session_id)
+            action, _ = action
+            domain = PYSONDecoder().decode(action['pyson_domain'])
+            self.assertEqual(
+                [p.name for p in Party.search(domain)], ['P2'])
+
+            ids = [s.id for s in statistics.values()]
+            ext, content, _, name = Report.execute(ids, {
+                    'model': 'telco.dashboard.statistic', 'ids': ids})
+        self.assertEqual(ext, 'xlsx')
+        with zipfile.ZipFile(io.BytesIO(content)) as workbook:
+            strings = workbook.read('xl/sharedStrings.xml').decode()
+            sheet = workbook.read('xl/worksheets/sheet1.xml').decode()
+        # the filters written above the figures
+        for text in ['Governorate', 'Grand public', 'Tunis', 'Sfax',
+                'Customers', 'New Customers']:
+            self.assertIn(text, strings)
+        # dimension, two months, the category, a blank, header, 2 rows
+        self.assertEqual(sheet.count('<row '), 7)
+
+    @with_transaction()
+    def test_segments_operator(self):
+        """An operator's statistics hold its own customers only; the
+        dashboard feature gates them"""
+        pool = Pool()
+        Segment = pool.get('telco.dashboard.segment')
+        Statistic = pool.get('telco.dashboard.statistic')
+        Feature = pool.get('telco.feature')
+        ooredoo, manager, tt, tt_manager = self._setup()
+        orange = create_operator(
+            "Orange Tunisie", 'ORANGE', ['clients', 'dashboard'])
+        orange_manager = create_staff('orange_manager', orange, GROUPS)
+        self._segments_example(ooredoo)
+        Segment.compute([ooredoo, orange], dt.date(2026, 5, 1))
+        may = dict(dimension='category', from_period=dt.date(2026, 5, 1),
+            to_period=dt.date(2026, 5, 1))
+        ours = Segment.search([('company', '=', ooredoo.id)])
+        with as_user(orange_manager):
+            self.assertEqual(self._statistic(**may), {})
+            # even when the context names the other operator (which the
+            # RPC refuses before)
+            self.assertEqual(self._statistic(company=ooredoo.id, **may), {})
+            self.assertEqual(Segment.search([]), [])
+            with self.assertRaises(AccessError):
+                Segment.read([ours[0].id], ['customers'])
+        dashboard, = Feature.search([('code', '=', 'dashboard')])
+        with as_user(tt_manager):
+            with self.assertRaises(AccessError) as cm:
+                Statistic.search([])
+            self.assertEqual(cm.exception.message, gettext(
+                    'telco_base.msg_feature_disabled',
+                    feature=dashboard.rec_name, operator=tt.rec_name))
+
+    # --- recommendations ------------------------------------------------
+
+    def _prospecting_example(self, company):
+        """Customers and prospects of four governorates at June 30th 2026:
+        old customers (before the 12 months) and the prospects of the 12
+        months, some converted"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        Address = pool.get('party.address')
+        Country = pool.get('country.country')
+        Subdivision = pool.get('country.subdivision')
+        tunisia, = Country.search([('code', '=', 'TN')]) or Country.create(
+            [{'name': "Tunisia", 'code': 'TN'}])
+        d = dt.date
+        subdivisions = {}
+        # name: old customers, prospects of the 12 months, converted
+        zones = {
+            'Tunis': ('TN-11', 10, 10, 2),
+            'Sfax': ('TN-61', 2, 6, 3),
+            'Sousse': ('TN-51', 4, 5, 0),
+            'Bizerte': ('TN-23', 8, 0, 0),
+            }
+        table = Party.__table__()
+        cursor = Transaction().connection.cursor()
+        for name, (code, old, prospects, converted) in zones.items():
+            subdivision, = Subdivision.search([('code', '=', code)]) or (
+                Subdivision.create([{
+                            'country': tunisia.id, 'code': code,
+                            'name': name, 'type': 'governorate'}]))
+            subdivisions[name] = subdivision
+            people = []
+            for i in range(old):
+                people.append((f'{name} old {i}', d(2024, 12, 1),
+                        d(2025, 1, 1)))
+            for i in range(prospects):
+                people.append((f'{name} prospect {i}', d(2025, 9, 1 + i),
+                        d(2026, 2, 1 + i) if i < converted else None))
+            for person, prospect, customer in people:
+                party, = Party.create([{
+                            'name': person, 'company': company.id}])
+                Address.create([{'party': party.id,
+                            'country': tunisia.id,
+                            'subdivision': subdivision.id}])
+                cursor.execute(*table.update(
+                        [table.prospect_date, table.customer_date,
+                            table.customer_state],
+                        [prospect, customer,
+                            'active' if customer else 'prospect'],
+                        where=table.id == party.id))
+        return subdivisions
+
+    @with_transaction()
+    def test_recommendation_prospecting(self):
+        "Where to prospect at June 30th 2026, by hand"
+        pool = Pool()
+        Recommendation = pool.get('telco.dashboard.recommendation')
+        Open = pool.get('telco.dashboard.recommendation.open', type='wizard')
+        Party = pool.get('party.party')
+        ooredoo, manager, tt, tt_manager = self._setup()
+        subdivisions = self._prospecting_example(ooredoo)
+        # prospects of the 12 months: Tunis 2 of 10, Sfax 3 of 6, Sousse 0
+        # of 5 (5 of 21, 23.81 %); customers: Tunis 12, Sfax 5, Sousse 4,
+        # Bizerte 8 of 29, the median share 27.59 % (Bizerte's): Sfax
+        # converts best and its base (17.24 %) is below the median
+        recommendation, = Recommendation.compute(
+            [ooredoo], dt.date(2026, 6, 30))
+        self.assertEqual(recommendation.strategy, 'prospecting')
+        self.assertEqual(recommendation.title, "Prospect in Sfax: prospects "
+            "convert well there and the customer base is thin")
+        self.assertEqual(recommendation.figures,
+            "Sfax: 3 of the 6 prospects of the last 12 months became "
+            "customers (50 %; the operator's average: 24 %). 5 customers, "
+            "17 % of the base (the median: 28 %).")
+        self.assertEqual(recommendation.score, Decimal('50.00'))
+        self.assertEqual(recommendation.subdivision, subdivisions['Sfax'])
+        self.assertIn('at least 5 prospects', recommendation.method)
+        self.assertEqual(
+            (recommendation.state, recommendation.action), ('open', 'owner'))
+
+        # the records behind it: Sfax's prospects still to convert
+        with as_user(manager):
+            session_id, _, _ = Open.create()
+            with Transaction().set_context(
+                    active_model='telco.dashboard.recommendation',
+                    active_id=recommendation.id,
+                    active_ids=[recommendation.id]):
+                action, = Open.execute(session_id, {}, 'open_')['actions']
+            Open.delete(session_id)
+            action, _ = action
+            self.assertEqual(action['res_model'], 'party.party')
+            found = Party.search(
+                PYSONDecoder().decode(action['pyson_domain']))
+            self.assertEqual(sorted(p.name for p in found), [
+                    'Sfax prospect 3', 'Sfax prospect 4', 'Sfax prospect 5'])
+
+        # no data, no advice
+        orange = create_operator(
+            "Orange Tunisie", 'ORANGE', ['clients', 'dashboard'])
+        self.assertEqual(
+            Recommendation.compute([orange], dt.date(2026, 6, 30)), [])
+
+    @with_transaction()
+    def test_recommendation_actions(self):
+        """A recommendation assigned to one of the staff, who is notified;
+        dismissed, it is not given again until reopened; another operator
+        neither sees nor assigns it"""
+        pool = Pool()
+        Recommendation = pool.get('telco.dashboard.recommendation')
+        Assign = pool.get(
+            'telco.dashboard.recommendation.assign', type='wizard')
+        Notification = pool.get('telco.notification')
+        ooredoo, manager, tt, tt_manager = self._setup()
+        seller = create_staff('ooredoo_seller', ooredoo, STAFF_GROUPS)
+        self._prospecting_example(ooredoo)
+        date = dt.date(2026, 6, 30)
+        recommendation, = Recommendation.compute([ooredoo], date)
+
+        def assign(user, owner):
+            with as_user(user):
+                session_id, _, _ = Assign.create()
+                with Transaction().set_context(
+                        active_model='telco.dashboard.recommendation',
+                        active_id=recommendation.id,
+                        active_ids=[recommendation.id]):
+                    Assign.execute(session_id, {
+                            'start': {'owner': owner.id,
+                                'company': ooredoo.id},
+                            }, 'assign')
+                Assign.delete(session_id)
+
+        # the owner must be of the operator's staff: another operator's
+        # user is not even found
+        with self.assertRaises(AccessError):
+            assign(manager, tt_manager)
+        # and the step checks it again where no rule applies (a cron, the
+        # platform's administrator)
+        with self.assertRaises(RecommendationError) as cm:
+            session_id, _, _ = Assign.create()
+            with Transaction().set_context(
+                    active_model='telco.dashboard.recommendation',
+                    active_id=recommendation.id,
+                    active_ids=[recommendation.id]):
+                Assign.execute(session_id, {
+                        'start': {'owner': tt_manager.id,
+                            'company': ooredoo.id},
+                        }, 'assign')
+        assert_message(self, cm.exception,
+            'telco_dashboard.msg_recommendation_owner_company')
+        self.assertEqual(Recommendation(recommendation.id).state, 'open')
+        assign(manager, seller)
+        recommendation = Recommendation(recommendation.id)
+        self.assertEqual(
+            (recommendation.state, recommendation.owner), ('done', seller))
+        notification, = Notification.search([('user', '=', seller.id)])
+        self.assertEqual(notification.subject, recommendation.title)
+        self.assertIn('3 of the 6 prospects', notification.body)
+        # done: kept, not given again
+        self.assertEqual(Recommendation.compute([ooredoo], date), [])
+
+        # dismissed: not given again until reopened
+        Recommendation.write([recommendation], {'state': 'open'})
+        with as_user(manager):
+            Recommendation.dismiss([recommendation])
+            self.assertEqual(Recommendation.compute([ooredoo], date), [])
+            Recommendation.reopen([recommendation])
+        self.assertEqual(Recommendation(recommendation.id).state, 'open')
+        # computed again: the open one is replaced
+        new, = Recommendation.compute([ooredoo], date)
+        self.assertEqual(Recommendation.search([]), [new])
+
+        orange = create_operator(
+            "Orange Tunisie", 'ORANGE', ['clients', 'dashboard'])
+        orange_manager = create_staff('orange_manager', orange, GROUPS)
+        with as_user(orange_manager):
+            self.assertEqual(Recommendation.search([]), [])
+            with self.assertRaises(AccessError):
+                Recommendation.dismiss([Recommendation(new.id)])
+        self.assertEqual(Recommendation(new.id).state, 'open')
 
     @with_transaction()
     def test_digest(self):

@@ -1,0 +1,222 @@
+# This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+import math
+from collections import defaultdict
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+from sql import Null
+from sql.aggregate import Count, Sum
+
+from trytond.i18n import gettext
+from trytond.model import ModelView, fields
+from trytond.modules.telco_dashboard.figure import customers_at
+from trytond.modules.telco_dashboard.kpi import rate
+from trytond.modules.telco_dashboard.recommendation import (
+    AT_RISK, Advice, percent)
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
+from trytond.transaction import Transaction
+
+# the discount of a promotion drafted from a recommendation, in %
+DRAFT_DISCOUNT = 10
+
+
+class Recommendation(metaclass=PoolMeta):
+    __name__ = 'telco.dashboard.recommendation'
+
+    product = fields.Many2One(
+        'product.product', "Product", readonly=True,
+        context={'company': Eval('company', -1)}, depends={'company'})
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._buttons.update({
+                'draft_promotion': {
+                    'invisible': ((Eval('state') != 'open')
+                        | (Eval('action') != 'promotion')),
+                    'depends': ['state', 'action'],
+                    },
+                })
+
+    @classmethod
+    def _result_models(cls):
+        return super()._result_models() + ['sale.promotion']
+
+    @classmethod
+    def strategies(cls):
+        return super().strategies() + [cls._strategy_sales]
+
+    @classmethod
+    def _strategy_sales(cls, company_id, date):
+        """In the categories whose customers bring the best margin, the
+        product they take least compared with all customers"""
+        pool = Pool()
+        Product = pool.get('product.product')
+        Category = pool.get('telco.customer.category')
+        sale = pool.get('sale.sale').__table__()
+        line = pool.get('sale.line').__table__()
+        party = pool.get('party.party').__table__()
+        cursor = Transaction().connection.cursor()
+        since = date - relativedelta(months=12)
+        category = party.commercial_category_1
+        cursor.execute(*line
+            .join(sale, condition=line.sale == sale.id)
+            .join(party, condition=sale.party == party.id)
+            .select(category, line.product,
+                Count(sale.party, distinct=True),
+                Sum(line.quantity * line.unit_price), Sum(line.quantity),
+                where=(sale.company == company_id)
+                & sale.state.in_(['confirmed', 'processing', 'done'])
+                & (sale.sale_date > since) & (sale.sale_date <= date)
+                & (line.type == 'line') & (line.product != Null)
+                & (category != Null),
+                group_by=[category, line.product]))
+        rows = list(cursor)
+        cursor.execute(*party.select(category, Count(party.id),
+                where=customers_at(party, company_id, date)
+                & (category != Null),
+                group_by=[category]))
+        customers = dict(cursor)
+        if not rows or not customers:
+            return []
+        with Transaction().set_context(company=company_id):
+            costs = {
+                p.id: p.cost_price or 0
+                for p in Product.browse({r[1] for r in rows})}
+        margin = defaultdict(Decimal)
+        buyers = defaultdict(dict)
+        buyers_all = defaultdict(int)
+        for category_id, product_id, count, amount, quantity in rows:
+            margin[category_id] += Decimal(str(amount or 0)) - (
+                Decimal(str(quantity or 0)) * costs[product_id])
+            buyers[category_id][product_id] = count
+            # a customer has one category: the buyers add up
+            buyers_all[product_id] += count
+        all_customers = sum(customers.values())
+        per_customer = {
+            c: margin[c] / n for c, n in customers.items() if n}
+        ranked = sorted(per_customer, key=lambda c: -per_customer[c])
+        advices = []
+        currency = pool.get('company.company')(company_id).currency
+        for rank, category_id in enumerate(
+                ranked[:math.ceil(len(ranked) / 2)], 1):
+            gaps = []
+            for product_id, count in buyers_all.items():
+                if count < 3:
+                    continue
+                uptake = rate(
+                    buyers[category_id].get(product_id, 0),
+                    customers[category_id])
+                overall = rate(count, all_customers)
+                gaps.append((overall - uptake, product_id, uptake, overall))
+            gaps = [g for g in gaps if g[0] > 0]
+            if not gaps:
+                continue
+            gap, product_id, uptake, overall = max(
+                gaps, key=lambda g: (g[0], -g[1]))
+            product = Product(product_id).rec_name
+            name = Category(category_id).rec_name
+            advices.append(Advice(
+                    'sales', 'sales_uptake', module='telco_offers',
+                    title=gettext('telco_offers.msg_rule_sales_uptake_title',
+                        product=product, category=name),
+                    figures=gettext('telco_offers.msg_sales_uptake_figures',
+                        category=name, rank=rank, categories=len(ranked),
+                        margin=currency.round(per_customer[category_id]),
+                        currency=currency.code, product=product,
+                        uptake=percent(uptake), overall=percent(overall),
+                        buyers=buyers[category_id].get(product_id, 0),
+                        customers=customers[category_id]),
+                    score=gap, action='promotion',
+                    records_model='party.party',
+                    records_domain=[
+                        ('company', '=', company_id),
+                        ('commercial_category_1', '=', category_id),
+                        ('customer_state', 'in', ['active', 'suspended']),
+                        ],
+                    category=category_id, product=product_id))
+        return advices
+
+    @classmethod
+    @ModelView.button
+    def draft_promotion(cls, recommendations):
+        """Draft an inactive promotion of the product for the category,
+        which marketing reviews and activates"""
+        pool = Pool()
+        Promotion = pool.get('sale.promotion')
+        for recommendation in recommendations:
+            promotion = Promotion(
+                company=recommendation.company,
+                name=gettext('telco_offers.msg_recommended_promotion',
+                    product=recommendation.product.rec_name,
+                    category=recommendation.category.rec_name),
+                products=[recommendation.product],
+                customer_categories=[recommendation.category],
+                formula=Promotion.rate_formula(DRAFT_DISCOUNT),
+                active=False)
+            promotion.save()
+            cls.do([recommendation], result=str(promotion))
+
+
+class RecommendationList(metaclass=PoolMeta):
+    "The customers at risk as a list of the operator's e-mail campaigns"
+    __name__ = 'telco.dashboard.recommendation'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._buttons.update({
+                'make_list': {
+                    'invisible': ((Eval('state') != 'open')
+                        | (Eval('action') != 'list')),
+                    'depends': ['state', 'action'],
+                    },
+                })
+
+    @classmethod
+    def _result_models(cls):
+        return super()._result_models() + ['marketing.email.list']
+
+    @classmethod
+    def _strategy_retention(cls, company_id, date):
+        advices = super()._strategy_retention(company_id, date)
+        for advice in advices:
+            advice.values['action'] = 'list'
+        return advices
+
+    @classmethod
+    @ModelView.button
+    def make_list(cls, recommendations):
+        "The e-mail list of the customers at risk, for a retention campaign"
+        pool = Pool()
+        EmailList = pool.get('marketing.email.list')
+        Email = pool.get('marketing.email')
+        ChurnRisk = pool.get('telco.dashboard.churn_risk')
+        ContactMechanism = pool.get('party.contact_mechanism')
+        Date = pool.get('ir.date')
+        for recommendation in recommendations:
+            company = recommendation.company
+            email_list = EmailList(
+                company=company,
+                name=gettext('telco_offers.msg_retention_list',
+                    date=Date.today().isoformat()))
+            email_list.save()
+            risks = ChurnRisk.search([
+                    ('company', '=', company.id),
+                    ('score', '>=', AT_RISK),
+                    ])
+            parties = [r.party.id for r in risks]
+            emails = {}
+            for mechanism in ContactMechanism.search([
+                        ('party', 'in', parties),
+                        ('type', '=', 'email'),
+                        ('active', '=', True),
+                        ], order=[('party', 'ASC'), ('sequence', 'ASC')]):
+                emails.setdefault(mechanism.party.id, mechanism.value)
+            unique = {e.lower(): e for e in emails.values()}
+            Email.create([
+                    {'list_': email_list.id, 'email': e}
+                    for e in sorted(unique.values())])
+            cls.do([recommendation], result=str(email_list))
