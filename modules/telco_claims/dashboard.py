@@ -13,7 +13,7 @@ from trytond.modules.telco_dashboard.kpi import (
     KPI, count, day_end, day_start, days_between, fetch_one, rate)
 from trytond.i18n import gettext
 from trytond.modules.telco_dashboard.recommendation import (
-    Advice, Signal, percent)
+    Advice, Signal, percent, threshold)
 from trytond.modules.telco_dashboard.segment import Measure, by_segment
 from trytond.modules.telco_line.dashboard import lines_at
 from trytond.pool import Pool, PoolMeta
@@ -209,11 +209,12 @@ class Recommendation(metaclass=PoolMeta):
                 group_by=[claim.type]))
         rows = list(cursor)
         lines = count(line, lines_at(line, company_id, date))
+        minimum = threshold('recommendation_min_claims', company_id)
         advices = []
         for type_id, last, previous in rows:
             # from no claim, as from one
             growth = rate(last - previous, max(previous, 1))
-            if last < 5 or growth < 25:
+            if last < minimum or growth < 25:
                 continue
             cursor.execute(*claim.select(claim.resolution,
                     where=(claim.company == company_id)

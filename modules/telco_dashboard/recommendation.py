@@ -41,8 +41,12 @@ STATES = [
     ('done', "Done"),
     ('dismissed', "Dismissed"),
     ]
-# the customers whose score reaches it are at risk
-AT_RISK = 50
+
+
+def threshold(name, company_id):
+    "The operator's threshold of the recommendations (configuration.py)"
+    Configuration = Pool().get('telco.configuration')
+    return Configuration.threshold(name, company_id)
 
 
 class Advice:
@@ -185,7 +189,8 @@ class Recommendation(
         if rule != 'retention':
             return gettext(f'{module}.msg_rule_{rule}_help')
         ChurnRisk = Pool().get('telco.dashboard.churn_risk')
-        return gettext(f'{module}.msg_rule_{rule}_help', at_risk=AT_RISK) + (
+        at_risk = threshold('churn_risk_at_risk', self.company.id)
+        return gettext(f'{module}.msg_rule_{rule}_help', at_risk=at_risk) + (
             '\n' + '\n'.join(
                 gettext('telco_dashboard.msg_signal_weight',
                     signal=gettext(s.name), weight=s.weight)
@@ -211,6 +216,7 @@ class Recommendation(
         segments = party_segments(company_id, date)
         since = date - relativedelta(months=12)
         cursor = Transaction().connection.cursor()
+        minimum = threshold('recommendation_min_prospects', company_id)
         advices = []
         for key, Model, rule, field in [
                 ('subdivision', Subdivision, 'prospecting_zone',
@@ -252,7 +258,7 @@ class Recommendation(
                 share = rate(base, all_base)
                 # enough prospects to speak of, converting at least as well
                 # as the average, where the base is below the median
-                if (prospects < 5 or conversion is None
+                if (prospects < minimum or conversion is None
                         or conversion < average or share >= median):
                     continue
                 name = Model(k).rec_name
@@ -282,7 +288,7 @@ class Recommendation(
         pool = Pool()
         ChurnRisk = pool.get('telco.dashboard.churn_risk')
         risks = ChurnRisk.compute(company_id, date)
-        at_risk = [r for r in risks if r.score >= AT_RISK]
+        at_risk = [r for r in risks if r.at_risk]
         if not at_risk:
             return []
         names = ChurnRisk.signal_names()
@@ -300,12 +306,13 @@ class Recommendation(
                     count=len(at_risk)),
                 gettext('telco_dashboard.msg_retention_figures',
                     count=len(at_risk), customers=len(risks),
-                    at_risk=AT_RISK, detail=detail),
-                Decimal(len(at_risk)), action='list',
+                    at_risk=threshold('churn_risk_at_risk', company_id),
+                    detail=detail),
+                Decimal(len(at_risk)), action='owner',
                 records_model='telco.dashboard.churn_risk',
                 records_domain=[
                     ('company', '=', company_id),
-                    ('score', '>=', AT_RISK),
+                    ('at_risk', '=', True),
                     ])]
 
     # --- computing -----------------------------------------------------
@@ -478,6 +485,9 @@ class ChurnRisk(OperatorMixin, ModelSQL, ModelView):
         "Score", readonly=True,
         help="The sum of the weights of the customer's signals, at most "
         "100.")
+    at_risk = fields.Boolean(
+        "At Risk", readonly=True,
+        help="The score reaches the operator's at-risk score.")
     signal_codes = fields.Char("Signal Codes", readonly=True)
     signals_string = fields.Function(
         fields.Char("Signals"), 'get_signals_string')
@@ -534,12 +544,17 @@ class ChurnRisk(OperatorMixin, ModelSQL, ModelView):
             for party in signal.parties(company_id, date):
                 found[party].append(signal.code)
         now = dt.datetime.now()
+        at_risk = threshold('churn_risk_at_risk', company_id)
+        scores = {
+            p: min(100, sum(weights[c] for c in codes))
+            for p, codes in found.items()}
         with without_check_access():
             cls.delete(cls.search([('company', '=', company_id)]))
             return cls.create([{
                         'company': company_id,
                         'party': party,
-                        'score': min(100, sum(weights[c] for c in codes)),
+                        'score': scores[party],
+                        'at_risk': scores[party] >= at_risk,
                         'signal_codes': ','.join(sorted(codes)),
                         'computed_at': now,
                         } for party, codes in found.items()])

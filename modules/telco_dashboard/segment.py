@@ -13,6 +13,7 @@ A module adds a measure by declaring the field on both models and returning
 one more ``Measure`` from ``Segment.measures()``."""
 import datetime as dt
 from collections import defaultdict
+from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from sql import Literal, Null
@@ -230,7 +231,13 @@ class Segment(
                 values.update(
                     company=company.id, period=period, computed_at=now)
                 for measure in measures:
-                    values.setdefault(measure.name, 0)
+                    value = values.get(measure.name) or 0
+                    field = cls._fields[measure.name]
+                    if isinstance(field, fields.Numeric):
+                        # a float quantity times a price adds up as a float
+                        value = Decimal(str(value)).quantize(
+                            Decimal(1).scaleb(-field.digits[1]))
+                    values[measure.name] = value
                 vlist.append(values)
         with without_check_access():
             cls.delete(cls.search([

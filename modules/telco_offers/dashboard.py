@@ -13,7 +13,7 @@ from trytond.model import ModelView, fields
 from trytond.modules.telco_dashboard.figure import customers_at
 from trytond.modules.telco_dashboard.kpi import rate
 from trytond.modules.telco_dashboard.recommendation import (
-    AT_RISK, Advice, percent)
+    Advice, percent)
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
@@ -205,7 +205,7 @@ class RecommendationList(metaclass=PoolMeta):
             email_list.save()
             risks = ChurnRisk.search([
                     ('company', '=', company.id),
-                    ('score', '>=', AT_RISK),
+                    ('at_risk', '=', True),
                     ])
             parties = [r.party.id for r in risks]
             emails = {}

@@ -1420,6 +1420,13 @@ class TelcoBillingTestCase(SMTPTestMixin, CompanyTestMixin, PlatformTestCase):
         self.assertEqual(
             figures['receivable'], (Decimal('759.220'), Decimal('105.910')))
         self.assertEqual(figures['overdue'], (Decimal('105.910'), 0))
+        # the customer's segment in May: the posted invoice, not the draft,
+        # beside his two lines
+        Segment = pool.get('telco.dashboard.segment')
+        segment, = Segment.compute([company], dt.date(2026, 5, 1))
+        self.assertEqual(
+            (segment.customers, segment.lines, segment.revenue),
+            (1, 2, Decimal('549.000')))
 
         # April's invoice paid in June: still owed at the end of May
         april = Invoice(invoices['april'].id)

@@ -813,6 +813,12 @@ class TelcoClaimsTestCase(SMTPTestMixin, CompanyTestMixin, PlatformTestCase):
         self.assertEqual(
             figures['claims_per_1000_lines'],
             (Decimal('2000.00'), Decimal('1000.00')))
+        # the customer's segment in May (a prospect with two lines)
+        Segment = pool.get('telco.dashboard.segment')
+        segment, = Segment.compute([company], dt.date(2026, 5, 1))
+        self.assertEqual(
+            (segment.customers, segment.lines, segment.claims_opened),
+            (0, 2, 4))
 
         # without the claims feature, no claim figure
         Subscription = pool.get('telco.operator.feature')

@@ -592,7 +592,7 @@ class TelcoDashboardTestCase(
             "17 % of the base (the median: 28 %).")
         self.assertEqual(recommendation.score, Decimal('50.00'))
         self.assertEqual(recommendation.subdivision, subdivisions['Sfax'])
-        self.assertIn('at least 5 prospects', recommendation.method)
+        self.assertIn('Prospects at Least', recommendation.method)
         self.assertEqual(
             (recommendation.state, recommendation.action), ('open', 'owner'))
 
@@ -611,6 +611,15 @@ class TelcoDashboardTestCase(
                 PYSONDecoder().decode(action['pyson_domain']))
             self.assertEqual(sorted(p.name for p in found), [
                     'Sfax prospect 3', 'Sfax prospect 4', 'Sfax prospect 5'])
+
+        # an operator that asks for 7 prospects at least: Sfax had 6
+        Configuration = pool.get('telco.configuration')
+        with Transaction().set_context(company=ooredoo.id):
+            configuration = Configuration(1)
+            configuration.recommendation_min_prospects = 7
+            configuration.save()
+        self.assertEqual(
+            Recommendation.compute([ooredoo], dt.date(2026, 6, 30)), [])
 
         # no data, no advice
         orange = create_operator(
