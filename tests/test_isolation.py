@@ -16,7 +16,8 @@ import secrets
 import unittest
 from contextlib import ExitStack
 from decimal import Decimal
-from functools import partial
+from functools import cache, partial
+from itertools import product
 
 from werkzeug.test import Client
 
@@ -266,6 +267,28 @@ def _build(company, staff):
     Figure = pool.get('telco.dashboard.figure')
     fixtures['telco.dashboard.figure'] = Figure.compute(
         [company], dt.date.today())[0]
+    Segment = pool.get('telco.dashboard.segment')
+    Statistic = pool.get('telco.dashboard.statistic')
+    fixtures['telco.dashboard.segment'] = Segment.compute(
+        [company], dt.date.today())[0]
+    # a statistic of the default filters (the last 12 months by category),
+    # which the crawler's context (the operator alone) reads
+    with Transaction().set_context(company=company.id):
+        fixtures['telco.dashboard.statistic'] = Statistic.search([])[0]
+    Recommendation = pool.get('telco.dashboard.recommendation')
+    ChurnRisk = pool.get('telco.dashboard.churn_risk')
+    fixtures['telco.dashboard.recommendation'], = Recommendation.create([{
+                'company': company.id, 'strategy': 'prospecting',
+                'rule': 'telco_dashboard.prospecting_zone',
+                'title': f'Prospect in the zone of {code}',
+                'figures': f'Figures of {code}', 'score': Decimal('50'),
+                'action': 'owner', 'records_model': 'party.party',
+                'records_domain': '[["company", "=", %s]]' % company.id,
+                }])
+    fixtures['telco.dashboard.churn_risk'], = ChurnRisk.create([{
+                'company': company.id, 'party': party.id, 'score': 65,
+                'signal_codes': 'suspended',
+                }])
     return fixtures | {
         'company.company': company,
         'res.user': staff,
@@ -812,6 +835,7 @@ def _build_core(company, party, accounting, fixtures):
     return made
 
 
+@cache
 def company_models():
     "Models owned by a company, of every module"
     pool = Pool()
@@ -823,18 +847,22 @@ def company_models():
         field = Model._fields.get('company')
         if getattr(field, 'model_name', None) == 'company.company':
             names.add(name)
-    return names - set(SHARED)
+    return frozenset(names - set(SHARED))
 
 
+@cache
 def core_owned_models():
     """Models of Tryton's own modules owned by a company, which no telco
     module extends"""
     pool = Pool()
-    return {
+    return frozenset(
         n for n in company_models()
-        if not any(isregisteredby(pool.get(n), m) for m in MODULES)}
+        if not any(isregisteredby(pool.get(n), m) for m in MODULES))
 
 
+# the pool of the test database is the same for the whole run, and
+# isregisteredby resolves every class of every module at each call
+@cache
 def crawled_models():
     "Model names the crawler must cover"
     pool = Pool()
@@ -845,7 +873,7 @@ def crawled_models():
             continue
         if any(isregisteredby(model, m) for m in MODULES):
             names.add(name)
-    return names - set(SHARED)
+    return frozenset(names - set(SHARED))
 
 
 def _relation_targets(Model, fixtures):
@@ -1064,12 +1092,24 @@ class IsolationTestCase(unittest.TestCase):
 
     @with_transaction()
     def test_reports_and_wizards(self):
-        "Reports and wizards of a model refuse the records of B"
+        """Reports and wizards of a model refuse the records of the other
+        operator, run by the users of each operator"""
+        runners = []
+        counts = []
+        for own_code, other_code in [('OPA', 'OPB'), ('OPB', 'OPA')]:
+            counts.append(self._reports_and_wizards(
+                    own_code, other_code, runners))
+        (reports, wizards), _ = counts
+        print(f"\nreports: {reports}, wizards: {wizards}, in both "
+            "directions, run by a user given their groups: "
+            f"{', '.join(sorted(set(runners)))}", end=' ')
+
+    def _reports_and_wizards(self, own_code, other_code, runners):
         pool = Pool()
         ActionReport = pool.get('ir.action.report')
         ActionWizard = pool.get('ir.action.wizard')
         Keyword = pool.get('ir.action.keyword')
-        a, b = self.fixtures('OPA'), self.fixtures('OPB')
+        a, b = self.fixtures(own_code), self.fixtures(other_code)
         models = crawled_models()
         reports = ActionReport.search([('model', 'in', list(models))])
         keywords = Keyword.search([
@@ -1094,21 +1134,22 @@ class IsolationTestCase(unittest.TestCase):
         def refusal(model):
             """The refusal of a record of B: absent behind the database's
             wall, else outside the record rules"""
-            return ('ir.msg_read_error' if model in walled
+            return ('ir.msg_read_error'
+                if model in walled or model in OPERATOR_QUERIES
                 else 'ir.msg_read_rule_error')
 
-        # the action is run by a user of A allowed to run it, so that the
-        # refusal is the record's: the crawler's staff or a user of the
-        # demo's roles; an action that no role of an operator may run (the
-        # standard invoice, the accounting administration's) by a user of A
-        # given the action's groups and the groups with access to its model
+        # the action is run by a user of the own operator (A) allowed to
+        # run it, so that the refusal is the record's: the crawler's staff
+        # or a user of the demo's roles; an action that no role of an
+        # operator may run (the standard invoice, the accounting
+        # administration's) by a user of A given the action's groups and
+        # the groups with access to its model
         User = pool.get('res.user')
         ModelAccess = pool.get('ir.model.access')
         users = [a['res.user']] + [
-            User.search([('login', '=', f'{role}_opa')])[0]
+            User.search([('login', '=', f'{role}_{own_code.lower()}')])[0]
             for role in DEMO_ROLES]
         company = a['company.company'].id
-        runners = []
 
         def allowed(user, check, context):
             with transaction.set_user(user.id), transaction.set_context(
@@ -1134,7 +1175,8 @@ class IsolationTestCase(unittest.TestCase):
                     ])
             user, = User.create([{
                         'name': f"Runner {name}",
-                        'login': f'runner_{len(runners)}_opa',
+                        'login': (
+                            f'runner_{len(runners)}_{own_code.lower()}'),
                         'companies': [('add', [company])],
                         'company': company,
                         'groups': [('add', list(
@@ -1143,7 +1185,7 @@ class IsolationTestCase(unittest.TestCase):
                         }])
             self.assertTrue(
                 allowed(user, check, context),
-                msg=f"no user of A may run {name}")
+                msg=f"no user of {own_code} may run {name}")
             runners.append(name)
             return user
 
@@ -1178,9 +1220,7 @@ class IsolationTestCase(unittest.TestCase):
                     with self.assertRaises(AccessError) as cm:
                         Wizard.create()
                     assert_message(self, cm.exception, refusal(model))
-        print(f"\nreports: {len(reports)}, wizards: {len(wizards)}, "
-            f"run by a user given their groups: {', '.join(runners)}",
-            end=' ')
+        return len(reports), len(wizards)
 
     # --- HTTP entry points ---------------------------------------------
 
@@ -1671,7 +1711,7 @@ class IsolationTestCase(unittest.TestCase):
         self.assertEqual(leaks, [])
 
     def test_roles_surface(self):
-        """As each role of the demo, of one operator or the other in turn:
+        """As each role of the demo, of each operator against the other:
         every RPC method of the models it may read, with the other
         operator's ids and values; its own records served"""
         pool, fixtures, found, models = self._surface()
@@ -1680,12 +1720,8 @@ class IsolationTestCase(unittest.TestCase):
         calls = 0
         served = {}
         methods_called = set()
-        # each role in one direction, the directions alternating from role
-        # to role (the staff pass of test_rpc_surface takes both for every
-        # model): the roles differ by their access, which is the same for
-        # both operators, not by the operator they attack
-        for index, role in enumerate(DEMO_ROLES):
-            own_code, other_code = [('OPA', 'OPB'), ('OPB', 'OPA')][index % 2]
+        directions = [('OPA', 'OPB'), ('OPB', 'OPA')]
+        for role, (own_code, other_code) in product(DEMO_ROLES, directions):
             own, other = fixtures[own_code], fixtures[other_code]
             contexts = self._contexts(own, other)[:1]
             login = f'{role}_{own_code.lower()}'
@@ -1735,7 +1771,7 @@ class IsolationTestCase(unittest.TestCase):
                     f'{other_code}: {changed}')
         self.assertFalse(leaks, msg='\n'.join(leaks[:50]))
         self.assertTrue(all(served.values()), msg=served)
-        print(f"\nroles: {len(DEMO_ROLES)} roles of alternate operators, "
+        print(f"\nroles: {len(DEMO_ROLES)} roles of both operators, "
             f"{len(methods_called)} methods, "
             f"{calls} calls, models served per role: "
             + ', '.join(f'{k} {v}' for k, v in sorted(served.items())),
@@ -1947,6 +1983,12 @@ DEMO_ROLES = {
     'marketing': demo_roles.MARKETING_GROUPS,
     }
 ROLE_VARIANTS = {'id', 'columns', 'ids', 'values'}
+# models whose rows are computed for the operator of the context only:
+# another operator's row does not exist for the caller
+OPERATOR_QUERIES = {
+    'telco.dashboard.statistic': "grouped from the summary of the "
+    "context's operator (behind the wall)",
+    }
 # targets whose company field is not an owner, and why
 RELATION_TARGETS_EXEMPT = {
     'company.company': "the operators themselves, with their own rule",

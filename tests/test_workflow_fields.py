@@ -30,6 +30,9 @@ EXCEPTIONS = {
     'telco.offer.proposal': "computed by the server: no group may write "
     "it and every create or write of a client is refused "
     "(telco_offers.msg_proposal_read_only)",
+    'telco.dashboard.recommendation': "computed by the server: no group "
+    "may create, write or delete it (ir.model.access); its buttons, "
+    "given to the dashboard's group, change it",
     }
 
 
