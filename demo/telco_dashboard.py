@@ -1,7 +1,8 @@
 # This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-"""Key figures of the 18 months of the demo, and the home dashboard of the
-operator's administrator (its manager in the demo)"""
+"""Key figures and the customer base by segment of the 18 months of the
+demo, today's recommendations, and the home dashboard of the operator's
+administrator (its manager in the demo)"""
 from proteus import Model, Wizard
 
 from .tools import activated_modules, as_user, log, months_ago, xml_id
@@ -11,6 +12,7 @@ from .tools import activated_modules, as_user, log, months_ago, xml_id
 PANELS = {
     'admin': [
         'telco_dashboard.act_figure_dashboard',
+        'telco_dashboard.act_recommendation_dashboard',
         'telco_dashboard.act_party_month_dashboard',
         ],
     'agent': ['telco_claims.act_claim_mine_dashboard'],
@@ -27,6 +29,16 @@ def load(company, values, password, lang):
             refresh.execute('compute')
         Figure = Model.get('telco.dashboard.figure')
         log(f"  {len(Figure.find([]))} key figures over 19 months")
+        # the demo's operators are small: their thresholds are low
+        Configuration = Model.get('telco.configuration')
+        configuration = Configuration(1)
+        configuration.recommendation_min_prospects = 2
+        configuration.recommendation_min_claims = 2
+        configuration.churn_risk_at_risk = 40
+        configuration.save()
+        Wizard('telco.dashboard.recommendation.compute').execute('compute')
+        Recommendation = Model.get('telco.dashboard.recommendation')
+        log(f"  {len(Recommendation.find([]))} recommendations")
     active = activated_modules()
     for role, panels in PANELS.items():
         panels = [p for p in panels if p.split('.')[0] in active]

@@ -210,23 +210,34 @@ def move_back(company):
             rank = rank_of[party.name]
             registered = months_ago(18 - (rank * 17) // len(names), 3 + rank)
             converted = registered + dt.timedelta(days=4 + rank)
-            Party.write([party], {'prospect_date': registered})
+            # suspended or terminated some months after, up to 20 days ago
+            ended = min(today - dt.timedelta(days=20),
+                max(converted + dt.timedelta(days=30),
+                    today - dt.timedelta(days=20 + (rank * 37) % 400)))
+            values = {'prospect_date': registered}
+            if party.customer_date:
+                values['customer_date'] = converted
+            for name in ['suspension_date', 'termination_date']:
+                if getattr(party, name):
+                    values[name] = ended
+            Party.write([party], values)
             for change in party.state_history:
                 date = (converted if change.to_state == 'active'
-                    else today - dt.timedelta(days=20 + rank))
+                    else ended)
                 PartyState.write([change], {'date': date})
             lines = Line.search([('customer', '=', party.id)])
             for line in lines:
                 values = {}
                 if line.activation_date:
                     values['activation_date'] = converted
+                if line.termination_date:
+                    values['termination_date'] = ended
                 if values:
                     Line.write([line], values)
                 for change in line.history:
                     moment = dt.datetime.combine(
-                        converted if change.to_state == 'active'
-                        else today - dt.timedelta(days=20 + rank),
-                        dt.time(10, rank))
+                        converted if change.to_state == 'active' else ended,
+                        dt.time(10, rank % 60))
                     LineState.write([change], {'date': moment})
         transaction.commit()
     log(f"  {company.code} customers registered over 18 months")
