@@ -1816,10 +1816,16 @@ class IsolationTestCase(unittest.TestCase):
         leaks = []
         wizards = executed = calls = without_record = 0
         forged_without_record = 0
-        for own_code, other_code in [('OPA', 'OPB'), ('OPB', 'OPA')]:
+        # the crawler's staff (every group) then each role of the demo, of
+        # each operator against the other
+        runs = [
+            (own_code, other_code, f'{user}_{own_code.lower()}')
+            for own_code, other_code in [('OPA', 'OPB'), ('OPB', 'OPA')]
+            for user in ['staff', *DEMO_ROLES]]
+        for own_code, other_code, login in runs:
             own, other = fixtures[own_code], fixtures[other_code]
-            session = Session(
-                client, DB_NAME, f'staff_{own_code.lower()}', PASSWORD)
+            session = Session(client, DB_NAME, login, PASSWORD)
+            first = login == 'staff_opa'
             before = self._fingerprint(other)
             for wiz_name, Wizard in sorted(pool.iterobject(type='wizard')):
                 model, action_id = actions.get(wiz_name, (None, None))
@@ -1837,8 +1843,8 @@ class IsolationTestCase(unittest.TestCase):
                     context.update(
                         active_model=model, active_ids=[],
                         action_id=action_id)
-                    without_record += own_code == 'OPA'
-                wizards += own_code == 'OPA'
+                    without_record += first
+                wizards += first
                 for state_name, state, targets in wizard_states(Wizard):
                     View = pool.get(state.model_name)
                     form = forged_values(View, other)
@@ -1858,7 +1864,7 @@ class IsolationTestCase(unittest.TestCase):
                                 context])
                         calls += 1
                         executed += 1
-                        where = (f'{own_code}: {wiz_name} {state_name} -> '
+                        where = (f'{login}: {wiz_name} {state_name} -> '
                             f'{target}')
                         leaked = self._leaked(
                             answer['text'], found[other_code])
@@ -1872,15 +1878,16 @@ class IsolationTestCase(unittest.TestCase):
             after = self._fingerprint(other)
             changed = [k for k in before if before[k] != after[k]]
             if changed:
-                leaks.append(f'{own_code}: wizards changed rows of '
+                leaks.append(f'{login}: wizards changed rows of '
                     f'{other_code}: {changed}')
         self.assertFalse(leaks, msg='\n'.join(leaks[:50]))
         self.assertGreater(executed, 10)
         self.assertGreater(without_record, 0)
         print(f"\nwizards: {wizards} of the pool ({without_record} of models "
             f"without fixture, started on no record), {executed} forged "
-            f"transitions ({forged_without_record} on no record), "
-            f"{calls} calls", end=' ')
+            f"transitions ({forged_without_record} on no record) by "
+            f"{len(runs)} users (the crawler's staff and the demo's roles "
+            f"of both operators), {calls} calls", end=' ')
 
     def test_rest_surface(self):
         """REST verbs and every action of every crawled model with the
