@@ -26,8 +26,10 @@ printed side by side.
 """
 import argparse
 import datetime as dt
+import os
 import random
 import statistics
+import sys
 import time
 from collections import defaultdict
 from functools import partial
@@ -37,17 +39,12 @@ from dateutil.relativedelta import relativedelta
 
 import benchlib
 
+# the demo's governorates of Tunisia
+sys.path.insert(
+    0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from demo.telco_base import GOVERNORATES  # noqa: E402
+
 MONTHS = 24
-GOVERNORATES = [
-    ('TN-11', "Tunis"), ('TN-12', "Ariana"), ('TN-13', "Ben Arous"),
-    ('TN-14', "La Manouba"), ('TN-21', "Nabeul"), ('TN-22', "Zaghouan"),
-    ('TN-23', "Bizerte"), ('TN-31', "Béja"), ('TN-32', "Jendouba"),
-    ('TN-33', "Le Kef"), ('TN-34', "Siliana"), ('TN-41', "Kairouan"),
-    ('TN-42', "Kasserine"), ('TN-43', "Sidi Bouzid"), ('TN-51', "Sousse"),
-    ('TN-52', "Monastir"), ('TN-53', "Mahdia"), ('TN-61', "Sfax"),
-    ('TN-71', "Gafsa"), ('TN-72', "Tozeur"), ('TN-73', "Kébili"),
-    ('TN-81', "Gabès"), ('TN-82', "Médenine"), ('TN-83', "Tataouine"),
-    ]
 CATEGORIES = [
     ('GP', "Grand public"), ('JEU', "Jeunes"), ('PRO', "Professionnels"),
     ('ENT', "Entreprises"), ('VIP', "VIP"),
