@@ -31,6 +31,20 @@ def customers_at(party, company_id, date):
             | (party.termination_date > date)))
 
 
+def records_action(model, domain, window, name):
+    "The values of the window (its XML id) on the records of the domain"
+    pool = Pool()
+    Action = pool.get('ir.action')
+    ModelData = pool.get('ir.model.data')
+    action, = Action.get_action_values(
+        'ir.action.act_window', [ModelData.get_id(*window.split('.'))])
+    action['pyson_domain'] = PYSONEncoder().encode(domain)
+    action['domains'] = []
+    action['name'] = name
+    action['res_model'] = model
+    return action
+
+
 class Figure(OperatorMixin, ModelSQL, ModelView):
     "Key Figure"
     __name__ = 'telco.dashboard.figure'
@@ -325,9 +339,11 @@ class Figure(OperatorMixin, ModelSQL, ModelView):
             c for c in Company.search([])
             if 'dashboard' in Feature.running_codes(c.id, today)]
         Segment = pool.get('telco.dashboard.segment')
+        Breakdown = pool.get('telco.dashboard.breakdown')
         for period in [previous_month(month_of(today)), month_of(today)]:
             cls.compute(companies, period)
             Segment.compute(companies, period)
+            Breakdown.compute(companies, period)
 
     @classmethod
     def send_digest(cls):
@@ -426,7 +442,7 @@ class Figure(OperatorMixin, ModelSQL, ModelView):
             # amounts in the operator's currency (3 decimals for the dinar)
             if kpi.unit == 'amount':
                 return self.company.currency.digits
-            return 2
+            return kpi.digits
         return gettext(kpi.help)
 
     def get_rec_name(self, name):
@@ -475,17 +491,8 @@ class FigureOpen(Wizard):
     open_ = StateAction('telco_dashboard.act_figure_records')
 
     def do_open_(self, action):
-        pool = Pool()
-        Action = pool.get('ir.action')
-        ModelData = pool.get('ir.model.data')
-        model, domain, window = self.record.records_domain()
-        action, = Action.get_action_values(
-            'ir.action.act_window', [ModelData.get_id(*window.split('.'))])
-        action['pyson_domain'] = PYSONEncoder().encode(domain)
-        action['domains'] = []
-        action['name'] = self.record.rec_name
-        action['res_model'] = model
-        return action, {}
+        return records_action(
+            *self.record.records_domain(), self.record.rec_name), {}
 
 
 class FigureHistory(Wizard):
@@ -538,7 +545,9 @@ class FigureRefresh(Wizard):
         if not company_id:
             raise FigureError(gettext('telco_dashboard.msg_figure_no_company'))
         Segment = pool.get('telco.dashboard.segment')
+        Breakdown = pool.get('telco.dashboard.breakdown')
         companies = [Company(company_id)]
         Figure.compute(companies, self.start.period)
         Segment.compute(companies, self.start.period)
+        Breakdown.compute(companies, self.start.period)
         return 'end'

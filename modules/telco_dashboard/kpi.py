@@ -33,14 +33,16 @@ class KPI:
     empty base); ``records(company_id, start, end)`` the model, the domain
     and the XML id of the window that show the records behind it.
     ``better`` tells whether a rise is good news (``up``), bad news
-    (``down``) or neither (None)."""
+    (``down``) or neither (None); ``digits`` the decimals shown, none for
+    a number by default (a count), 2 for the others; amounts have the
+    currency's."""
     __slots__ = (
         'code', 'name', 'help', 'compute', 'records', 'feature', 'unit',
-        'better', 'sequence')
+        'better', 'sequence', 'digits')
 
     def __init__(
             self, code, name, help, compute, records=None, feature=None,
-            unit='number', better='up', sequence=100):
+            unit='number', better='up', sequence=100, digits=None):
         self.code = code
         self.name = name
         self.help = help
@@ -50,6 +52,9 @@ class KPI:
         self.unit = unit
         self.better = better
         self.sequence = sequence
+        if digits is None:
+            digits = 0 if unit == 'number' else 2
+        self.digits = digits
 
 
 def month_of(date):

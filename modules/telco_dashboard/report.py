@@ -145,3 +145,56 @@ class StatisticSpreadsheet(Report):
         sheet.freeze_panes(first + 1, 1)
         workbook.close()
         return content.getvalue()
+
+
+class BreakdownSpreadsheet(Report):
+    "The breakdown shown, with its figure and months, as an Excel workbook"
+    __name__ = 'telco.dashboard.breakdown.xlsx'
+
+    @classmethod
+    def _execute(cls, records, header, data, action):
+        return 'xlsx', cls.spreadsheet(records)
+
+    @classmethod
+    def spreadsheet(cls, records):
+        pool = Pool()
+        Statistic = pool.get('telco.dashboard.breakdown.statistic')
+        Context = pool.get('telco.dashboard.breakdown.context')
+        division, start, end = Statistic.filters()
+        fields = Statistic.fields_get(['label', 'value'])
+        context_fields = Context.fields_get(
+            ['division', 'from_period', 'to_period'])
+        content = io.BytesIO()
+        workbook = xlsxwriter.Workbook(content, {'in_memory': True})
+        bold = workbook.add_format({'bold': True})
+        header = workbook.add_format({'bold': True, 'bottom': 1})
+        month = workbook.add_format({'num_format': 'yyyy-mm'})
+        number = workbook.add_format({'num_format': '#,##0.###'})
+        wrap = workbook.add_format({'text_wrap': True})
+        sheet = workbook.add_worksheet(
+            gettext('telco_dashboard.msg_statistic_sheet')[:31])
+        row = 0
+        sheet.write(row, 0, context_fields['division']['string'], bold)
+        if division:
+            sheet.write(row, 1, gettext(division.name))
+            row += 1
+            sheet.write(row, 1, gettext(division.help), wrap)
+        for name, value in [('from_period', start), ('to_period', end)]:
+            row += 1
+            sheet.write(row, 0, context_fields[name]['string'], bold)
+            sheet.write_datetime(row, 1, value, month)
+        row += 2
+        sheet.write_row(
+            row, 0, [fields['label']['string'], fields['value']['string']],
+            header)
+        first = row
+        for statistic in records:
+            row += 1
+            sheet.write(row, 0, statistic.label)
+            if statistic.value is not None:
+                sheet.write_number(row, 1, float(statistic.value), number)
+        sheet.set_column(0, 0, 30)
+        sheet.set_column(1, 1, 60)
+        sheet.freeze_panes(first + 1, 1)
+        workbook.close()
+        return content.getvalue()

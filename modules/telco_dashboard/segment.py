@@ -156,13 +156,9 @@ class SegmentKeysMixin:
     age_band_string = age_band.translated('age_band')
 
 
-class Segment(
-        SegmentKeysMixin, SegmentMeasuresMixin, OperatorMixin, ModelSQL,
-        ModelView):
-    "Customer Segment per Month"
-    __name__ = 'telco.dashboard.segment'
-    __string__ = "Customer Segment per Month"
-
+class MonthlySummaryMixin(OperatorMixin):
+    "Rows of an operator's month, replaced by the figures' cron and wizard"
+    __slots__ = ()
     period = fields.Date(
         "Month", required=True, readonly=True,
         help="The first day of the month.")
@@ -173,6 +169,29 @@ class Segment(
         super().__setup__()
         cls.company.readonly = True
         cls._order = [('period', 'DESC'), ('id', 'ASC')]
+
+
+def summary_columns(summary):
+    '''The columns of the fields of ModelSQL of a statistic grouped from the
+    summary table'''
+    return [
+        Literal(0).as_('create_uid'),
+        Max(summary.computed_at).as_('create_date'),
+        Literal(Null).as_('write_uid'),
+        Literal(Null).as_('write_date'),
+        ]
+
+
+class Segment(
+        SegmentKeysMixin, SegmentMeasuresMixin, MonthlySummaryMixin, ModelSQL,
+        ModelView):
+    "Customer Segment per Month"
+    __name__ = 'telco.dashboard.segment'
+    __string__ = "Customer Segment per Month"
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
         t = cls.__table__()
         cls._sql_indexes.add(
             Index(t,
@@ -380,9 +399,7 @@ class Statistic(
             columns.append(Sum(column).as_(measure.name))
         group_by = [segment.company, getattr(segment, dimension)]
         return segment.select(
-            *columns, Literal(0).as_('create_uid'),
-            Max(segment.computed_at).as_('create_date'),
-            Literal(Null).as_('write_uid'), Literal(Null).as_('write_date'),
+            *columns, *summary_columns(segment),
             where=where, group_by=group_by)
 
     @classmethod
