@@ -8,6 +8,7 @@ from sql.aggregate import Sum
 from sql.conditionals import Coalesce
 
 from trytond.model import fields
+from trytond.modules.telco_dashboard.breakdown import Division
 from trytond.modules.telco_dashboard.figure import customers_at
 from trytond.modules.telco_dashboard.kpi import KPI, count, fetch_one, rate
 from trytond.modules.telco_dashboard.recommendation import Signal
@@ -55,6 +56,14 @@ class Figure(metaclass=PoolMeta):
                 cls._kpi_overdue, cls._records_overdue,
                 feature='billing', unit='amount', better='down',
                 sequence=34),
+            KPI('quotes_sent', 'telco_billing.msg_kpi_quotes_sent',
+                'telco_billing.msg_kpi_quotes_sent_help',
+                cls._kpi_quotes_sent, cls._records_quotes_sent,
+                feature='billing', sequence=35),
+            KPI('quotes_accepted', 'telco_billing.msg_kpi_quotes_accepted',
+                'telco_billing.msg_kpi_quotes_accepted_help',
+                cls._kpi_quotes_accepted, cls._records_quotes_accepted,
+                feature='billing', unit='percentage', sequence=36),
             ]
 
     @classmethod
@@ -134,6 +143,40 @@ class Figure(metaclass=PoolMeta):
             ], 'account_invoice.act_invoice_out_form'
 
     @classmethod
+    def _quotes_sent(cls, quote, company_id, start, end):
+        return ((quote.company == company_id)
+            & (quote.state != 'draft')
+            & (quote.quote_date >= start) & (quote.quote_date <= end))
+
+    @classmethod
+    def _kpi_quotes_sent(cls, company_id, start, end):
+        quote = Pool().get('telco.quote').__table__()
+        return count(quote, cls._quotes_sent(quote, company_id, start, end))
+
+    @classmethod
+    def _kpi_quotes_accepted(cls, company_id, start, end):
+        quote = Pool().get('telco.quote').__table__()
+        sent = cls._quotes_sent(quote, company_id, start, end)
+        return rate(
+            count(quote, sent & (quote.state == 'accepted')),
+            count(quote, sent))
+
+    @classmethod
+    def _records_quotes_sent(cls, company_id, start, end):
+        return 'telco.quote', [
+            ('company', '=', company_id),
+            ('state', '!=', 'draft'),
+            ('quote_date', '>=', start),
+            ('quote_date', '<=', end),
+            ], 'telco_billing.act_quote_form'
+
+    @classmethod
+    def _records_quotes_accepted(cls, company_id, start, end):
+        model, domain, action = cls._records_quotes_sent(
+            company_id, start, end)
+        return model, domain + [('state', '=', 'accepted')], action
+
+    @classmethod
     def _records_overdue(cls, company_id, start, end):
         return 'account.invoice', [
             ('company', '=', company_id),
@@ -141,6 +184,38 @@ class Figure(metaclass=PoolMeta):
             ('state', '=', 'posted'),
             ('lines_to_pay.maturity_date', '<', end),
             ], 'account_invoice.act_invoice_out_form'
+
+
+class Breakdown(metaclass=PoolMeta):
+    __name__ = 'telco.dashboard.breakdown'
+
+    @classmethod
+    def divisions(cls):
+        return super().divisions() + [
+            Division('revenue_product',
+                'telco_billing.msg_division_revenue_product',
+                'telco_billing.msg_division_revenue_product_help',
+                cls._division_revenue_product, cls._records_revenue_product,
+                'product.product', feature='billing', unit='amount',
+                sequence=30),
+            ]
+
+    @classmethod
+    def _division_revenue_product(cls, company_id, start, end):
+        pool = Pool()
+        invoice = pool.get('account.invoice').__table__()
+        line = pool.get('account.invoice.line').__table__()
+        return line.join(invoice, condition=line.invoice == invoice.id
+            ).select(line.product, Sum(line.quantity * line.unit_price),
+                where=revenue_lines(invoice, line, company_id, start, end),
+                group_by=[line.product])
+
+    @classmethod
+    def _records_revenue_product(cls, company_id, start, end, product):
+        model, domain, action = Pool().get(
+            'telco.dashboard.figure')._records_invoices(
+            company_id, start, end)
+        return model, domain + [('lines.product', '=', product)], action
 
 
 class SegmentMeasuresMixin:

@@ -9,6 +9,7 @@ from sql import Literal, Null
 from sql.aggregate import Avg, Count
 
 from trytond.model import fields
+from trytond.modules.telco_dashboard.breakdown import Division
 from trytond.modules.telco_dashboard.kpi import (
     KPI, count, day_end, day_start, days_between, fetch_one, rate)
 from trytond.i18n import gettext
@@ -58,7 +59,13 @@ class Figure(metaclass=PoolMeta):
                 'telco_claims.msg_kpi_claims_per_1000_lines',
                 'telco_claims.msg_kpi_claims_per_1000_lines_help',
                 cls._kpi_claims_per_1000_lines, cls._records_claims_opened,
-                feature='claims', better='down', sequence=45),
+                feature='claims', better='down', sequence=45, digits=2),
+            KPI('claims_first_contact',
+                'telco_claims.msg_kpi_claims_first_contact',
+                'telco_claims.msg_kpi_claims_first_contact_help',
+                cls._kpi_claims_first_contact,
+                cls._records_claims_first_contact,
+                feature='claims', unit='percentage', sequence=46),
             ]
 
     @classmethod
@@ -142,12 +149,90 @@ class Figure(metaclass=PoolMeta):
         return Decimal(days).quantize(Decimal('0.01'))
 
     @classmethod
+    def _first_contact(cls, claim, company_id, start, end):
+        "Clause of the claims resolved in the dates never put in progress"
+        history = Pool().get('telco.claim.history').__table__()
+        handed_on = history.select(
+            history.claim, where=history.to_state == 'in_progress')
+        return (cls._resolved(claim, company_id, start, end)
+            & ~claim.id.in_(handed_on))
+
+    @classmethod
+    def _kpi_claims_first_contact(cls, company_id, start, end):
+        claim = cls._claim()
+        resolved = count(claim, cls._resolved(claim, company_id, start, end))
+        first = count(
+            claim, cls._first_contact(claim, company_id, start, end))
+        return rate(first, resolved)
+
+    @classmethod
+    def _records_claims_first_contact(cls, company_id, start, end):
+        model, domain, action = cls._records_claims_resolved(
+            company_id, start, end)
+        return model, domain + [
+            ('history', 'not where', [('to_state', '=', 'in_progress')]),
+            ], action
+
+    @classmethod
     def _kpi_claims_per_1000_lines(cls, company_id, start, end):
         line = Pool().get('telco.line').__table__()
         lines = count(line, lines_at(line, company_id, end))
         return rate(
             cls._kpi_claims_opened(company_id, start, end), lines,
             scale=1000)
+
+
+class Breakdown(metaclass=PoolMeta):
+    __name__ = 'telco.dashboard.breakdown'
+
+    @classmethod
+    def divisions(cls):
+        return super().divisions() + [
+            Division('claims_type', 'telco_claims.msg_division_claims_type',
+                'telco_claims.msg_division_claims_type_help',
+                *cls._claims_by('type'), 'telco.claim.type',
+                feature='claims', sequence=40),
+            Division('claims_branch',
+                'telco_claims.msg_division_claims_branch',
+                'telco_claims.msg_division_claims_branch_help',
+                *cls._claims_by('branch'), 'telco.claim', field='branch',
+                feature='claims', sequence=41),
+            Division('claims_agent', 'telco_claims.msg_division_claims_agent',
+                'telco_claims.msg_division_claims_agent_help',
+                *cls._claims_by('agent'), 'res.user',
+                feature='claims', sequence=42),
+            Division('claims_resolved_agent',
+                'telco_claims.msg_division_claims_resolved_agent',
+                'telco_claims.msg_division_claims_resolved_agent_help',
+                *cls._claims_by('resolved_by', resolved=True), 'res.user',
+                feature='claims', sequence=43),
+            ]
+
+    @classmethod
+    def _claims_by(cls, name, resolved=False):
+        """The query and the records of the claims opened (or resolved) in
+        the dates, divided by the column"""
+        Figure = Pool().get('telco.dashboard.figure')
+
+        def compute(company_id, start, end):
+            claim = Pool().get('telco.claim').__table__()
+            if resolved:
+                where = Figure._resolved(claim, company_id, start, end)
+            else:
+                where = ((claim.company == company_id)
+                    & _in(claim.opened_at, start, end))
+            column = getattr(claim, name)
+            return claim.select(
+                column, Count(claim.id), where=where, group_by=[column])
+
+        def records(company_id, start, end, key):
+            if resolved:
+                records = Figure._records_claims_resolved
+            else:
+                records = Figure._records_claims_opened
+            model, domain, action = records(company_id, start, end)
+            return model, domain + [(name, '=', key)], action
+        return compute, records
 
 
 class SegmentMeasuresMixin:

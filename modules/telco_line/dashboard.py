@@ -5,6 +5,7 @@ from sql import Null
 from sql.aggregate import Count
 
 from trytond.model import fields
+from trytond.modules.telco_dashboard.breakdown import Division
 from trytond.modules.telco_dashboard.kpi import KPI, count, rate
 from trytond.modules.telco_dashboard.segment import Measure, by_segment
 from trytond.pool import Pool, PoolMeta
@@ -125,3 +126,28 @@ class Segment(SegmentMeasuresMixin, metaclass=PoolMeta):
 
 class Statistic(SegmentMeasuresMixin, metaclass=PoolMeta):
     __name__ = 'telco.dashboard.statistic'
+
+
+class Breakdown(metaclass=PoolMeta):
+    __name__ = 'telco.dashboard.breakdown'
+
+    @classmethod
+    def divisions(cls):
+        return super().divisions() + [
+            Division('lines_kind', 'telco_line.msg_division_lines_kind',
+                'telco_line.msg_division_lines_kind_help',
+                cls._division_lines_kind, cls._records_lines_kind,
+                'telco.line', field='kind', stock=True, sequence=20),
+            ]
+
+    @classmethod
+    def _division_lines_kind(cls, company_id, start, end):
+        line = Pool().get('telco.line').__table__()
+        return line.select(line.kind, Count(line.id),
+            where=lines_at(line, company_id, end), group_by=[line.kind])
+
+    @classmethod
+    def _records_lines_kind(cls, company_id, start, end, kind):
+        return 'telco.line', lines_at_domain(company_id, end) + [
+            ('kind', '=', kind),
+            ], 'telco_line.act_line'

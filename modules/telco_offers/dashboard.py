@@ -5,13 +5,14 @@ from collections import defaultdict
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
-from sql import Null
+from sql import Null, Union
 from sql.aggregate import Count, Sum
 
 from trytond.i18n import gettext
 from trytond.model import ModelView, fields
 from trytond.modules.telco_dashboard.figure import customers_at
-from trytond.modules.telco_dashboard.kpi import rate
+from trytond.modules.telco_dashboard.breakdown import Division
+from trytond.modules.telco_dashboard.kpi import KPI, fetch_one, rate
 from trytond.modules.telco_dashboard.recommendation import (
     Advice, percent)
 from trytond.pool import Pool, PoolMeta
@@ -20,6 +21,164 @@ from trytond.transaction import Transaction
 
 # the discount of a promotion drafted from a recommendation, in %
 DRAFT_DISCOUNT = 10
+# the states of the sales that count as sold
+SOLD_STATES = ['confirmed', 'processing', 'done']
+
+
+class Figure(metaclass=PoolMeta):
+    __name__ = 'telco.dashboard.figure'
+
+    @classmethod
+    def kpis(cls):
+        return super().kpis() + [
+            KPI('promotion_uptake', 'telco_offers.msg_kpi_promotion_uptake',
+                'telco_offers.msg_kpi_promotion_uptake_help',
+                cls._kpi_promotion_uptake, cls._records_promoted_sales,
+                feature='offers', sequence=60),
+            KPI('promotion_cost', 'telco_offers.msg_kpi_promotion_cost',
+                'telco_offers.msg_kpi_promotion_cost_help',
+                cls._kpi_promotion_cost, cls._records_promoted_sales,
+                feature='offers', unit='amount', better=None, sequence=61),
+            KPI('pack_revenue', 'telco_offers.msg_kpi_pack_revenue',
+                'telco_offers.msg_kpi_pack_revenue_help',
+                cls._kpi_pack_revenue, cls._records_pack_revenue,
+                feature='offers', unit='amount', sequence=62),
+            ]
+
+    @classmethod
+    def _promotion_applications(cls):
+        '''The models of the promotions applied on sold lines: application,
+        line, sale, the sale's date field and its sold states'''
+        return [(
+                'sale.line.promotion', 'sale.line', 'sale.sale',
+                'sale_date', SOLD_STATES)]
+
+    @classmethod
+    def _promotions(cls, company_id, start, end):
+        "The lines sold with a promotion in the dates and their discount"
+        pool = Pool()
+        cursor = Transaction().connection.cursor()
+        lines, discount = 0, Decimal(0)
+        for (application, line, sale, date, states
+                ) in cls._promotion_applications():
+            application, line, sale = (
+                pool.get(n).__table__() for n in [application, line, sale])
+            cursor.execute(*application
+                .join(line, condition=application.line == line.id)
+                .join(sale, condition=line.sale == sale.id)
+                .select(
+                    Count(application.line, distinct=True),
+                    Sum(application.discount),
+                    where=(sale.company == company_id)
+                    & sale.state.in_(states)
+                    & (getattr(sale, date) >= start)
+                    & (getattr(sale, date) <= end)))
+            promoted, amount = cursor.fetchone()
+            lines += promoted or 0
+            discount += Decimal(str(amount or 0))
+        return Decimal(lines), discount.quantize(Decimal('0.001'))
+
+    @classmethod
+    def _kpi_promotion_uptake(cls, company_id, start, end):
+        return cls._promotions(company_id, start, end)[0]
+
+    @classmethod
+    def _kpi_promotion_cost(cls, company_id, start, end):
+        return cls._promotions(company_id, start, end)[1]
+
+    @classmethod
+    def _records_promoted_sales(cls, company_id, start, end):
+        return 'sale.sale', [
+            ('company', '=', company_id),
+            ('state', 'in', SOLD_STATES),
+            ('sale_date', '>=', start),
+            ('sale_date', '<=', end),
+            ('lines.promotion_applications', '!=', None),
+            ], 'sale.act_sale_form'
+
+    @classmethod
+    def _kpi_pack_revenue(cls, company_id, start, end):
+        revenue = Pool().get('telco.pack.revenue').__table__()
+        amount = fetch_one(revenue.select(Sum(revenue.amount),
+                where=(revenue.company == company_id)
+                & (revenue.date >= start) & (revenue.date <= end)))
+        return Decimal(str(amount or 0)).quantize(Decimal('0.001'))
+
+    @classmethod
+    def _records_pack_revenue(cls, company_id, start, end):
+        return 'telco.pack.revenue', [
+            ('company', '=', company_id),
+            ('date', '>=', start),
+            ('date', '<=', end),
+            ], 'telco_offers.act_pack_revenue'
+
+
+class Breakdown(metaclass=PoolMeta):
+    __name__ = 'telco.dashboard.breakdown'
+
+    @classmethod
+    def divisions(cls):
+        return super().divisions() + [
+            Division('pack_revenue_pack',
+                'telco_offers.msg_division_pack_revenue',
+                'telco_offers.msg_division_pack_revenue_help',
+                cls._division_pack_revenue, cls._records_pack_revenue,
+                'telco.pack', feature='offers', unit='amount', sequence=60),
+            Division('promotion_cost_promotion',
+                'telco_offers.msg_division_promotion_cost',
+                'telco_offers.msg_division_promotion_cost_help',
+                cls._division_promotion_cost, cls._records_promotion,
+                'sale.promotion', feature='offers', unit='amount',
+                sequence=61),
+            ]
+
+    @classmethod
+    def _division_pack_revenue(cls, company_id, start, end):
+        revenue = Pool().get('telco.pack.revenue').__table__()
+        return revenue.select(revenue.pack, Sum(revenue.amount),
+            where=(revenue.company == company_id)
+            & (revenue.date >= start) & (revenue.date <= end),
+            group_by=[revenue.pack])
+
+    @classmethod
+    def _records_pack_revenue(cls, company_id, start, end, pack):
+        model, domain, action = Pool().get(
+            'telco.dashboard.figure')._records_pack_revenue(
+            company_id, start, end)
+        return model, domain + [('pack', '=', pack)], action
+
+    @classmethod
+    def _division_promotion_cost(cls, company_id, start, end):
+        pool = Pool()
+        Figure = pool.get('telco.dashboard.figure')
+        queries = []
+        for (application, line, sale, date, states
+                ) in Figure._promotion_applications():
+            application, line, sale = (
+                pool.get(n).__table__() for n in [application, line, sale])
+            queries.append(application
+                .join(line, condition=application.line == line.id)
+                .join(sale, condition=line.sale == sale.id)
+                .select(
+                    application.promotion.as_('promotion'),
+                    application.discount.as_('discount'),
+                    where=(sale.company == company_id)
+                    & sale.state.in_(states)
+                    & (getattr(sale, date) >= start)
+                    & (getattr(sale, date) <= end)))
+        applications = Union(*queries, all_=True)
+        return applications.select(
+            applications.promotion, Sum(applications.discount),
+            group_by=[applications.promotion])
+
+    @classmethod
+    def _records_promotion(cls, company_id, start, end, promotion):
+        model, domain, action = Pool().get(
+            'telco.dashboard.figure')._records_promoted_sales(
+            company_id, start, end)
+        return model, domain + [
+            ('lines.promotion_applications.promotion', '=', promotion),
+            ], action
 
 
 class Recommendation(metaclass=PoolMeta):

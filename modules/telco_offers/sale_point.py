@@ -156,3 +156,13 @@ class PackRevenuePOS(metaclass=PoolMeta):
     pos_line = fields.Many2One(
         'sale.point.sale.line', "Shop Sale Line", ondelete='CASCADE',
         readonly=True)
+
+
+class FigurePOS(metaclass=PoolMeta):
+    __name__ = 'telco.dashboard.figure'
+
+    @classmethod
+    def _promotion_applications(cls):
+        return super()._promotion_applications() + [(
+                'sale.point.sale.line.promotion', 'sale.point.sale.line',
+                'sale.point.sale', 'date', ['done', 'posted'])]

@@ -1420,6 +1420,41 @@ class TelcoBillingTestCase(SMTPTestMixin, CompanyTestMixin, PlatformTestCase):
         self.assertEqual(
             figures['receivable'], (Decimal('759.220'), Decimal('105.910')))
         self.assertEqual(figures['overdue'], (Decimal('105.910'), 0))
+        # the revenue of May by product: the phone's invoice alone, beside
+        # the two lines by kind
+        Breakdown = pool.get('telco.dashboard.breakdown')
+        self.assertEqual(
+            {(b.division, b.label): b.value
+                for b in Breakdown.compute([company], dt.date(2026, 5, 1))},
+            {('revenue_product', products['PHONE'].rec_name):
+                    Decimal('549.000'),
+                ('lines_kind', "Mobile Postpaid"): 2})
+        # quotes sent in May: 3 (one accepted, one refused, one waiting),
+        # in April: 1 accepted; a draft dated in May is not sent
+        Quote = pool.get('telco.quote')
+        quote = Quote.__table__()
+        for state, date in [
+                ('accepted', dt.date(2026, 5, 4)),
+                ('refused', dt.date(2026, 5, 12)),
+                ('sent', dt.date(2026, 5, 31)),
+                ('accepted', dt.date(2026, 4, 30)),
+                ('draft', dt.date(2026, 5, 15)),
+                ]:
+            record = self._quote(company, customer, [(products['PHONE'], 1)])
+            cursor.execute(*quote.update(
+                    [quote.state, quote.quote_date], [state, date],
+                    where=quote.id == record.id))
+        figures = {
+            f.kpi: (f.value, f.previous)
+            for f in Figure.compute([company], dt.date(2026, 5, 1))}
+        self.assertEqual(figures['quotes_sent'], (3, 1))
+        self.assertEqual(
+            figures['quotes_accepted'], (Decimal('33.33'), Decimal('100.00')))
+        model, domain, _ = Figure.get_kpi('quotes_accepted').records(
+            company.id, dt.date(2026, 5, 1), dt.date(2026, 5, 31))
+        self.assertEqual(
+            [q.quote_date for q in Quote.search(domain)],
+            [dt.date(2026, 5, 4)])
         # the customer's segment in May: the posted invoice, not the draft,
         # beside his two lines
         Segment = pool.get('telco.dashboard.segment')

@@ -1,6 +1,8 @@
 # This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 import datetime as dt
+import io
+import zipfile
 from decimal import Decimal
 
 from trytond.model.exceptions import (
@@ -766,6 +768,7 @@ class TelcoClaimsTestCase(SMTPTestMixin, CompanyTestMixin, PlatformTestCase):
         cursor = Transaction().connection.cursor()
         claim = Claim.__table__()
         at = dt.datetime
+        records = []
         for opened, state, resolved, closed, breached in [
                 (at(2026, 5, 3, 10), 'resolved', at(2026, 5, 5, 10), None,
                     False),
@@ -778,11 +781,17 @@ class TelcoClaimsTestCase(SMTPTestMixin, CompanyTestMixin, PlatformTestCase):
                 (at(2026, 4, 15, 9), 'open', None, None, True),
                 ]:
             record = self._claim(company, customer)
+            records.append(record)
             cursor.execute(*claim.update(
                     [claim.opened_at, claim.state, claim.resolved_at,
                         claim.closed_at, claim.breached],
                     [opened, state, resolved, closed, breached],
                     where=claim.id == record.id))
+        # the 2nd was handed on to the back office before its resolution
+        History = pool.get('telco.claim.history')
+        History.create([{
+                    'claim': records[1].id, 'from_state': 'open',
+                    'to_state': 'in_progress', 'date': at(2026, 4, 29, 8)}])
         line = Line.__table__()
         with Transaction().set_context(company=company.id):
             lines = Line.create([{
@@ -813,6 +822,12 @@ class TelcoClaimsTestCase(SMTPTestMixin, CompanyTestMixin, PlatformTestCase):
         self.assertEqual(
             figures['claims_per_1000_lines'],
             (Decimal('2000.00'), Decimal('1000.00')))
+        # of the two resolved in May, the 1st alone never went in progress
+        self.assertEqual(
+            figures['claims_first_contact'], (Decimal('50.00'), None))
+        model, domain, _ = Figure.get_kpi('claims_first_contact').records(
+            company.id, dt.date(2026, 5, 1), dt.date(2026, 5, 31))
+        self.assertEqual(Claim.search(domain), [records[0]])
         # the customer's segment in May (a prospect with two lines)
         Segment = pool.get('telco.dashboard.segment')
         segment, = Segment.compute([company], dt.date(2026, 5, 1))
@@ -830,6 +845,135 @@ class TelcoClaimsTestCase(SMTPTestMixin, CompanyTestMixin, PlatformTestCase):
         self.assertIn('customers', codes)
         self.assertFalse({c for c in codes if c.startswith('claims')})
 
+
+    @with_transaction()
+    def test_breakdowns(self):
+        """The claims by type, branch and agent of April and May 2026 by
+        hand, from a value to its claims, as a workbook; the other
+        operator's apart"""
+        pool = Pool()
+        Claim = pool.get('telco.claim')
+        ClaimType = pool.get('telco.claim.type')
+        Breakdown = pool.get('telco.dashboard.breakdown')
+        Statistic = pool.get('telco.dashboard.breakdown.statistic')
+        Open = pool.get('telco.dashboard.breakdown.open', type='wizard')
+        Report = pool.get('telco.dashboard.breakdown.xlsx', type='report')
+        company, agent, supervisor, customer = self._setup(
+            ['clients', 'claims', 'dashboard'])
+        manager = create_staff('manager', company,
+            SUPERVISOR + ['telco_dashboard.group_dashboard'])
+        tt = create_operator(
+            "Tunisie Telecom", 'TT', ['clients', 'claims', 'dashboard'])
+        with Transaction().set_context(company=tt.id):
+            tt_customer, = pool.get('party.party').create([{
+                        'name': "Client TT", 'company': tt.id}])
+        with Transaction().set_context(company=company.id):
+            network, billing = ClaimType.create([{
+                        'company': company.id, 'code': code, 'name': name,
+                        'branch': branch}
+                    for code, name, branch in [
+                        ('NET', "Réseau", 'technical'),
+                        ('BILL', "Facturation", 'financial')]])
+        cursor = Transaction().connection.cursor()
+        claim = Claim.__table__()
+        at = dt.datetime
+        for company_, type_, branch, assigned, opened, resolver in [
+                (company, network, 'technical', agent, at(2026, 5, 3, 9),
+                    supervisor),
+                (company, network, 'technical', agent, at(2026, 5, 10, 9),
+                    None),
+                (company, billing, 'financial', supervisor,
+                    at(2026, 5, 12, 9), agent),
+                (company, None, 'technical', None, at(2026, 4, 20, 9), None),
+                (company, billing, 'financial', agent, at(2026, 4, 2, 9),
+                    agent),
+                (tt, None, 'technical', None, at(2026, 5, 4, 9), None),
+                ]:
+            record = self._claim(
+                company_, customer if company_ == company else tt_customer)
+            resolved = resolver and opened + dt.timedelta(days=1)
+            cursor.execute(*claim.update(
+                    [claim.type, claim.branch, claim.agent, claim.opened_at,
+                        claim.state, claim.resolved_at, claim.resolved_by],
+                    [type_ and type_.id, branch, assigned and assigned.id,
+                        opened, 'resolved' if resolver else 'open',
+                        resolved, resolver and resolver.id],
+                    where=claim.id == record.id))
+        for month in [dt.date(2026, 4, 1), dt.date(2026, 5, 1)]:
+            Breakdown.compute([company, tt], month)
+
+        def statistic(division, start, end=dt.date(2026, 5, 1)):
+            with Transaction().set_context(
+                    company=company.id, division=division,
+                    from_period=start, to_period=end):
+                return {s.label: s.value for s in Statistic.search([])}
+        may = dt.date(2026, 5, 1)
+        with as_user(manager):
+            self.assertEqual(
+                statistic('claims_type', may), {"Réseau": 2,
+                    "Facturation": 1})
+            self.assertEqual(
+                statistic('claims_type', dt.date(2026, 4, 1)),
+                {"Réseau": 2, "Facturation": 2, "(none)": 1})
+            self.assertEqual(
+                statistic('claims_branch', may),
+                {"Technical": 2, "Financial": 1})
+            self.assertEqual(
+                statistic('claims_agent', may),
+                {agent.rec_name: 2, supervisor.rec_name: 1})
+            self.assertEqual(
+                statistic('claims_resolved_agent', dt.date(2026, 4, 1)),
+                {agent.rec_name: 2, supervisor.rec_name: 1})
+            # an empty month
+            self.assertEqual(statistic('claims_type', dt.date(2026, 1, 1),
+                    dt.date(2026, 1, 1)), {})
+
+            # from the network claims of April and May to them
+            context = dict(company=company.id, division='claims_type',
+                from_period=dt.date(2026, 4, 1), to_period=may)
+            with Transaction().set_context(**context):
+                rows = {s.label: s for s in Statistic.search([])}
+                row = rows["Réseau"]
+                session_id, _, _ = Open.create()
+                with Transaction().set_context(
+                        active_model=Statistic.__name__,
+                        active_id=row.id, active_ids=[row.id]):
+                    action, = Open.execute(
+                        session_id, {}, 'open_')['actions']
+                Open.delete(session_id)
+                ids = [r.id for r in rows.values()]
+                ext, content, _, _ = Report.execute(ids, {
+                        'model': Statistic.__name__, 'ids': ids})
+            action, _ = action
+            domain = PYSONDecoder().decode(action['pyson_domain'])
+            self.assertEqual(
+                sorted(c.opened_at for c in Claim.search(domain)),
+                [at(2026, 5, 3, 9), at(2026, 5, 10, 9)])
+        self.assertEqual(ext, 'xlsx')
+        with zipfile.ZipFile(io.BytesIO(content)) as workbook:
+            strings = workbook.read('xl/sharedStrings.xml').decode()
+            sheet = workbook.read('xl/worksheets/sheet1.xml').decode()
+        for text in ['Claims opened by type', 'Réseau', 'Facturation',
+                'by claim type']:
+            self.assertIn(text, strings)
+        # figure, definition, two months, a blank, header, 3 rows
+        self.assertEqual(sheet.count('<row '), 8)
+
+        # the other operator's claim in its own breakdown only
+        with Transaction().set_context(
+                company=tt.id, division='claims_branch',
+                from_period=may, to_period=may):
+            self.assertEqual(
+                {s.label: s.value for s in Statistic.search([])},
+                {"Technical": 1})
+        # without the claims feature, no claim division
+        Subscription = pool.get('telco.operator.feature')
+        Subscription.write(Subscription.search([
+                    ('company', '=', tt.id),
+                    ('feature.code', '=', 'claims')]), {
+                'end_date': dt.date.today() - dt.timedelta(days=1)})
+        self.assertFalse([b for b in Breakdown.compute([tt], may)
+                if b.division.startswith('claims')])
 
     @with_transaction()
     def test_recommendations(self):

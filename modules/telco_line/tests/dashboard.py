@@ -64,3 +64,18 @@ class LineFiguresTestMixin(LineFixtures):
         # prepaid of the mobile lines: 1 of 2 in May, 2 of 2 in April
         self.assertEqual(
             figures['prepaid_share'], (Decimal('50.00'), Decimal('100.00')))
+
+        # by kind at the end of May, and at the end of May over two months
+        Breakdown = pool.get('telco.dashboard.breakdown')
+        Statistic = pool.get('telco.dashboard.breakdown.statistic')
+        for month in [d(2026, 4, 1), d(2026, 5, 1)]:
+            Breakdown.compute([company, other], month)
+        with Transaction().set_context(company=company.id,
+                division='lines_kind', from_period=d(2026, 4, 1),
+                to_period=d(2026, 5, 1)):
+            self.assertEqual(
+                {s.code: (s.label, s.value) for s in Statistic.search([])}, {
+                    'mobile_prepaid': ("Mobile Prepaid", 1),
+                    'mobile_postpaid': ("Mobile Postpaid", 1),
+                    'fibre': ("Fibre", 1),
+                    })

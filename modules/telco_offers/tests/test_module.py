@@ -465,6 +465,91 @@ class TelcoOffersTestCase(SMTPTestMixin, CompanyTestMixin, PlatformTestCase):
             [('KEY4G', Decimal('83.699')), ('PHONE', Decimal('516.301'))])
 
     @with_transaction()
+    def test_dashboard_figures(self):
+        """The promotion and pack figures of May 2026 by hand, sales and
+        shop sales together"""
+        pool = Pool()
+        Figure = pool.get('telco.dashboard.figure')
+        POSSale = pool.get('sale.point.sale')
+        Payment = pool.get('sale.point.payment')
+        Revenue = pool.get('telco.pack.revenue')
+        company = self._operator(features=('clients', 'offers', 'dashboard'))
+        products = create_catalogue(company, setup_accounting(company))
+        products.update(create_products(company, [
+                    ('PACK', "Pack Galaxy 4G", 'service', '600.000')]))
+        # sold at the cash desk, with the accounts and taxes of the others
+        pool.get('product.template').write([products['PACK'].template], {
+                'account_category': products['PHONE'].account_category.id})
+        self._galaxy_pack(company, products)
+        self._promotion(
+            company, "Clé -10 %", 'unit_price * 0.9',
+            products=[('add', [products['KEY4G'].id])])
+        customer = create_customer(company, "Sami")
+        # May: a pack and 2 keys at 80.100 sold, a key only quoted; April:
+        # a key sold
+        may, april = dt.date(2026, 5, 12), dt.date(2026, 4, 3)
+        create_sale(company, customer,
+            [(products['PACK'], 1), (products['KEY4G'], 2)], date=may,
+            state='confirmed')
+        create_sale(company, customer, [(products['KEY4G'], 1)], date=may)
+        create_sale(company, customer, [(products['KEY4G'], 1)],
+            date=april, state='confirmed')
+        # in the shop on May 20th: a pack, then a key at 80.100
+        point, method = self._point(company, chart=False)
+        pack_sale = self._paid_shop_sale(
+            company, point, method, [(products['PACK'], Decimal('600'))])
+        key_sale = self._shop_sale(company, point, [(products['KEY4G'], 1)])
+        with Transaction().set_context(company=company.id):
+            POSSale.pay([key_sale])
+            Payment.create([{
+                        'sale': key_sale.id, 'method': method.id,
+                        'amount': key_sale.total}])
+            POSSale.process([key_sale])
+        shop_sale = POSSale.__table__()
+        revenue = Revenue.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*shop_sale.update([shop_sale.date],
+                [dt.date(2026, 5, 20)],
+                where=shop_sale.id.in_([pack_sale.id, key_sale.id])))
+        cursor.execute(*revenue.update([revenue.date],
+                [dt.date(2026, 5, 20)],
+                where=revenue.pos_line.in_([l.id for l in pack_sale.lines])))
+
+        figures = {
+            f.kpi: (f.value, f.previous)
+            for f in Figure.compute([company], may)}
+        # the line of 2 keys and the shop's key; the April key
+        self.assertEqual(figures['promotion_uptake'], (2, 1))
+        # 2 × 8.900 + 8.900; 8.900
+        self.assertEqual(
+            figures['promotion_cost'],
+            (Decimal('26.700'), Decimal('8.900')))
+        self.assertEqual(
+            figures['pack_revenue'], (Decimal('1200.000'), 0))
+        model, domain, _ = Figure.get_kpi('promotion_uptake').records(
+            company.id, may.replace(day=1), dt.date(2026, 5, 31))
+        sale, = pool.get(model).search(domain)
+        self.assertEqual(
+            (sale.sale_date, sale.state), (may, 'confirmed'))
+
+        # by pack and by promotion
+        Breakdown = pool.get('telco.dashboard.breakdown')
+        self.assertEqual(
+            {(b.division, b.label): b.value
+                for b in Breakdown.compute([company], may)},
+            {('pack_revenue_pack', "[GALAXY] Pack Galaxy 4G"):
+                    Decimal('1200.000'),
+                ('promotion_cost_promotion', "Clé -10 %"):
+                    Decimal('26.700')})
+
+        # an empty month
+        figures = {
+            f.kpi: (f.value, f.previous)
+            for f in Figure.compute([company], dt.date(2025, 5, 1))}
+        self.assertEqual(figures['promotion_uptake'], (0, 0))
+        self.assertEqual(figures['pack_revenue'], (0, 0))
+
+    @with_transaction()
     def test_promotion_in_shop(self):
         """The promotions apply on a shop sale when the cashier asks for the
         payment, those for customers only to a known customer"""
