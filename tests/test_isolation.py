@@ -275,6 +275,14 @@ def _build(company, staff):
     # which the crawler's context (the operator alone) reads
     with Transaction().set_context(company=company.id):
         fixtures['telco.dashboard.statistic'] = Statistic.search([])[0]
+    Breakdown = pool.get('telco.dashboard.breakdown')
+    BreakdownStatistic = pool.get('telco.dashboard.breakdown.statistic')
+    fixtures['telco.dashboard.breakdown'] = Breakdown.compute(
+        [company], dt.date.today())[0]
+    # the first division of the operator's features this month
+    with Transaction().set_context(company=company.id):
+        fixtures['telco.dashboard.breakdown.statistic'] = (
+            BreakdownStatistic.search([])[0])
     Recommendation = pool.get('telco.dashboard.recommendation')
     ChurnRisk = pool.get('telco.dashboard.churn_risk')
     fixtures['telco.dashboard.recommendation'], = Recommendation.create([{
@@ -521,6 +529,9 @@ def _build_stock(company, staff, party, accounting):
         'sale.point.payment': payment,
         'sale.point.payment.method': cash,
         'sale.point.cash.session': session,
+        # the day of the shop sale done
+        'telco.shop.sales': pool.get('telco.shop.sales').search([
+                ('company', '=', company.id)])[0],
         }
 
 
@@ -1995,6 +2006,8 @@ ROLE_VARIANTS = {'id', 'columns', 'ids', 'values'}
 OPERATOR_QUERIES = {
     'telco.dashboard.statistic': "grouped from the summary of the "
     "context's operator (behind the wall)",
+    'telco.dashboard.breakdown.statistic': "grouped from the summary of "
+    "the context's operator (behind the wall)",
     }
 # targets whose company field is not an owner, and why
 RELATION_TARGETS_EXEMPT = {

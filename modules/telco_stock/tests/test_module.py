@@ -4,6 +4,7 @@ import datetime as dt
 import json
 import os
 import threading
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs, urlparse
 
@@ -989,6 +990,116 @@ class TelcoStockTestCase(SMTPTestMixin, CompanyTestMixin, PlatformTestCase):
                 for m in moves),
             [('CASE', 2, 'done', None), ('SIM', 1, 'done', sim_lot)])
         self.assertEqual({m.from_location for m in moves}, {storage})
+
+    @with_transaction()
+    def test_dashboard_figures(self):
+        """The shop sales and the stock value of this month and the last by
+        hand; the other operator's shops not counted"""
+        pool = Pool()
+        Sale = pool.get('sale.point.sale')
+        Payment = pool.get('sale.point.payment')
+        Move = pool.get('stock.move')
+        Product = pool.get('product.product')
+        Figure = pool.get('telco.dashboard.figure')
+        Date = pool.get('ir.date')
+        today = Date.today()
+        last_month = today.replace(day=1) - dt.timedelta(days=1)
+        company = create_operator(
+            "Ooredoo Tunisie", 'OOREDOO', ['clients', 'stock', 'dashboard'])
+        accounting = setup_accounting(company)
+        category = create_account_category(company, accounting)
+        products = create_stock_products(company, category)
+        tunis = create_shop(company, 'TUN1', "Tunis Centre", *TUNIS)
+        ariana = create_shop(company, 'ARI1', "Ariana", 36.8625, 10.1956)
+        storage = tunis.warehouse.storage_location
+        # last month 10 cases; this month a phone, 3 cases to Ariana and 2
+        # sold at the cash desk of Tunis for 25.000 each with the VAT of 19 %
+        # (21.0084 untaxed)
+        receive(company, storage, products['CASE'], 10, date=last_month)
+        lot, = create_lots(company, products['PHONE'], [imei(8)])
+        receive(company, storage, products['PHONE'], 1, lot=lot)
+        with Transaction().set_context(company=company.id):
+            transfer, = Move.create([{
+                        'company': company.id,
+                        'product': products['CASE'].id,
+                        'unit': products['CASE'].default_uom.id,
+                        'quantity': 3, 'from_location': storage.id,
+                        'to_location': ariana.warehouse.storage_location.id,
+                        }])
+            Move.do([transfer])
+        point, cash = create_cash_desk(company, tunis, accounting)
+        with Transaction().set_context(company=company.id):
+            sale = Sale(point=point, company=company)
+            sale.lines = pos_lines(sale, [(products['CASE'], 2, {})])
+            sale.save()
+            Payment.create([{
+                        'sale': sale.id, 'method': cash.id,
+                        'amount': sale.amount_to_pay}])
+            Sale.process([sale])
+            # posted: its stock moves are done
+            Sale.post([sale])
+            # an open sale is not sold yet
+            draft = Sale(point=point, company=company)
+            draft.lines = pos_lines(draft, [(products['CASE'], 1, {})])
+            draft.save()
+            Product.write([products['CASE']], {'cost_price': Decimal('12')})
+            Product.write(
+                [products['PHONE']], {'cost_price': Decimal('400')})
+        # the other operator's shop and stock
+        other = create_operator("Tunisie Telecom", 'TT', ['clients', 'stock'])
+        other_products = create_stock_products(other, suffix='-TT')
+        other_shop = create_shop(other, 'TT1', "TT Tunis", *TUNIS)
+        receive(other, other_shop.warehouse.storage_location,
+            other_products['CASE'], 5)
+        with Transaction().set_context(company=other.id):
+            Product.write(
+                [other_products['CASE']], {'cost_price': Decimal('9')})
+
+        figures = {
+            f.kpi: (f.value, f.previous)
+            for f in Figure.compute([company], today)}
+        self.assertEqual(figures['shop_sales'], (Decimal('42.017'), 0))
+        # 8 cases × 12 + 1 phone × 400 now; 10 cases × 12 last month
+        self.assertEqual(
+            figures['stock_value'], (Decimal('496.000'), Decimal('120.000')))
+        model, domain, _ = Figure.get_kpi('shop_sales').records(
+            company.id, today.replace(day=1), today)
+        self.assertEqual(pool.get(model).search(domain), [sale])
+        # divided by shop
+        Breakdown = pool.get('telco.dashboard.breakdown')
+        Statistic = pool.get('telco.dashboard.breakdown.statistic')
+        for month in [last_month, today]:
+            Breakdown.compute([company, other], month)
+        with Transaction().set_context(company=company.id,
+                from_period=last_month, to_period=today):
+            with Transaction().set_context(division='stock_value_shop'):
+                # at the end of this month: 5 cases and the phone in Tunis
+                self.assertEqual(
+                    {s.label: s.value for s in Statistic.search([])}, {
+                        tunis.rec_name: Decimal('460.000'),
+                        ariana.rec_name: Decimal('36.000')})
+            with Transaction().set_context(division='shop_sales_shop'):
+                row, = Statistic.search([])
+                self.assertEqual(
+                    (row.label, row.value),
+                    (tunis.rec_name, Decimal('42.017')))
+                model, domain, _ = row.records_domain()
+                self.assertEqual(pool.get(model).search(domain), [sale])
+        # the shop manager's sales per day
+        ShopSales = pool.get('telco.shop.sales')
+        self.assertEqual(
+            [(d.shop, d.date, d.sales, d.amount) for d in ShopSales.search([
+                        ('company', '=', company.id)])],
+            [(tunis, today, 1, Decimal('42.017'))])
+        with Transaction().set_context(shop=ariana.id):
+            self.assertEqual(ShopSales.search([]), [])
+
+        # the other operator: only its own stock, and no sale
+        figures = {
+            f.kpi: (f.value, f.previous)
+            for f in Figure.compute([other], today)}
+        self.assertEqual(figures['stock_value'], (Decimal('45.000'), 0))
+        self.assertEqual(figures['shop_sales'], (0, 0))
 
     @with_transaction()
     def test_shop_sale_needs_serial(self):
