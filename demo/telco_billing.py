@@ -176,6 +176,16 @@ def run_bill(company):
     bill_run.reload()
     log(f"  bill run {bill_run.rec_name}: {bill_run.invoice_count} "
         f"invoices, {bill_run.state}")
+    # the billing officer posts those that bill services, not those that
+    # hold only claims' credits: the month's revenue
+    Invoice = Model.get('account.invoice')
+    invoices = [i for i in Invoice.find([
+                ('company', '=', company.id), ('type', '=', 'out'),
+                ('state', '=', 'draft'), ('invoice_date', '=', today)])
+        if i.untaxed_amount > 0]
+    if invoices:
+        Invoice.click(invoices, 'post')
+        log(f"  {len(invoices)} invoices posted")
 
 
 def load(company, values, password, lang):

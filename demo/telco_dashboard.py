@@ -16,7 +16,11 @@ PANELS = {
         'telco_dashboard.act_party_month_dashboard',
         ],
     'agent': ['telco_claims.act_claim_mine_dashboard'],
-    'shop': ['telco_stock.act_shop_stock_dashboard'],
+    'shop': [
+        'telco_stock.act_shop_sales_dashboard',
+        'telco_stock.act_stock_minimum_low_dashboard',
+        'telco_stock.act_shop_stock_dashboard',
+        ],
     }
 
 

@@ -30,6 +30,22 @@ SHOP_STOCK = [
     ('CHARGER', "Chargeur USB-C 25 W", '39.000', [6, 3, 0]),
     ]
 
+# sales at the shops' cash desks: (days ago, shop in the order of their
+# codes, [(accessory, quantity)])
+SHOP_SALES = [
+    (2, 0, [('CASE', 1)]),
+    (4, 0, [('CASE', 2), ('CHARGER', 1)]),
+    (6, 1, [('CHARGER', 1)]),
+    (9, 0, [('CHARGER', 1)]),
+    (12, 2, [('CASE', 1)]),
+    (15, 0, [('CASE', 1)]),
+    (19, 1, [('CHARGER', 1)]),
+    (23, 0, [('CASE', 1), ('CHARGER', 1)]),
+    (27, 2, [('CASE', 1)]),
+    (41, 0, [('CASE', 1)]),
+    (55, 0, [('CHARGER', 1)]),
+    ]
+
 
 def setup_shop_managers(company, shops, lang):
     """The manager of each shop: an employee of the operator (a person of
@@ -173,19 +189,120 @@ def setup_shop_stock(company):
                 'list_price': Decimal(price),
                 })
         product, = template.products
+        if not product.cost_price:
+            # what they cost, 60 % of their price: the stock's value
+            product.cost_price = (Decimal(price) * Decimal('0.6')).quantize(
+                Decimal('0.001'))
+            product.save()
         for shop, quantity in zip(shops, quantities * len(shops)):
             if not quantity or ShopStock.find([
                         ('shop', '=', shop.id),
                         ('product', '=', product.id)]):
                 continue
+            # received before the shop sales of the last two months
             move = Move(
                 product=product, unit=unit, quantity=quantity,
                 from_location=supplier,
                 to_location=shop.warehouse.storage_location,
-                unit_price=Decimal(price), currency=company.currency)
+                unit_price=Decimal(price), currency=company.currency,
+                effective_date=dt.date.today() - dt.timedelta(days=90))
             move.save()
             move.click('do')
             log(f"  {quantity} {name} received at {shop.rec_name}")
+
+
+def setup_cash_desks(company):
+    """A cash desk in each shop, selling from its stock, paid in cash (as
+    the Tryton administrator: accounting configuration); none without the
+    operator's chart of accounts (billing)"""
+    from trytond.modules.account.tests.tools import get_accounts
+    POS = Model.get('sale.point')
+    Journal = Model.get('account.journal')
+    Location = Model.get('stock.location')
+    Sequence = Model.get('ir.sequence.strict')
+    SequenceType = Model.get('ir.sequence.type')
+    Shop = Model.get('telco.shop')
+    if not Model.get('account.account').find(
+            [('company', '=', company.id)], limit=1):
+        return
+    accounts = get_accounts(company)
+    get_or_create('sale.point.payment.method', [
+            ('company', '=', company.id), ('name', '=', "Espèces"),
+            ], {
+            'company': company, 'name': "Espèces",
+            'account': accounts['cash'], 'cash': True,
+            })
+    # the accessories get the accounts and taxes of the catalogue
+    category, = Model.get('product.category').find([
+            ('company', '=', company.id), ('accounting', '=', True)],
+        limit=1)
+    Template = Model.get('product.template')
+    for template in Template.find([
+                ('company', '=', company.id),
+                ('code', 'in', [c for c, _, _, _ in SHOP_STOCK]),
+                ('account_category', '=', None),
+                ]):
+        template.account_category = category
+        template.save()
+    customer, = Location.find([('type', '=', 'customer')], limit=1)
+    journal, = Journal.find([('type', '=', 'revenue')], limit=1)
+    for shop in Shop.find([('company', '=', company.id)]):
+        if POS.find([('shop', '=', shop.id)]):
+            continue
+        sequence = Sequence(
+            name=f"Caisse {shop.code}", company=company,
+            sequence_type=SequenceType(
+                xml_id('sale_point.sequence_type_sale')))
+        sequence.save()
+        storage = shop.warehouse.storage_location
+        POS(name=shop.name, company=company, shop=shop, journal=journal,
+            sequence=sequence, storage_location=storage,
+            return_location=storage, customer_location=customer).save()
+        log(f"  cash desk of {shop.rec_name}")
+
+
+def setup_shop_sales(company):
+    "The accessories sold at the cash desks over the last two months"
+    POS = Model.get('sale.point')
+    Sale = Model.get('sale.point.sale')
+    Payment = Model.get('sale.point.payment')
+    Method = Model.get('sale.point.payment.method')
+    Product = Model.get('product.product')
+    points = POS.find(
+        [('company', '=', company.id), ('shop', '!=', None)],
+        order=[('shop.code', 'ASC')])
+    if not points or Sale.find([('company', '=', company.id)], limit=1):
+        return
+    cash, = Method.find([('company', '=', company.id), ('cash', '=', True)])
+    today = dt.date.today()
+    for days, index, items in SHOP_SALES:
+        if index >= len(points):
+            continue
+        sale = Sale(point=points[index])
+        sale.date = today - dt.timedelta(days=days)
+        for code, quantity in items:
+            product, = Product.find([
+                    ('template.company', '=', company.id),
+                    ('code', '=', code),
+                    ])
+            line = sale.lines.new()
+            line.product = product
+            line.quantity = quantity
+        sale.save()
+        Payment(sale=sale, method=cash, amount=sale.amount_to_pay).save()
+        sale.click('process')
+        log(f"  shop sale of {sale.date} at {points[index].name}: "
+            f"{sale.total}")
+
+
+def post_shop_sales(company):
+    '''Post the shop sales done (as the accounting does): the accessories
+    leave the shop's stock'''
+    Sale = Model.get('sale.point.sale')
+    sales = Sale.find([('company', '=', company.id), ('state', '=', 'done')])
+    if sales:
+        Sale.click(sales, 'post')
+        log(f"  {len(sales)} shop sales posted")
 
 
 def load(company, values, password, lang):
@@ -201,3 +318,9 @@ def load(company, values, password, lang):
             Model.get('company.company')(company.id), values['shops'],
             managers)
         setup_shop_stock(Model.get('company.company')(company.id))
+    with config.get_config().set_context(company=company.id):
+        setup_cash_desks(Model.get('company.company')(company.id))
+    with as_user(f"{values['login']}_shop"):
+        setup_shop_sales(Model.get('company.company')(company.id))
+    with config.get_config().set_context(company=company.id):
+        post_shop_sales(Model.get('company.company')(company.id))
