@@ -531,6 +531,15 @@ class BrowserBrandTestCase(unittest.TestCase):
         self.assertEqual(style['brand'], text)
         # beside the operator's name
         self.assertEqual(style['logo'], 1)
+        # the charts are drawn in the brand: sao's scheme gave Ooredoo's red
+        # (a hue below 0) colours like '#e3-76', and no bar was drawn
+        accent, colors = driver.execute_script(
+            "return [Sao.config.graph_color, Sao.common.generateColorscheme("
+            "Sao.config.graph_color, ['a', 'b', 'c'])];")
+        for color in colors.values():
+            self.assertRegex(color, r'^#[0-9a-f]{6}$')
+        self.assertEqual(colors['a'], accent.lower())
+        self.assertEqual(len(set(colors.values())), 3)
         # the customers found in a tab: its header on the top bar
         self.open_finder(driver).send_keys('a' + Keys.ENTER)
         self.wait(driver, lambda d: d.execute_script(

@@ -24,6 +24,35 @@
         'calendar_color': Sao.config.calendar_colors[1],
     };
     var RGB = /rgba?\((\d+),\s*(\d+),\s*(\d+)(?:,\s*([\d.]+))?\)/g;
+
+    // sao 8.0 gives a red whose blue is above its green (Ooredoo's #E30613)
+    // a hue below 0, and writes a component under 16 with one digit: its
+    // charts get colours like '#e3-76' or '#e3613' and their bars are not
+    // drawn.  The same scheme, with the hue kept in [0, 1) and two digits
+    // a component.
+    Sao.common.generateColorscheme = function(masterColor, keys, light) {
+        var rgb = Sao.common.hex2rgb(
+            Sao.common.COLOR_SCHEMES[masterColor] || masterColor);
+        var hsv = Sao.common.rgb2hsv(rgb);
+        var h = hsv[0], s = hsv[1], v = hsv[2];
+        if (light === undefined) {
+            light = 0.1;
+        }
+        if (keys.length) {
+            light = Math.min(light, (1 - v) / keys.length);
+        }
+        var golden_angle = 0.618033988749895;
+        var colors = {};
+        for (var i = 0; i < keys.length; i++) {
+            colors[keys[i]] = '#' + Sao.common.hsv2rgb([
+                    (((h + golden_angle * i) % 1) + 1) % 1, s,
+                    (v + light * i) % 1,
+                ]).map(function(c) {
+                    return ('0' + Math.round(c * 255).toString(16)).slice(-2);
+                }).join('');
+        }
+        return colors;
+    };
     var WHITE = 'rgb(255, 255, 255)';
 
     function hex_rgb(hex) {
