@@ -1074,7 +1074,7 @@ class TelcoClaimsTestCase(SMTPTestMixin, CompanyTestMixin, PlatformTestCase):
         retention, = [r for r in recommendations
             if r.strategy == 'retention']
         self.assertEqual(retention.title,
-            'Keep the 1 customers most at risk of leaving')
+            'Keep the customers most at risk of leaving (1)')
         self.assertEqual(retention.figures,
             '1 of the 2 customers showing a signal score 50 or more: '
             'two claims or more in 90 days: 1, suspended: 1.')
