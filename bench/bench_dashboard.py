@@ -16,7 +16,10 @@ manager, behind his access rules and the row-level security:
   from the raw tables;
 - a statistic of the customer base over the last 12 months, filtered by
   governorate and customer category, read from the summary as its window
-  does, beside the same statistic computed from the raw tables.
+  does, beside the same statistic computed from the raw tables;
+- a figure divided over the last 12 months (claims by branch, revenue by
+  product, lines by kind), read from the breakdown summary as *Figures
+  Divided* does, beside the divisions' own queries on the raw tables.
 
 The answers of both paths are checked equal; median, p95 and the ratio are
 printed side by side.
@@ -49,6 +52,8 @@ CATEGORIES = [
     ('GP', "Grand public"), ('JEU', "Jeunes"), ('PRO', "Professionnels"),
     ('ENT', "Entreprises"), ('VIP', "VIP"),
     ]
+# the divisions the benchmark's data give
+DIVISIONS = ['claims_branch', 'revenue_product', 'lines_kind']
 FIGURE_FIELDS = [
     'kpi', 'period', 'value', 'unit', 'previous', 'trend', 'change',
     'computed_at', 'judgement', 'value_digits']
@@ -124,14 +129,17 @@ def build(uri, database, scale, config_file):
         Company = pool.get('company.company')
         Figure = pool.get('telco.dashboard.figure')
         Segment = pool.get('telco.dashboard.segment')
+        Breakdown = pool.get('telco.dashboard.breakdown')
         companies = Company.browse([o['company'] for o in operators])
         started = time.perf_counter()
         for month in range(MONTHS):
             period = start + relativedelta(months=month)
             Figure.compute(companies, period)
             Segment.compute(companies, period)
+            Breakdown.compute(companies, period)
             transaction.commit()
-        print(f"  figures and segments of {MONTHS} months computed in "
+        print(f"  figures, segments and breakdowns of {MONTHS} months "
+            "computed in "
             f"{time.perf_counter() - started:.0f} s", flush=True)
 
 
@@ -439,6 +447,46 @@ def run(database, runs, raw_runs, seed):
                 context, stored, raw)
         results['statistic'] = (stored_times, raw_times, len(contexts))
 
+        # --- a figure divided over 12 months ---
+        Breakdown = pool.get('telco.dashboard.breakdown')
+        BreakdownStatistic = pool.get(
+            'telco.dashboard.breakdown.statistic')
+        first_month = period - relativedelta(months=11)
+
+        def stored_divided(code):
+            with Transaction().set_context(division=code,
+                    from_period=first_month, to_period=period):
+                rows = BreakdownStatistic.search_read([],
+                    fields_names=['label', 'key', 'code', 'value'])
+            return {r['code'] or r['key']: r['value'] for r in rows}
+
+        def raw_divided(code):
+            division = Breakdown.get_division(code)
+            totals = defaultdict(int)
+            month = first_month
+            while month <= period:
+                if not division.stock or month == period:
+                    cursor.execute(*division.compute(
+                            company_id, *month_range(month)))
+                    for key, value in cursor:
+                        totals[key] += value or 0
+                month += relativedelta(months=1)
+            return dict(totals)
+
+        codes = [rng.choice(DIVISIONS) for _ in range(runs)]
+        stored_divided(codes[0])  # warm the caches
+        stored_times = []
+        for code in codes:
+            times, _ = timed(partial(stored_divided, code), 1)
+            stored_times += times
+        raw_times = []
+        for code in codes[:raw_runs]:
+            times, raw = timed(partial(raw_divided, code), 1)
+            raw_times += times
+            stored = stored_divided(code)
+            assert _same_divided(stored, raw), (code, stored, raw)
+        results['divided'] = (stored_times, raw_times, len(codes))
+
     # --- what keeping the summaries costs: the cron's work for a month ---
     with Transaction().start(database, 0) as transaction:
         Company = pool.get('company.company')
@@ -451,8 +499,11 @@ def run(database, runs, raw_runs, seed):
         started = time.perf_counter()
         Segment.compute([company], period)
         segments_time = time.perf_counter() - started
+        started = time.perf_counter()
+        pool.get('telco.dashboard.breakdown').compute([company], period)
+        breakdowns_time = time.perf_counter() - started
         transaction.rollback()
-    results['refresh'] = (figures_time, segments_time)
+    results['refresh'] = (figures_time, segments_time, breakdowns_time)
     return results
 
 
@@ -463,6 +514,14 @@ def _same(stored, raw, dimension):
             (k.isoformat() if isinstance(k, dt.date) else k):
                 tuple(float(v or 0) for v in values)
             for k, values in answer.items() if any(values)}
+    return normal(stored) == normal(raw)
+
+
+def _same_divided(stored, raw):
+    "Both answers hold the same values for the same keys, to the 0.001"
+    def normal(answer):
+        return {k: round(float(v), 3) for k, v in answer.items()
+            if round(float(v or 0), 3)}
     return normal(stored) == normal(raw)
 
 
@@ -477,6 +536,7 @@ def report(scale, results):
     for name, label in [
             ('dashboard', "dashboard: {} figures, 2 months"),
             ('statistic', "statistic, 12 months, by zone+category"),
+            ('divided', "figure divided, 12 months"),
             ]:
         stored, raw, count = results[name]
         stored_med = statistics.median(stored)
@@ -485,9 +545,10 @@ def report(scale, results):
             f"{stored_med:>10.1f}ms{benchlib.percentile(stored, .95):>10.1f}ms"
             f"{raw_med:>10.0f}ms{benchlib.percentile(raw, .95):>10.0f}ms"
             f"{raw_med / stored_med:>8.0f}x")
-    figures_time, segments_time = results['refresh']
+    figures_time, segments_time, breakdowns_time = results['refresh']
     print(f"answers of both paths equal; the cron's work for one month: "
-        f"key figures {figures_time:.1f} s, segments {segments_time:.1f} s")
+        f"key figures {figures_time:.1f} s, segments {segments_time:.1f} s, "
+        f"breakdowns {breakdowns_time:.1f} s")
 
 
 def main():
