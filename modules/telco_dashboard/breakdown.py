@@ -183,12 +183,7 @@ class Breakdown(DivisionMixin, MonthlySummaryMixin, ModelSQL, ModelView):
                                 Decimal('0.001')),
                             'computed_at': now,
                             })
-        with without_check_access():
-            cls.delete(cls.search([
-                        ('company', 'in', [c.id for c in companies]),
-                        ('period', '=', period),
-                        ]))
-            return cls.create(vlist)
+        return cls.replace_month(companies, period, vlist)
 
 
 class BreakdownContext(ModelView):

@@ -170,6 +170,16 @@ class MonthlySummaryMixin(OperatorMixin):
         cls.company.readonly = True
         cls._order = [('period', 'DESC'), ('id', 'ASC')]
 
+    @classmethod
+    def replace_month(cls, companies, period, vlist):
+        "Replace the rows of the month of the companies by those of vlist"
+        with without_check_access():
+            cls.delete(cls.search([
+                        ('company', 'in', [c.id for c in companies]),
+                        ('period', '=', period),
+                        ]))
+            return cls.create(vlist)
+
 
 def summary_columns(summary):
     '''The columns of the fields of ModelSQL of a statistic grouped from the
@@ -258,12 +268,7 @@ class Segment(
                             Decimal(1).scaleb(-field.digits[1]))
                     values[measure.name] = value
                 vlist.append(values)
-        with without_check_access():
-            cls.delete(cls.search([
-                        ('company', 'in', [c.id for c in companies]),
-                        ('period', '=', period),
-                        ]))
-            return cls.create(vlist)
+        return cls.replace_month(companies, period, vlist)
 
 
 class StatisticContext(ModelView):

@@ -959,6 +959,21 @@ class TelcoClaimsTestCase(SMTPTestMixin, CompanyTestMixin, PlatformTestCase):
         # figure, definition, two months, a blank, header, 3 rows
         self.assertEqual(sheet.count('<row '), 8)
 
+        # a row read under one figure, opened under another: refused
+        with as_user(manager), Transaction().set_context(
+                company=company.id, division='claims_type',
+                from_period=may, to_period=may):
+            row = Statistic.search([])[0]
+            self.assertEqual(
+                (row.division, row.label), ('claims_type', "Réseau"))
+        with as_user(manager), Transaction().set_context(
+                company=company.id, division='claims_branch',
+                from_period=may, to_period=may):
+            with self.assertRaises(UserError) as cm:
+                row.records_domain()
+            assert_message(
+                self, cm.exception, 'telco_dashboard.msg_breakdown_no_records')
+
         # the other operator's claim in its own breakdown only
         with Transaction().set_context(
                 company=tt.id, division='claims_branch',
