@@ -1,23 +1,28 @@
 # This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+import datetime as dt
 import math
 from collections import defaultdict
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
-from sql import Null, Union
+from sql import Literal, Null, Union
 from sql.aggregate import Count, Sum
+from sql.conditionals import Coalesce
 
 from trytond.i18n import gettext
 from trytond.model import ModelView, fields
-from trytond.modules.telco_dashboard.figure import customers_at
+from trytond.modules.telco_billing.dashboard import revenue_lines
 from trytond.modules.telco_dashboard.breakdown import Division
+from trytond.modules.telco_dashboard.figure import customers_at
 from trytond.modules.telco_dashboard.kpi import KPI, fetch_one, rate
 from trytond.modules.telco_dashboard.recommendation import (
     Advice, percent)
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
+
+from .eligibility import CONSUMPTION_MONTHS, SOLD_STATES as CONSUMED_STATES
 
 # the discount of a promotion drafted from a recommendation, in %
 DRAFT_DISCOUNT = 10
@@ -130,6 +135,12 @@ class Breakdown(metaclass=PoolMeta):
                 cls._division_promotion_cost, cls._records_promotion,
                 'sale.promotion', feature='offers', unit='amount',
                 sequence=61),
+            Division('customers_band',
+                'telco_offers.msg_division_customers_band',
+                'telco_offers.msg_division_customers_band_help',
+                cls._division_customers_band, cls._records_customers_band,
+                'telco.offer.consumption_band', feature='offers',
+                stock=True, sequence=62),
             ]
 
     @classmethod
@@ -178,6 +189,101 @@ class Breakdown(metaclass=PoolMeta):
             company_id, start, end)
         return model, domain + [
             ('lines.promotion_applications.promotion', '=', promotion),
+            ], action
+
+
+    @classmethod
+    def _customers_in_band(cls, company_id, end):
+        """The query of (band, customer) of the customers at the end of the
+        date by the band of their consumption, as the offers' eligibility
+        reckons it: what they bought in the months before, a month on
+        average"""
+        pool = Pool()
+        party = pool.get('party.party').__table__()
+        sale = pool.get('sale.sale').__table__()
+        line = pool.get('sale.line').__table__()
+        band = pool.get('telco.offer.consumption_band').__table__()
+        date = end + dt.timedelta(days=1)
+        since = date - dt.timedelta(days=30 * CONSUMPTION_MONTHS)
+        bought = line.join(sale, condition=line.sale == sale.id).select(
+            sale.party.as_('party'),
+            Sum(Coalesce(line.quantity, 0) * Coalesce(line.unit_price, 0)
+                ).as_('amount'),
+            where=(sale.company == company_id)
+            & sale.state.in_(CONSUMED_STATES)
+            & (line.type == 'line')
+            & (sale.sale_date >= since) & (sale.sale_date < date),
+            group_by=[sale.party])
+        # the bands' limits are a month's: compare them with the months'
+        # total, not with an average rounded
+        amount = Coalesce(bought.amount, 0)
+        return (party
+            .join(bought, 'LEFT', condition=bought.party == party.id)
+            .join(band, condition=(band.company == company_id)
+                & (band.active == Literal(True))
+                & (band.minimum * CONSUMPTION_MONTHS <= amount)
+                & ((band.maximum == Null)
+                    | (band.maximum * CONSUMPTION_MONTHS > amount)))
+            .select(band.id.as_('band'), party.id.as_('party'),
+                where=customers_at(party, company_id, end)))
+
+    @classmethod
+    def _division_customers_band(cls, company_id, start, end):
+        customers = cls._customers_in_band(company_id, end)
+        return customers.select(
+            customers.band, Count(customers.party),
+            group_by=[customers.band])
+
+    @classmethod
+    def _records_customers_band(cls, company_id, start, end, band):
+        customers = cls._customers_in_band(company_id, end)
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*customers.select(
+                customers.party, where=customers.band == band))
+        return 'party.party', [
+            ('company', '=', company_id),
+            ('id', 'in', [p for p, in cursor]),
+            ], 'party.act_party_form'
+
+
+class BreakdownBilling(metaclass=PoolMeta):
+    "The revenue of the offers, from the invoices"
+    __name__ = 'telco.dashboard.breakdown'
+
+    @classmethod
+    def divisions(cls):
+        return super().divisions() + [
+            Division('revenue_offer',
+                'telco_offers.msg_division_revenue_offer',
+                'telco_offers.msg_division_revenue_offer_help',
+                cls._division_revenue_offer, cls._records_revenue_offer,
+                'telco.offer', feature='offers', unit='amount',
+                sequence=31),
+            ]
+
+    @classmethod
+    def _division_revenue_offer(cls, company_id, start, end):
+        pool = Pool()
+        invoice = pool.get('account.invoice').__table__()
+        line = pool.get('account.invoice.line').__table__()
+        offer = pool.get('telco.offer').__table__()
+        return (line
+            .join(invoice, condition=line.invoice == invoice.id)
+            .join(offer, condition=(offer.product == line.product)
+                & (offer.company == company_id))
+            .select(offer.id, Sum(line.quantity * line.unit_price),
+                where=revenue_lines(invoice, line, company_id, start, end),
+                group_by=[offer.id]))
+
+    @classmethod
+    def _records_revenue_offer(cls, company_id, start, end, offer):
+        pool = Pool()
+        Offer = pool.get('telco.offer')
+        model, domain, action = pool.get(
+            'telco.dashboard.figure')._records_invoices(
+            company_id, start, end)
+        return model, domain + [
+            ('lines.product', '=', Offer(offer).product.id),
             ], action
 
 

@@ -18,7 +18,7 @@ from trytond.modules.telco_base.tests.tools import (
     STAFF_GROUPS, as_user, assert_message, create_operator, create_staff,
     run_queue, savepoint, with_transaction)
 from trytond.modules.telco_billing.tests.tools import (
-    AGENT, BILLING, create_catalogue, setup_accounting)
+    AGENT, BILLING, create_catalogue, create_invoice, setup_accounting)
 from trytond.modules.telco_billing.words import (
     amount_in_words, date_in_words)
 from trytond.pool import Pool
@@ -734,22 +734,7 @@ class TelcoBillingTestCase(SMTPTestMixin, CompanyTestMixin, PlatformTestCase):
         self.assertEqual(note.sequence_type, 'credit_note')
 
     def _draft_invoice(self, company, party, product, price):
-        pool = Pool()
-        Invoice = pool.get('account.invoice')
-        Line = pool.get('account.invoice.line')
-        with Transaction().set_context(company=company.id):
-            invoice = Invoice(company=company, type='out', party=party,
-                invoice_date=dt.date.today(), currency=company.currency)
-            invoice.on_change_party()
-            invoice.set_journal()
-            line = Line(invoice=invoice, type='line', product=product,
-                quantity=1, company=company, currency=company.currency)
-            line.on_change_product()
-            line.unit_price = Decimal(price)
-            invoice.lines = [line]
-            invoice.save()
-            Invoice.update_taxes([invoice])
-        return invoice
+        return create_invoice(company, party, product, price)
 
     @with_transaction()
     def test_invoice_merge(self):

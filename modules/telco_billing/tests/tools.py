@@ -126,3 +126,23 @@ def create_catalogue(company, accounting):
                     'consumption_recurrence': monthly,
                     } for code in ['MOBILE', 'FIBRE']])
     return products
+
+
+def create_invoice(company, party, product, price, date=None):
+    "A draft customer invoice of the operator: one line of the product"
+    pool = Pool()
+    Invoice = pool.get('account.invoice')
+    Line = pool.get('account.invoice.line')
+    with Transaction().set_context(company=company.id):
+        invoice = Invoice(company=company, type='out', party=party,
+            invoice_date=date or dt.date.today(), currency=company.currency)
+        invoice.on_change_party()
+        invoice.set_journal()
+        line = Line(invoice=invoice, type='line', product=product,
+            quantity=1, company=company, currency=company.currency)
+        line.on_change_product()
+        line.unit_price = Decimal(price)
+        invoice.lines = [line]
+        invoice.save()
+        Invoice.update_taxes([invoice])
+    return invoice

@@ -15,7 +15,7 @@ from trytond.modules.telco_base.tests.tools import (
     with_transaction)
 from trytond.modules.telco_billing.tests.test_module import pdf_text
 from trytond.modules.telco_billing.tests.tools import (
-    create_catalogue, setup_accounting)
+    create_catalogue, create_invoice, setup_accounting)
 from trytond.modules.telco_offers.exceptions import EligibilityError
 from trytond.modules.telco_offers.advertise import MESSAGE_PLACEHOLDERS
 from trytond.modules.telco_offers.eligibility import CustomerProfile
@@ -548,6 +548,115 @@ class TelcoOffersTestCase(SMTPTestMixin, CompanyTestMixin, PlatformTestCase):
             for f in Figure.compute([company], dt.date(2025, 5, 1))}
         self.assertEqual(figures['promotion_uptake'], (0, 0))
         self.assertEqual(figures['pack_revenue'], (0, 0))
+
+    @with_transaction()
+    def test_dashboard_bands_and_offers(self):
+        """The customers by consumption band at the end of May 2026 and the
+        revenue of May by offer, by hand"""
+        pool = Pool()
+        Breakdown = pool.get('telco.dashboard.breakdown')
+        Invoice = pool.get('account.invoice')
+        Offer = pool.get('telco.offer')
+        Party = pool.get('party.party')
+        company = self._operator(features=('clients', 'offers', 'dashboard'))
+        products = create_catalogue(company, setup_accounting(company))
+        products.update(create_products(company, [
+                    ('CARD', "Recharge 50", 'service', '50.000')]))
+        mobile, fibre = Offer.create([{
+                    'company': company.id, 'code': code, 'name': name,
+                    'product': products[product].id}
+                for code, name, product in [
+                    ('M30', "Forfait Mobile", 'MOBILE'),
+                    ('F100', "Fibre 100", 'FIBRE')]])
+        low = self._band(company, "Low", '0', '50')
+        medium = self._band(company, "Medium", '50', '400')
+        self._band(company, "High", '400')
+        # an inactive band counts nobody
+        retired = self._band(company, "Retired", '0')
+        retired.active = False
+        retired.save()
+        names = ['Sami', 'Amel', 'Rim', 'Hedi', 'Nadia', 'Karim']
+        customers = {n: create_customer(company, n) for n in names}
+        party = Party.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*party.update(
+                [party.customer_date], [dt.date(2026, 1, 1)],
+                where=party.id.in_([c.id for c in customers.values()])))
+        # Karim left in May: not a customer at its end
+        cursor.execute(*party.update(
+                [party.termination_date], [dt.date(2026, 5, 20)],
+                where=party.id == customers['Karim'].id))
+        # the 90 days before June 1st start on March 3rd
+        for name, items, date, state in [
+                # 549 / 3 = 183: medium
+                ('Sami', [('PHONE', 1)], dt.date(2026, 4, 10), 'confirmed'),
+                # 89 / 3: low; the phone of February and the quotation
+                # do not count
+                ('Amel', [('KEY4G', 1)], dt.date(2026, 5, 31), 'confirmed'),
+                ('Amel', [('PHONE', 1)], dt.date(2026, 3, 2), 'confirmed'),
+                ('Amel', [('PHONE', 1)], dt.date(2026, 5, 2), 'quotation'),
+                # 1,647 / 3 = 549: high
+                ('Hedi', [('PHONE', 3)], dt.date(2026, 3, 3), 'confirmed'),
+                # 150 / 3 = 50, the medium band's minimum: medium
+                ('Nadia', [('CARD', 3)], dt.date(2026, 5, 15), 'confirmed'),
+                ('Karim', [('PHONE', 1)], dt.date(2026, 5, 1), 'confirmed'),
+                ]:
+            create_sale(company, customers[name],
+                [(products[c], q) for c, q in items], date=date, state=state)
+        # invoiced in May: the mobile plan twice, the fibre once and a phone
+        # (no offer); in April the mobile plan; a draft in May
+        invoices = []
+        for name, product, price, date in [
+                ('Sami', 'MOBILE', '35', dt.date(2026, 5, 1)),
+                ('Amel', 'MOBILE', '35', dt.date(2026, 5, 1)),
+                ('Amel', 'FIBRE', '79.9', dt.date(2026, 5, 1)),
+                ('Rim', 'PHONE', '549', dt.date(2026, 5, 3)),
+                ('Sami', 'MOBILE', '35', dt.date(2026, 4, 1)),
+                ]:
+            invoices.append(create_invoice(
+                    company, customers[name], products[product], price,
+                    date))
+        create_invoice(company, customers['Rim'], products['FIBRE'], '79.9',
+            dt.date(2026, 5, 20))
+        with Transaction().set_context(_skip_warnings=True):
+            Invoice.post(invoices)
+
+        may = dt.date(2026, 5, 1)
+        divided = {
+            (b.division, b.label): b.value
+            for b in Breakdown.compute([company], may)
+            if b.division in {'customers_band', 'revenue_offer'}}
+        # Rim (nothing bought) and Amel are low
+        self.assertEqual(divided, {
+                ('customers_band', "Low"): 2,
+                ('customers_band', "Medium"): 2,
+                ('customers_band', "High"): 1,
+                ('revenue_offer', "[M30] Forfait Mobile"): Decimal('70.000'),
+                ('revenue_offer', "[F100] Fibre 100"): Decimal('79.900'),
+                })
+        # the customers behind a band, the invoices behind an offer
+        division = Breakdown.get_division('customers_band')
+        model, domain, _ = division.records(
+            company.id, may, dt.date(2026, 5, 31), medium.id)
+        self.assertEqual(
+            sorted(p.name for p in pool.get(model).search(domain)),
+            ['Nadia', 'Sami'])
+        model, domain, _ = division.records(
+            company.id, may, dt.date(2026, 5, 31), low.id)
+        self.assertEqual(
+            sorted(p.name for p in pool.get(model).search(domain)),
+            ['Amel', 'Rim'])
+        division = Breakdown.get_division('revenue_offer')
+        model, domain, _ = division.records(
+            company.id, may, dt.date(2026, 5, 31), fibre.id)
+        invoice, = pool.get(model).search(domain)
+        self.assertEqual(invoice.party.name, 'Amel')
+        self.assertEqual(invoice.invoice_date, may)
+
+        # a month before the customers: no band, no revenue
+        self.assertFalse([
+                b for b in Breakdown.compute([company], dt.date(2025, 5, 1))
+                if b.division in {'customers_band', 'revenue_offer'}])
 
     @with_transaction()
     def test_promotion_in_shop(self):
