@@ -212,10 +212,16 @@ class Breakdown(metaclass=PoolMeta):
 
     @classmethod
     def _records_revenue_product(cls, company_id, start, end, product):
+        return cls._records_revenue_with(
+            company_id, start, end, ('lines.product', '=', product))
+
+    @classmethod
+    def _records_revenue_with(cls, company_id, start, end, clause):
+        "The window of the invoices of the revenue of the months, with clause"
         model, domain, action = Pool().get(
             'telco.dashboard.figure')._records_invoices(
             company_id, start, end)
-        return model, domain + [('lines.product', '=', product)], action
+        return model, domain + [clause], action
 
 
 class SegmentMeasuresMixin:
@@ -248,6 +254,30 @@ class Segment(SegmentMeasuresMixin, metaclass=PoolMeta):
 
 class Statistic(SegmentMeasuresMixin, metaclass=PoolMeta):
     __name__ = 'telco.dashboard.statistic'
+
+    arpu_customer = fields.Function(fields.Numeric(
+            "ARPU per Customer", digits=(16, 2),
+            help="The revenue of the segment a month on average over the "
+            "months, per customer of the segment at the end of the last "
+            "month."),
+        'get_arpu')
+    arpu_line = fields.Function(fields.Numeric(
+            "ARPU per Line", digits=(16, 2),
+            help="The revenue of the segment a month on average over the "
+            "months, per line of its customers in service at the end of the "
+            "last month."),
+        'get_arpu')
+
+    @classmethod
+    def columns(cls):
+        return super().columns() + ['arpu_customer', 'arpu_line']
+
+    def get_arpu(self, name):
+        count = self.customers if name == 'arpu_customer' else self.lines
+        if not count or self.revenue is None:
+            return None
+        return (self.revenue / self.months() / count).quantize(
+            Decimal('0.01'))
 
 
 class ChurnRisk(metaclass=PoolMeta):

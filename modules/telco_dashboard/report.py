@@ -91,11 +91,10 @@ class StatisticSpreadsheet(Report):
     def spreadsheet(cls, records):
         pool = Pool()
         Statistic = pool.get('telco.dashboard.statistic')
-        Segment = pool.get('telco.dashboard.segment')
         Context = pool.get('telco.dashboard.statistic.context')
         start, end, filters = Statistic.filters()
         dimension = Statistic.dimension()
-        measures = [m.name for m in Segment.measures()]
+        measures = Statistic.columns()
         fields = Statistic.fields_get(['segment'] + measures)
         context_fields = Context.fields_get(
             ['dimension', 'from_period', 'to_period'] + list(filters))

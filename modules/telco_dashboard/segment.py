@@ -368,6 +368,21 @@ class Statistic(
         return start, end, filters
 
     @classmethod
+    def columns(cls):
+        """The fields of the statistic's figures, as its spreadsheet writes
+        them: the measures, then those modules compute from them"""
+        Segment = Pool().get('telco.dashboard.segment')
+        return [m.name for m in Segment.measures()]
+
+    @classmethod
+    def months(cls):
+        "The number of months a row of the statistic covers"
+        if cls.dimension() == 'period':
+            return 1
+        start, end, _ = cls.filters()
+        return (end.year - start.year) * 12 + end.month - start.month + 1
+
+    @classmethod
     def dimension(cls):
         dimension = Transaction().context.get('dimension', 'category')
         if dimension not in dict(DIMENSIONS):

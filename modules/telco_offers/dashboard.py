@@ -259,6 +259,12 @@ class BreakdownBilling(metaclass=PoolMeta):
                 cls._division_revenue_offer, cls._records_revenue_offer,
                 'telco.offer', feature='offers', unit='amount',
                 sequence=31),
+            Division('revenue_zone',
+                'telco_offers.msg_division_revenue_zone',
+                'telco_offers.msg_division_revenue_zone_help',
+                cls._division_revenue_zone, cls._records_revenue_zone,
+                'telco.offer.zone', feature='offers', unit='amount',
+                sequence=32),
             ]
 
     @classmethod
@@ -277,14 +283,42 @@ class BreakdownBilling(metaclass=PoolMeta):
 
     @classmethod
     def _records_revenue_offer(cls, company_id, start, end, offer):
+        Offer = Pool().get('telco.offer')
+        return cls._records_revenue_with(company_id, start, end,
+            ('lines.product', '=', Offer(offer).product.id))
+
+    @classmethod
+    def _division_revenue_zone(cls, company_id, start, end):
         pool = Pool()
-        Offer = pool.get('telco.offer')
-        model, domain, action = pool.get(
-            'telco.dashboard.figure')._records_invoices(
-            company_id, start, end)
-        return model, domain + [
-            ('lines.product', '=', Offer(offer).product.id),
-            ], action
+        invoice = pool.get('account.invoice').__table__()
+        line = pool.get('account.invoice.line').__table__()
+        address = pool.get('party.address').__table__()
+        zone = pool.get('telco.offer.zone').__table__()
+        relation = pool.get('telco.offer.zone-country.subdivision'
+            ).__table__()
+        # a customer is in every zone of one of his addresses, once
+        in_zone = (address
+            .join(relation,
+                condition=relation.subdivision == address.subdivision)
+            .join(zone, condition=relation.zone == zone.id)
+            .select(address.party.as_('party'), zone.id.as_('zone'),
+                where=(zone.company == company_id)
+                & (zone.active == Literal(True))
+                & (address.active == Literal(True)),
+                group_by=[address.party, zone.id]))
+        return (line
+            .join(invoice, condition=line.invoice == invoice.id)
+            .join(in_zone, condition=in_zone.party == invoice.party)
+            .select(in_zone.zone, Sum(line.quantity * line.unit_price),
+                where=revenue_lines(invoice, line, company_id, start, end),
+                group_by=[in_zone.zone]))
+
+    @classmethod
+    def _records_revenue_zone(cls, company_id, start, end, zone):
+        Zone = Pool().get('telco.offer.zone')
+        return cls._records_revenue_with(company_id, start, end,
+            ('party.addresses.subdivision', 'in',
+                [s.id for s in Zone(zone).subdivisions]))
 
 
 class Recommendation(metaclass=PoolMeta):

@@ -1447,6 +1447,24 @@ class TelcoBillingTestCase(SMTPTestMixin, CompanyTestMixin, PlatformTestCase):
         self.assertEqual(
             (segment.customers, segment.lines, segment.revenue),
             (1, 2, Decimal('549.000')))
+        # ARPU in the statistic: May alone 549 for one customer and two
+        # lines; April and May (89 + 549) / 2 months; month by month
+        Segment.compute([company], dt.date(2026, 4, 1))
+        Statistic = pool.get('telco.dashboard.statistic')
+
+        def arpu(dimension, start):
+            with Transaction().set_context(company=company.id,
+                    dimension=dimension, from_period=start,
+                    to_period=dt.date(2026, 5, 1)):
+                return sorted((s.arpu_customer, s.arpu_line)
+                    for s in Statistic.search([]))
+        self.assertEqual(arpu('category', dt.date(2026, 5, 1)),
+            [(Decimal('549.00'), Decimal('274.50'))])
+        self.assertEqual(arpu('category', dt.date(2026, 4, 1)),
+            [(Decimal('319.00'), Decimal('159.50'))])
+        self.assertEqual(arpu('period', dt.date(2026, 4, 1)), [
+                (Decimal('89.00'), Decimal('44.50')),
+                (Decimal('549.00'), Decimal('274.50'))])
 
         # April's invoice paid in June: still owed at the end of May
         april = Invoice(invoices['april'].id)

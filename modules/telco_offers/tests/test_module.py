@@ -575,8 +575,16 @@ class TelcoOffersTestCase(SMTPTestMixin, CompanyTestMixin, PlatformTestCase):
         retired = self._band(company, "Retired", '0')
         retired.active = False
         retired.save()
+        # Sami and Amel in Tunis, Rim in Sousse (the Sahel), the others
+        # nowhere
+        _, subdivisions = tunisia()
+        tunis = self._zone(company, 'TUNIS', [subdivisions['TN-11']])
+        self._zone(company, 'SAHEL', [subdivisions['TN-51']])
+        where = {'Sami': 'TN-11', 'Amel': 'TN-11', 'Rim': 'TN-51'}
         names = ['Sami', 'Amel', 'Rim', 'Hedi', 'Nadia', 'Karim']
-        customers = {n: create_customer(company, n) for n in names}
+        customers = {
+            n: create_customer(company, n, subdivisions.get(where.get(n)))
+            for n in names}
         party = Party.__table__()
         cursor = Transaction().connection.cursor()
         cursor.execute(*party.update(
@@ -625,7 +633,8 @@ class TelcoOffersTestCase(SMTPTestMixin, CompanyTestMixin, PlatformTestCase):
         divided = {
             (b.division, b.label): b.value
             for b in Breakdown.compute([company], may)
-            if b.division in {'customers_band', 'revenue_offer'}}
+            if b.division in {
+                    'customers_band', 'revenue_offer', 'revenue_zone'}}
         # Rim (nothing bought) and Amel are low
         self.assertEqual(divided, {
                 ('customers_band', "Low"): 2,
@@ -633,6 +642,9 @@ class TelcoOffersTestCase(SMTPTestMixin, CompanyTestMixin, PlatformTestCase):
                 ('customers_band', "High"): 1,
                 ('revenue_offer', "[M30] Forfait Mobile"): Decimal('70.000'),
                 ('revenue_offer', "[F100] Fibre 100"): Decimal('79.900'),
+                # 35 + 35 + 79.900 in Tunis, the phone in the Sahel
+                ('revenue_zone', "[TUNIS] Tunis"): Decimal('149.900'),
+                ('revenue_zone', "[SAHEL] Sahel"): Decimal('549.000'),
                 })
         # the customers behind a band, the invoices behind an offer
         division = Breakdown.get_division('customers_band')
@@ -652,11 +664,18 @@ class TelcoOffersTestCase(SMTPTestMixin, CompanyTestMixin, PlatformTestCase):
         invoice, = pool.get(model).search(domain)
         self.assertEqual(invoice.party.name, 'Amel')
         self.assertEqual(invoice.invoice_date, may)
+        division = Breakdown.get_division('revenue_zone')
+        model, domain, _ = division.records(
+            company.id, may, dt.date(2026, 5, 31), tunis.id)
+        self.assertEqual(
+            sorted(i.party.name for i in pool.get(model).search(domain)),
+            ['Amel', 'Amel', 'Sami'])
 
         # a month before the customers: no band, no revenue
         self.assertFalse([
                 b for b in Breakdown.compute([company], dt.date(2025, 5, 1))
-                if b.division in {'customers_band', 'revenue_offer'}])
+                if b.division in {
+                        'customers_band', 'revenue_offer', 'revenue_zone'}])
 
     @with_transaction()
     def test_promotion_in_shop(self):
