@@ -165,7 +165,9 @@ class StripeServer:
         ('GET', r'/v1/payment_intents/(?P<id>[^/]+)', 'retrieve'),
         ('POST', r'/v1/payment_intents/(?P<id>[^/]+)/confirm', 'confirm'),
         ('POST', r'/v1/payment_intents/(?P<id>[^/]+)/cancel', 'cancel'),
+        ('POST', r'/v1/payment_intents/(?P<id>[^/]+)/capture', 'capture'),
         ('GET', r'/v1/charges/(?P<id>[^/]+)', 'retrieve'),
+        ('POST', r'/v1/customer_sessions', 'create_customer_session'),
         ('POST', r'/v1/refunds', 'create_refund'),
         ('GET', r'/v1/events', 'list_events'),
         ('GET', r'/v1/events/(?P<id>[^/]+)', 'retrieve'),
@@ -295,12 +297,24 @@ class StripeServer:
 
     def retrieve(self, params, id):
         obj = self._get(id)
+        expand = params.get('expand') or []
         if obj['object'] == 'payment_intent' and obj.get('latest_charge'):
-            expand = params.get('expand') or []
             if 'latest_charge' in expand:
                 obj = dict(obj, latest_charge=self.objects[
                         obj['latest_charge']])
+        elif obj['object'] == 'customer' and 'sources' in expand:
+            # the legacy sources: none, cards are payment methods
+            obj = dict(obj, sources=self._list(
+                    f"/v1/customers/{id}/sources", []))
         return obj
+
+    def create_customer_session(self, params):
+        customer = self._get(params.get('customer'), 'customer')
+        return {'object': 'customer_session', 'customer': customer['id'],
+            'client_secret': f"cuss_secret_{next(self._ids):06d}",
+            'components': params.get('components', {}),
+            'created': int(time.time()), 'livemode': False,
+            'expires_at': int(time.time()) + 1800}
 
     def attach(self, params, id):
         method = self.card(id)
@@ -316,7 +330,8 @@ class StripeServer:
     def list_payment_methods(self, params):
         methods = [o for o in self.objects.values()
             if o['object'] == 'payment_method'
-            and o['customer'] == params.get('customer')]
+            and o['customer'] == params.get('customer')
+            and params.get('type', o['type']) == o['type']]
         return self._list('/v1/payment_methods', methods)
 
     def create_setup_intent(self, params):
@@ -354,6 +369,7 @@ class StripeServer:
             description=params.get('description'),
             capture_method=params.get('capture_method', 'automatic'),
             payment_method=params.get('payment_method'),
+            off_session=params.get('off_session'),
             status='requires_payment_method', latest_charge=None,
             last_payment_error=None)
         intent['client_secret'] = f"{intent['id']}_secret_test"
@@ -381,7 +397,8 @@ class StripeServer:
             status='pending', failure_code=None, failure_message=None,
             paid=False)
         intent['latest_charge'] = charge['id']
-        off_session = params.get('off_session') == 'true'
+        off_session = params.get(
+            'off_session', intent.get('off_session')) == 'true'
         if decline == 'authentication_required' and not off_session:
             intent['status'] = 'requires_action'
             return intent
@@ -397,12 +414,36 @@ class StripeServer:
             raise StripeError(402, 'card_error', message, code=decline,
                 decline_code=decline, charge=charge['id'],
                 payment_intent=json.loads(json.dumps(intent)))
+        if intent['capture_method'] == 'manual':
+            # authorized only: captured later
+            charge.update(status='succeeded', paid=True)
+            intent.update(status='requires_capture',
+                amount_capturable=intent['amount'])
+            self.event('charge.succeeded', charge)
+            self.event('payment_intent.amount_capturable_updated', intent)
+            return intent
+        return self._captured(intent, charge, intent['amount'])
+
+    def _captured(self, intent, charge, amount):
         charge.update(status='succeeded', paid=True, captured=True,
-            amount_captured=intent['amount'])
-        intent.update(status='succeeded', amount_received=intent['amount'])
+            amount_captured=amount)
+        intent.update(status='succeeded', amount_received=amount,
+            amount_capturable=0)
         self.event('charge.succeeded', charge)
+        self.event('charge.captured', charge)
         self.event('payment_intent.succeeded', intent)
         return intent
+
+    def capture(self, params, id):
+        intent = self._get(id, 'payment_intent')
+        if intent['status'] != 'requires_capture':
+            raise StripeError(400, 'invalid_request_error',
+                "This PaymentIntent could not be captured because it has a "
+                f"status of {intent['status']}.",
+                code='payment_intent_unexpected_state')
+        amount = int(params.get('amount_to_capture') or intent['amount'])
+        return self._captured(
+            intent, self.objects[intent['latest_charge']], amount)
 
     def cancel(self, params, id):
         obj = self._get(id)

@@ -106,10 +106,39 @@ class StripeServerTestCase(unittest.TestCase):
             intent.id, expand=['latest_charge'])
         self.assertEqual(retrieved.latest_charge.amount_captured, 19900)
 
-        self.assertEqual(self.server.deliver_pending(), [204, 204, 204])
+        self.assertEqual(self.server.deliver_pending(), [204] * 4)
         self.assertEqual([t for _, t in self.webhook.received], [
                 'payment_intent.created', 'charge.succeeded',
-                'payment_intent.succeeded'])
+                'charge.captured', 'payment_intent.succeeded'])
+
+    def test_checkout_and_capture(self):
+        '''The operator pays on the checkout page (a customer session, then
+        the card confirmed by Stripe.js); an authorization is captured'''
+        customer = stripe.Customer.create(name="Ooredoo Tunisie")
+        session = stripe.CustomerSession.create(customer=customer.id,
+            components={'payment_element': {'enabled': True}})
+        self.assertTrue(session.client_secret)
+        intent = stripe.PaymentIntent.create(amount=19900, currency='eur',
+            customer=customer.id, capture_method='manual')
+        self.assertEqual(intent.status, 'requires_payment_method')
+        # what Stripe.js does in the browser
+        intent = stripe.PaymentIntent.confirm(
+            intent.id, payment_method='pm_card_visa')
+        self.assertEqual(
+            (intent.status, intent.amount_capturable),
+            ('requires_capture', 19900))
+        intent = stripe.PaymentIntent.capture(
+            intent.id, amount_to_capture=15000)
+        self.assertEqual(
+            (intent.status, intent.amount_received), ('succeeded', 15000))
+        with self.assertRaises(stripe.InvalidRequestError):
+            stripe.PaymentIntent.capture(intent.id)
+        # a card that needs the customer, confirmed on the page
+        intent = stripe.PaymentIntent.create(amount=5000, currency='eur',
+            payment_method='pm_card_authenticationRequired', confirm=True)
+        self.assertEqual(intent.status, 'requires_action')
+        customer = stripe.Customer.retrieve(customer.id, expand=['sources'])
+        self.assertEqual(list(customer.sources), [])
 
     def test_idempotency_key(self):
         "A request repeated with its key gets the first answer, no new intent"
