@@ -28,6 +28,8 @@ MODULES = [
     ('telco_offers', 'offers'),
     # the figures of what the others loaded
     ('telco_dashboard', 'dashboard'),
+    # the platform's invoices of the operators' features (platform only)
+    ('telco_platform', None),
     ]
 
 

@@ -87,6 +87,13 @@ allow_subscribe = $ALLOW_SUBSCRIBE
 # one day, so that the demo does not ask for the password again
 max_age = 86400
 timeout = 3600
+
+[telco_platform]
+# the Stripe account's keys are set on Platform Billing > Stripe Accounts
+# (TELCO_STRIPE_SECRET_KEY when the demo is built); offline, a card payment
+# says at once that Stripe cannot be reached
+stripe_api_base = ${DEMO_STRIPE_API_BASE:-https://api.stripe.com}
+stripe_max_network_retries = 0
 CONF
 
 case "$URI" in
@@ -137,12 +144,12 @@ TRYTONPASSFILE=$passfile "$VENV/bin/trytond-admin" -c "$CONF" -d "$DB" \
 # marketing_email and sale_product_recommendation are extras of telco_offers:
 # advertising by e-mail and the products recommended on sales (telco_stock
 # brings sale_point, the other extra)
-phase "activating telco_base telco_party telco_line telco_dashboard telco_claims telco_billing telco_stock telco_offers marketing_email sale_product_recommendation, loading French"
+phase "activating telco_base telco_party telco_line telco_dashboard telco_claims telco_billing telco_stock telco_offers marketing_email sale_product_recommendation telco_platform, loading French"
 TRYTONPASSFILE=$passfile "$VENV/bin/trytond-admin" -c "$CONF" -d "$DB" \
     -u telco_base telco_party telco_line telco_dashboard telco_claims \
     telco_billing telco_stock \
     telco_offers marketing_email sale_product_recommendation \
-    --activate-dependencies -l fr
+    telco_platform --activate-dependencies -l fr
 phase "loading demo data"
 "$VENV/bin/python" -m demo -c "$CONF" -d "$DB" --password "$PASSWORD"
 phase ""

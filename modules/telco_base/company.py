@@ -68,9 +68,18 @@ class Company(metaclass=PoolMeta):
     users = fields.Many2Many(
         'res.user-company.company', 'company', 'user', "Users",
         readonly=True)
+    service_state = fields.Selection([
+            ('active', "Active"),
+            ('read_only', "Read-Only"),
+            ('suspended', "Suspended"),
+            ], "Service", required=True, readonly=True,
+        help="Whether the operator's staff use its features: read-only and "
+        "suspended (the data kept) while its platform invoices are unpaid.")
     _phone_region_cache = Cache(
         'company.company.phone_region', context=False)
     _web_hosts_cache = Cache('company.company.web_hosts', context=False)
+    _service_state_cache = Cache(
+        'company.company.service_state', context=False)
 
     @classmethod
     def __setup__(cls):
@@ -87,6 +96,27 @@ class Company(metaclass=PoolMeta):
     def __post_setup__(cls):
         super().__post_setup__()
         cls.__rpc__['get_branding'] = RPC()
+
+    @classmethod
+    def default_service_state(cls):
+        return 'active'
+
+    @classmethod
+    def service_state_of(cls, company_id):
+        """Return the service state of the operator.
+        Plain SQL: it is called while access rights are being computed."""
+        if not company_id:
+            return 'active'
+        state = cls._service_state_cache.get(company_id)
+        if state is None:
+            table = cls.__table__()
+            cursor = Transaction().connection.cursor()
+            cursor.execute(*table.select(
+                    table.service_state, where=table.id == company_id))
+            row = cursor.fetchone()
+            state = (row[0] if row else None) or 'active'
+            cls._service_state_cache.set(company_id, state)
+        return state
 
     @classmethod
     def get_branding(cls):
@@ -279,6 +309,9 @@ class Company(metaclass=PoolMeta):
         super().on_modification(mode, companies, field_names=field_names)
         cls._phone_region_cache.clear()
         cls._web_hosts_cache.clear()
+        if field_names is None or 'service_state' in field_names:
+            cls._service_state_cache.clear()
+            pool.get('telco.feature').clear_gating_caches()
         if mode == 'create':
             # The operator's own party and the platform administrators
             # belong to the new operator: the platform administrator's

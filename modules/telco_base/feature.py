@@ -48,6 +48,8 @@ class Feature(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
         'telco.operator.feature', 'feature', "Subscriptions", readonly=True)
 
     _gated_groups_cache = Cache('telco.feature.gated_groups', context=False)
+    _feature_models_cache = Cache(
+        'telco.feature.feature_models', context=False)
 
     @classmethod
     def __setup__(cls):
@@ -100,6 +102,7 @@ class Feature(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
         User = pool.get('res.user')
         ModelAccess = pool.get('ir.model.access')
         cls._gated_groups_cache.clear()
+        cls._feature_models_cache.clear()
         User._get_groups_cache.clear()
         ModelAccess._get_access_cache.clear()
 
@@ -109,6 +112,7 @@ class Feature(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
         the company has no running subscription for.
         Plain SQL: it is called while access rights are being computed."""
         pool = Pool()
+        Company = pool.get('company.company')
         FeatureGroup = pool.get('telco.feature-res.group')
         OperatorFeature = pool.get('telco.operator.feature')
         if date is None:
@@ -135,11 +139,38 @@ class Feature(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
                 feature_group.group,
                 (feature.id.in_(enabled) & (feature.active == Literal(True))),
                 ))
+        # a suspended operator keeps no feature, its subscriptions and its
+        # data are kept for the day it is restored
+        suspended = Company.service_state_of(company_id) == 'suspended'
         gated, allowed = set(), set()
         for group_id, is_enabled in cursor:
-            (allowed if is_enabled else gated).add(group_id)
+            (allowed if is_enabled and not suspended else gated).add(group_id)
         groups = frozenset(gated - allowed)
         return cls._gated_groups_cache.set(key, groups)
+
+    @classmethod
+    def feature_models(cls):
+        """Return the names of the models that the groups of features may
+        modify: what a read-only operator's staff may no longer change.
+        Plain SQL: it is called while access rights are being computed."""
+        pool = Pool()
+        ModelAccess = pool.get('ir.model.access')
+        FeatureGroup = pool.get('telco.feature-res.group')
+        models = cls._feature_models_cache.get(None)
+        if models is not None:
+            return models
+        access = ModelAccess.__table__()
+        feature_group = FeatureGroup.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*access.join(feature_group,
+                condition=access.group == feature_group.group
+                ).select(access.model,
+                where=(access.perm_write == Literal(True))
+                | (access.perm_create == Literal(True))
+                | (access.perm_delete == Literal(True)),
+                group_by=[access.model]))
+        models = frozenset(m for m, in cursor)
+        return cls._feature_models_cache.set(None, models)
 
     @classmethod
     def running_codes(cls, company_id, date=None):

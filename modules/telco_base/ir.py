@@ -18,6 +18,29 @@ class ModelAccess(metaclass=PoolMeta):
     __name__ = 'ir.model.access'
 
     @classmethod
+    def get_access(cls, models):
+        pool = Pool()
+        Company = pool.get('company.company')
+        Feature = pool.get('telco.feature')
+        User = pool.get('res.user')
+        access = super().get_access(models)
+        if not Transaction().user:
+            return access
+        company_id = User._current_company()
+        if Company.service_state_of(company_id) != 'read_only':
+            return access
+        if User.is_platform_admin():
+            return access
+        # an operator unpaid past its grace period reads its features'
+        # records but changes none of them
+        frozen = Feature.feature_models()
+        access = {m: dict(a) for m, a in access.items()}
+        for model, maccess in access.items():
+            if model in frozen:
+                maccess.update(write=False, create=False, delete=False)
+        return access
+
+    @classmethod
     def check(cls, model_name, mode='read', raise_exception=True):
         pool = Pool()
         Feature = pool.get('telco.feature')
@@ -30,6 +53,18 @@ class ModelAccess(metaclass=PoolMeta):
             if not Transaction().user:
                 raise
             company_id = User._current_company()
+            state = Company.service_state_of(company_id)
+            with without_check_access():
+                if (state == 'read_only' and mode != 'read'
+                        and model_name in Feature.feature_models()
+                        and cls.check(model_name, 'read', False)) or (
+                        state == 'suspended'
+                        and Feature.disabled_for_model(
+                            model_name, company_id)):
+                    raise AccessError(gettext(
+                            f'telco_base.msg_operator_{state}',
+                            operator=Company(company_id).rec_name)
+                        ) from exception
             with without_check_access():
                 feature = Feature.disabled_for_model(model_name, company_id)
                 if not feature:

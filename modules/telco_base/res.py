@@ -154,6 +154,21 @@ class User(metaclass=PoolMeta):
         return tuple(g for g in groups if g not in disabled)
 
     @classmethod
+    def is_platform_admin(cls):
+        "Whether the user of the transaction administers the platform"
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        if not Transaction().user:
+            return True
+        with without_check_access():
+            try:
+                group_id = ModelData.get_id(
+                    'telco_base', 'group_platform_admin')
+            except KeyError:
+                return False
+        return group_id in cls.get_groups()
+
+    @classmethod
     def platform_admins(cls):
         "Active users of the platform administrator group"
         pool = Pool()

@@ -65,6 +65,25 @@ def with_transaction(user=1, context=None):
     return decorator
 
 
+def committed(database, func, *args, user=0, **kwargs):
+    """Run func in a transaction of the user (root by default) that is
+    started again with the tables it must lock, as the cron and the
+    dispatcher do; run what it queued and commit.  Return its result."""
+    extras = {}
+    while True:
+        with Transaction().start(database, user, **extras) as transaction:
+            try:
+                result = func(*args, **kwargs)
+                run_queue()
+            except TransactionError as error:
+                transaction.rollback()
+                transaction.tasks.clear()
+                error.fix(extras)
+                continue
+            transaction.commit()
+            return result
+
+
 def get_currency(code='TND'):
     pool = Pool()
     Currency = pool.get('currency.currency')

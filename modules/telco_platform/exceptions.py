@@ -1,0 +1,16 @@
+# This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+from trytond.exceptions import UserError
+from trytond.model.exceptions import ValidationError
+
+
+class PlatformBillingError(UserError):
+    pass
+
+
+class SubscriptionError(ValidationError):
+    pass
+
+
+class PaymentError(UserError):
+    pass
