@@ -6,7 +6,7 @@ from trytond.i18n import gettext
 from trytond.model import ModelSingleton, ModelSQL, ModelView, fields
 from trytond.pool import Pool
 from trytond.pyson import Eval
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import PlatformBillingError
 
@@ -65,6 +65,33 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
     @classmethod
     def default_invoice_days_before(cls):
         return 7
+
+    @classmethod
+    def on_modification(cls, mode, records, field_names=None):
+        super().on_modification(mode, records, field_names=field_names)
+        if field_names is None or 'platform_company' in field_names:
+            cls._set_payment_crons(records)
+
+    @classmethod
+    def _set_payment_crons(cls, records):
+        """The crons of the card payments search the payments of the
+        company they run for: they run for the platform's company"""
+        pool = Pool()
+        Cron = pool.get('ir.cron')
+        companies = [r.platform_company.id for r in records
+            if r.platform_company]
+        if not companies:
+            return
+        with without_check_access():
+            crons = Cron.search([
+                    ['OR',
+                        ('method', 'like', 'account.payment|stripe_%'),
+                        ('method', 'like', 'account.payment.stripe.%'),
+                        ('method', '=',
+                            'account.payment.journal|cron_post_clearing_moves'),
+                        ],
+                    ])
+            Cron.write(crons, {'companies': [('add', companies)]})
 
     @classmethod
     def get_platform(cls):

@@ -20,7 +20,8 @@ from trytond.modules.telco_platform.exceptions import (
 from trytond.modules.telco_platform.proration import prorate
 from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME
-from trytond.transaction import Transaction, TransactionError
+from trytond.transaction import (
+    Transaction, TransactionError, without_check_access)
 
 from .tools import (
     WEBHOOK_SECRET, deliver, point_stripe_at, save_card, setup_platform,
@@ -315,6 +316,7 @@ class TelcoPlatformTestCase(SMTPTestMixin, PlatformTestCase):
         Bill = pool.get('telco.platform.bill')
         Payment = pool.get('account.payment')
         Company = pool.get('company.company')
+        Queue = pool.get('ir.queue')
         # a test is run again from its start when it meets a table to lock
         self.stripe.outage = False
         company, admin = self._operator(start=dt.date(2026, 12, 1))
@@ -348,16 +350,29 @@ class TelcoPlatformTestCase(SMTPTestMixin, PlatformTestCase):
             Bill.retry_card_payments()
             payment, = Payment.search([('line.move.origin', '=',
                         str(bill.invoice))])
+            # the charge task meets the outage; what it queues after runs
+            # once Stripe is back
             self.stripe.outage = True
+            tasks = Transaction().tasks
+            charge, = [t for t in tasks
+                if Queue(t).data['method'] == 'stripe_charge']
+            tasks.remove(charge)
+            with without_check_access():
+                Queue(charge).run()
+            self.stripe.outage = False
             run_queue()
         payment = Payment(payment.id)
         self.assertEqual(payment.state, 'processing')
         self.assertIsNone(payment.stripe_payment_intent_id)
         self.assertEqual(Bill(bill.id).payment_state, 'retry')
 
-        # the charge cron sends it once Stripe is back: paid
-        self.stripe.outage = False
-        with Transaction().set_user(0):
+        # the charge cron sends it again: paid
+        Cron = pool.get('ir.cron')
+        cron, = Cron.search([('method', '=', 'account.payment|stripe_charge')])
+        self.assertEqual(
+            list(cron.companies), [self._config().platform_company])
+        with Transaction().set_user(0), Transaction().set_context(
+                company=self._config().platform_company.id):
             Payment.stripe_charge()
             deliver(self._account(), self.stripe)
         self.assertEqual(Payment(payment.id).state, 'succeeded')
