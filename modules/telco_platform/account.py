@@ -1,10 +1,11 @@
 # This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 from trytond.model import fields
+from trytond.modules.telco_base.model import ButtonFieldsMixin
 from trytond.pool import Pool, PoolMeta
 
 
-class Invoice(metaclass=PoolMeta):
+class Invoice(ButtonFieldsMixin, metaclass=PoolMeta):
     __name__ = 'account.invoice'
 
     platform_bill = fields.Many2One(

@@ -8,6 +8,7 @@ import stripe
 
 from trytond.model import (
     Index, ModelSQL, ModelView, Unique, dualmethod, fields)
+from trytond.modules.telco_base.model import ButtonFieldsMixin
 from trytond.pool import Pool, PoolMeta
 
 from trytond.transaction import Transaction
@@ -20,7 +21,7 @@ FINAL_INTENT_EVENTS = {'payment_intent.payment_failed',
     'payment_intent.canceled', 'payment_intent.amount_capturable_updated'}
 
 
-class Payment(metaclass=PoolMeta):
+class Payment(ButtonFieldsMixin, metaclass=PoolMeta):
     __name__ = 'account.payment'
 
     @property
