@@ -86,8 +86,9 @@ SCREENSHOTS = [
     ('ooredoo_marketing', '*Offres / Packs ([!ln]*)', 'ooredoo-pack.png'),
     ('ooredoo_marketing', '*Offres / Propositions (list)',
         'ooredoo-proposals.png'),
-    ('ooredoo_admin', '*Mon abonnement*', 'ooredoo-my-subscription.png'),
-    ('tt_admin', '*Mon abonnement*', 'tt-my-subscription.png'),
+    ('ooredoo_admin', '*Mon abonnement ([!ln]*)',
+        'ooredoo-my-subscription.png'),
+    ('tt_admin', '*Mon abonnement ([!ln]*)', 'tt-my-subscription.png'),
     ]
 # What the demo database is built on.  SQLite was measured faster than
 # PostgreSQL for the demo build on the 2-core machine (see the README's

@@ -26,12 +26,16 @@ from trytond.modules.telco_base.ir import USER_RULE_MODELS
 from trytond.modules.telco_line.tests.tools import luhn_complete
 from trytond.modules.telco_base.tests.platform import platform_modules
 from trytond.modules.telco_base.tests.smtp import SMTPServer
+from trytond.modules.telco_base.tests.stripe_server import StripeServer
 from trytond.modules.telco_base.tests.tools import (
     assert_message, create_operator, create_staff, run_queue)
 from trytond.modules.telco_billing.tests.tools import (
     create_catalogue, setup_accounting)
 from trytond.modules.telco_offers.tests.tools import (
     create_customer, create_sale, tunisia)
+from trytond.modules.telco_platform.configuration import platform_side
+from trytond.modules.telco_platform.tests.tools import (
+    WEBHOOK_SECRET, point_stripe_at, setup_platform)
 from trytond.modules.telco_stock.tests.tools import (
     create_account_category, create_cash_desk, create_lots,
     create_shop, create_sim_lots, create_stock_products, imei, pos_lines,
@@ -57,6 +61,8 @@ PLATFORM = platform_modules()
 MODULES = [m for m in PLATFORM if m.startswith('telco_')]
 FEATURES = ['clients', 'dashboard', 'claims', 'billing', 'stock', 'offers']
 PASSWORD = 'Isolation-Pa55word!'
+# where the platform's billing sends the requests of the stripe library
+STRIPE_OPTIONS = ['stripe_api_base', 'stripe_max_network_retries']
 
 # Telco models that are not owned by an operator, and why.
 SHARED = {
@@ -97,6 +103,24 @@ SHARED = {
     'sale.configuration': "singleton set by the platform administrator; "
     "telco_offers only adds a recommendation method, computed from the "
     "operator's own sales",
+    # the platform's billing of its operators (telco_platform): its own
+    # records, in its own company or in none, checked apart
+    # (test_platform_records)
+    'telco.platform.configuration': "singleton of how the platform "
+    "invoices its operators: no access but the platform administrators'",
+    'telco.platform.stripe.event': "the deliveries of the platform's "
+    "Stripe webhook, of no operator (no company): no access but the "
+    "platform administrators' (read only)",
+    'account.payment.stripe.account': "a Stripe account has no company in "
+    "Tryton: the platform's, read by Tryton's payment and accounting "
+    "administrator groups, which no operator role has, and its secrets by "
+    "the platform administrators only; telco_platform only adds the "
+    "webhook that handles its events",
+    'account.dunning.level': "a level of a dunning procedure, which has no "
+    "company in Tryton: the procedures are the same for every company, read "
+    "by Tryton's dunning and accounting administrator groups, which no "
+    "operator role has; telco_platform only adds what a level does to an "
+    "operator's service",
     }
 # Per-company models of Tryton's own modules without a fixture, and why.
 NO_FIXTURE = {
@@ -262,6 +286,8 @@ def _build(company, staff):
     offers = _build_offers(
         company, staff, party, accounting, stock['sale.point'])
     fixtures = billing | stock | offers
+    fixtures |= _build_platform_billing(company)
+    fixtures |= _build_payments(company, party, fixtures)
     fixtures |= _build_core(company, party, accounting, fixtures)
     Figure = pool.get('telco.dashboard.figure')
     fixtures['telco.dashboard.figure'] = Figure.compute(
@@ -725,6 +751,155 @@ def _build_offers(company, staff, party, accounting, point):
         }
 
 
+def _build_platform_billing(company):
+    """The operator's side of the platform's billing (telco_platform): the
+    charges of its subscriptions this month on a bill of the platform, issued
+    as the invoicing cron does, and the row of its subscription in the
+    monthly recurring revenue"""
+    pool = Pool()
+    Bill = pool.get('telco.platform.bill')
+    Charge = pool.get('telco.platform.charge')
+    Revenue = pool.get('telco.platform.revenue')
+    bill = Bill.issue(company, Charge.for_month(company, dt.date.today()))
+    # the invoice e-mailed to the operator's administrators
+    run_queue()
+    charge = bill.charges[0]
+    revenue, = Revenue.search([('id', '=', charge.subscription.id)])
+    return {
+        'telco.platform.charge': charge,
+        'telco.platform.bill': bill,
+        'telco.platform.revenue': revenue,
+        }
+
+
+def _build_payments(company, party, fixtures):
+    """The operator's own payments (Tryton's account_payment, which the
+    platform's billing brings in): a journal, a draft payment, the group of
+    a processed one, the refund of a card payment, a direct debit of its
+    customer, the Stripe customer of its customer and the dunning of the
+    overdue line of its posted invoice"""
+    pool = Pool()
+    Journal = pool.get('account.payment.journal')
+    Payment = pool.get('account.payment')
+    Group = pool.get('account.payment.group')
+    StripeAccount = pool.get('account.payment.stripe.account')
+    Refund = pool.get('account.payment.stripe.refund')
+    Customer = pool.get('account.payment.stripe.customer')
+    DirectDebit = pool.get('party.party.reception_direct_debit')
+    Procedure = pool.get('account.dunning.procedure')
+    Dunning = pool.get('account.dunning')
+    code = company.code
+    with Transaction().set_context(company=company.id):
+        # a Stripe account of its own: Stripe accounts have no company
+        account, = StripeAccount.create([{
+                    'name': f'Stripe {code}',
+                    'secret_key': f'sk_test_{code.lower()}',
+                    'publishable_key': f'pk_test_{code.lower()}'}])
+        journal, card_journal = Journal.create([{
+                    'company': company.id, 'name': f'Cheques {code}',
+                    'currency': company.currency.id,
+                    'process_method': 'manual',
+                    }, {
+                    'company': company.id, 'name': f'Cards {code}',
+                    'currency': company.currency.id,
+                    'process_method': 'stripe',
+                    'stripe_account': account.id,
+                    }])
+        values = {
+            'company': company.id, 'kind': 'receivable', 'party': party.id,
+            'amount': Decimal('10.000'), 'date': dt.date.today(),
+            }
+        # a draft payment: the crawler's writes are not stopped by its state
+        payment, processed, card = Payment.create([
+                {**values, 'journal': journal.id,
+                    'reference': f'Cheque {code}'},
+                {**values, 'journal': journal.id,
+                    'reference': f'Cheque processed {code}'},
+                {**values, 'journal': card_journal.id,
+                    'reference': f'Card {code}',
+                    'stripe_payment_intent_id': f'pi_{code.lower()}'},
+                ])
+        Payment.submit([processed])
+        group = Payment.process([processed], lambda: Group.create([{
+                        'company': company.id, 'journal': journal.id,
+                        'kind': 'receivable'}])[0])
+        refund, = Refund.create([{
+                    'payment': card.id, 'amount': Decimal('5.000')}])
+        # its customer as a customer of its Stripe account, no card saved
+        customer, = Customer.create([{
+                    'party': party.id, 'stripe_account': account.id}])
+        direct_debit, = DirectDebit.create([{
+                    'party': party.id, 'journal': journal.id}])
+        procedure, = Procedure.create([{
+                    'name': f'Reminders {code}',
+                    'levels': [('create', [{
+                                    'overdue': dt.timedelta(days=30)}])],
+                    }])
+        line, = [l for l in fixtures['account.move'].lines
+            if l.account.type.receivable and l.debit > 0]
+        dunning, = Dunning.create([{
+                    'company': company.id, 'line': line.id,
+                    'procedure': procedure.id,
+                    'level': procedure.levels[0].id}])
+    return {
+        'account.payment.journal': journal,
+        'account.payment': payment,
+        'account.payment.group': group,
+        'account.payment.stripe.refund': refund,
+        'account.payment.stripe.customer': customer,
+        'party.party.reception_direct_debit': direct_debit,
+        'account.dunning': dunning,
+        }
+
+
+def _build_platform_records(config, companies):
+    """The platform's own records of its billing of the operators: its
+    company, the first operator as its customer, its invoice to it with its
+    move, the card payment of it waiting on Stripe's form, the operator's
+    Stripe customer, the dunning of the invoice, a refused delivery of the
+    webhook.  Return them by name"""
+    pool = Pool()
+    Bill = pool.get('telco.platform.bill')
+    Dunning = pool.get('account.dunning')
+    Payment = pool.get('account.payment')
+    Event = pool.get('telco.platform.stripe.event')
+    company = companies[0]
+    bill, = Bill.search([('company', '=', company.id)])
+    invoice = bill.invoice
+    with platform_side():
+        # the reminder of the invoice once overdue
+        Dunning.generate_dunnings(
+            invoice.lines_to_pay[0].maturity_date + dt.timedelta(days=3))
+    # the administrator's "Pay by Card", on the local Stripe
+    Bill.checkout_url(bill)
+    run_queue()
+    with platform_side(), Transaction().set_context(active_test=False):
+        company = company.__class__(company.id)
+        invoice = bill.invoice
+        dunning, = Dunning.search([('line.move', '=', invoice.move.id)])
+        payment, = Payment.search([
+                ('line', 'in', [l.id for l in invoice.lines_to_pay])])
+        customer = company.platform_stripe_customer(config, create=True)
+        account = config.payment_journal.stripe_account
+        event = Event.refuse(account, '{}', "isolation fixture")
+        return {
+            'company.company': config.platform_company,
+            'party.party': company.get_platform_party(),
+            'account.account': config.account_revenue,
+            'account.invoice': invoice,
+            'account.invoice.line': invoice.lines[0],
+            'account.move': invoice.move,
+            'account.move.line': invoice.lines_to_pay[0],
+            'account.payment': payment,
+            'account.payment.journal': config.payment_journal,
+            'account.payment.stripe.account': account,
+            'account.payment.stripe.customer': customer,
+            'account.dunning': dunning,
+            'telco.platform.configuration': config,
+            'telco.platform.stripe.event': event,
+            }
+
+
 def _build_core(company, party, accounting, fixtures):
     """One record of each per-company model of Tryton's own modules that the
     telco fixtures do not make on their way, then the first record of the
@@ -987,6 +1162,15 @@ class IsolationTestCase(unittest.TestCase):
         cls.smtp.start()
         cls._email_uri = config.get('email', 'uri')
         config.set('email', 'uri', cls.smtp.uri)
+        # the platform's billing pays by card on a local Stripe: the
+        # fixtures' card form and the crawler's "Pay by Card" and "Save a
+        # Card" of its own operator
+        cls.stripe = StripeServer(webhook_secret=WEBHOOK_SECRET)
+        cls.stripe.start()
+        cls._stripe_config = {
+            o: config.get('telco_platform', o) for o in STRIPE_OPTIONS
+            } if config.has_section('telco_platform') else None
+        point_stripe_at(cls.stripe)
         drop_db()
         activate_module(PLATFORM)
         # the fixtures' accounting locks these tables: taken from the start
@@ -1012,6 +1196,10 @@ class IsolationTestCase(unittest.TestCase):
     @classmethod
     def _build_operators(cls):
         ids = {}
+        # the platform's own company, which invoices the operators: a third
+        # company, of neither operator
+        config = setup_platform(cls.stripe)
+        companies = []
         for code, name in [('OPA', 'Operator A'), ('OPB', 'Operator B')]:
             company = create_operator(name, code, features=FEATURES)
             staff = create_staff(
@@ -1021,12 +1209,25 @@ class IsolationTestCase(unittest.TestCase):
             User = Pool().get('res.user')
             User.write([staff], {'password': PASSWORD})
             fixtures = _build(company, staff)
+            companies.append(company)
             ids[code] = {k: (v.__name__, v.id) for k, v in fixtures.items()}
             # one user per role of the demo
             for role, groups in DEMO_ROLES.items():
                 user = create_staff(
                     f'{role}_{code.lower()}', company, groups=groups)
                 User.write([user], {'password': PASSWORD})
+        cls.platform_ids = {
+            k: (v.__name__, v.id)
+            for k, v in _build_platform_records(config, companies).items()}
+        # the platform administrator, who works for every operator
+        platform_company = config.platform_company
+        admin = create_staff(
+            'platform_isolation', platform_company,
+            groups=demo_roles.PLATFORM_GROUPS)
+        User.write([admin], {
+                'companies': [('add', [c.id for c in companies])],
+                'company_filter': 'all',
+                })
         # the configuration values found for one operator only are left
         both = set(ids['OPA']) & set(ids['OPB'])
         return {
@@ -1040,6 +1241,14 @@ class IsolationTestCase(unittest.TestCase):
         drop_db()
         cls.smtp.stop()
         config.set('email', 'uri', cls._email_uri)
+        cls.stripe.stop()
+        if cls._stripe_config is None:
+            config.remove_section('telco_platform')
+            config.get.cache_clear()
+            config.getint.cache_clear()
+        else:
+            for option, value in cls._stripe_config.items():
+                config.set('telco_platform', option, value)
 
     def fixtures(self, code):
         pool = Pool()
@@ -1099,6 +1308,138 @@ class IsolationTestCase(unittest.TestCase):
         Rule._domain_get_cache.clear()
         with self.assertRaises(Leak):
             check_model('telco.customer.category', a, b, a['res.user'])
+
+    @with_transaction()
+    def test_platform_records(self):
+        """The platform's company and its records of the billing of the
+        operators (its invoice to an operator and its move, the card payment,
+        the operator's Stripe customer, the dunning, the webhook's events,
+        the configuration) are out of reach of the staff of both operators,
+        every role; the platform administrator is served the operators'
+        bills and charges"""
+        pool = Pool()
+        User = pool.get('res.user')
+        transaction = Transaction()
+        platform = {
+            name: pool.get(model)(id_)
+            for name, (model, id_) in self.platform_ids.items()}
+        logins = [
+            f'{role}_{code.lower()}'
+            for code in sorted(self.ids) for role in ['staff', *DEMO_ROLES]]
+        leaks = []
+        for login in logins:
+            user, = User.search([('login', '=', login)])
+            with transaction.set_user(user.id), transaction.set_context(
+                    company=user.company.id, _check_access=True):
+                for name, record in sorted(platform.items()):
+                    Model = record.__class__
+                    try:
+                        found = Model.search([('id', '=', record.id)])
+                    except AccessError:
+                        found = []
+                    if found:
+                        leaks.append(f'{login}: {name}: search finds it')
+                    try:
+                        Model.read([record.id], ['rec_name'])
+                    except AccessError:
+                        pass
+                    else:
+                        leaks.append(f'{login}: {name}: read returns it')
+        self.assertFalse(leaks, msg='\n'.join(leaks))
+        # the platform administrator works for every operator
+        admin, = User.search([('login', '=', 'platform_isolation')])
+        with transaction.set_user(admin.id), transaction.set_context(
+                company=platform['company.company'].id,
+                _check_access=True):
+            for code in sorted(self.ids):
+                for name in ['telco.platform.bill', 'telco.platform.charge']:
+                    model, id_ = self.ids[code][name]
+                    Model = pool.get(model)
+                    self.assertEqual(
+                        Model.search([('id', '=', id_)]), [Model(id_)],
+                        msg=f'{code} {name}')
+            for name in [
+                    'telco.platform.configuration',
+                    'telco.platform.stripe.event']:
+                record = platform[name]
+                record.__class__.read([record.id], ['rec_name'])
+        print(f"\nplatform: {len(platform)} records of the platform hidden "
+            f"from {len(logins)} users of the operators", end=' ')
+
+    def test_platform_records_rpc(self):
+        """The platform's records over JSON-RPC, by the crawler's staff of
+        both operators, in a context of their own operator with every other
+        key that could widen the access, the platform's company among them"""
+        client = Client(app)
+        leaks = []
+        calls = 0
+        for code in sorted(self.ids):
+            login = f'staff_{code.lower()}'
+            session = Session(client, DB_NAME, login, PASSWORD)
+            company = self.ids[code]['company.company'][1]
+            context = self._hostile_context(
+                {'company': company, 'companies': [company]})
+            for model, id_ in sorted(self.platform_ids.values()):
+                for method, params in [
+                        ('search', [[('id', '=', id_)], 0, None, None]),
+                        ('search_count', [[('id', '=', id_)], 0, None]),
+                        ('read', [[id_], ['rec_name']]),
+                        ]:
+                    answer = session.call(
+                        f'model.{model}.{method}', params + [context])
+                    calls += 1
+                    if answer.get('result'):
+                        leaks.append(f'{login}: {model}.{method} {id_}: '
+                            f'{answer["result"]}')
+        self.assertFalse(leaks, msg='\n'.join(leaks))
+        print(f"\nplatform over JSON-RPC: {calls} calls", end=' ')
+
+    def test_platform_bill_of_invoice(self):
+        """The operators' staff may not make an invoice of their own the
+        platform's invoice of a bill, theirs or the other operator's: posting
+        or paying it would write the bill (number, amounts, paid) and run the
+        features it adds (telco_platform's account.invoice.platform_bill,
+        read-only in the client only)"""
+        client = Client(app)
+        leaks = []
+        with Transaction().start(DB_NAME, 0, readonly=True):
+            Invoice = Pool().get('account.invoice')
+            before = {
+                i.id: {
+                    'platform_bill': (
+                        i.platform_bill.id if i.platform_bill else None),
+                    'comment': i.comment}
+                for i in Invoice.browse([
+                        self.ids[c]['account.invoice'][1] for c in self.ids])}
+        try:
+            for code in sorted(self.ids):
+                invoice_id = self.ids[code]['account.invoice'][1]
+                context = {'company': self.ids[code]['company.company'][1]}
+                for role in ['staff', 'billing']:
+                    login = f'{role}_{code.lower()}'
+                    session = Session(client, DB_NAME, login, PASSWORD)
+                    # served: the user changes the invoice
+                    answer = session.call('model.account.invoice.write', [
+                            [invoice_id], {'comment': f'Checked {code}'},
+                            context])
+                    self.assertIn('result', answer, msg=login)
+                    for bill_code in sorted(self.ids):
+                        bill_id = self.ids[bill_code]['telco.platform.bill'][1]
+                        answer = session.call('model.account.invoice.write', [
+                                [invoice_id], {'platform_bill': bill_id},
+                                context])
+                        if 'result' in answer:
+                            leaks.append(f'{login}: account.invoice '
+                                f'{invoice_id}.platform_bill: bill of '
+                                f'{bill_code} linked')
+        finally:
+            # the invoices as they were, for the other tests
+            with Transaction().start(DB_NAME, 0) as transaction:
+                Invoice = Pool().get('account.invoice')
+                for invoice_id, values in before.items():
+                    Invoice.write([Invoice(invoice_id)], values)
+                transaction.commit()
+        self.assertFalse(leaks, msg='\n'.join(leaks))
 
     @with_transaction()
     def test_reports_and_wizards(self):
@@ -1239,9 +1580,11 @@ class IsolationTestCase(unittest.TestCase):
         context = {
             'company': self.ids['OPB']['company.company'][1],
             'companies': [self.ids['OPB']['company.company'][1]],
+            # the platform's company too
             '_companies': [
                 self.ids['OPA']['company.company'][1],
-                self.ids['OPB']['company.company'][1]],
+                self.ids['OPB']['company.company'][1],
+                self.platform_ids['company.company'][1]],
             'company_filter': 'all',
             '_check_access': False,
             'active_test': False,
@@ -1445,6 +1788,20 @@ class IsolationTestCase(unittest.TestCase):
             # the links of the e-mails sent to customers, no session, serves
             # no record
             '/s/<base64:database_name>$<shortened>',
+            # account_payment_stripe (with telco_platform): Stripe's card
+            # form of a payment or of a customer and the page it returns to,
+            # no session, found by the unguessable checkout id (a uuid) that
+            # only the button of the record's owner answers with; the id of
+            # a record finds nothing
+            '/<database_name>/account_payment_stripe/checkout/<model>/<id>',
+            '/<database_name>/account_payment_stripe/checkout/<model>/<id>'
+            '/end',
+            # Stripe's webhooks (Tryton's and telco_platform's): called by
+            # Stripe, no session, an event taken only when signed with the
+            # account's secret (telco_platform refuses and keeps an unsigned
+            # one), answered with a status alone
+            '/<database_name>/account_payment_stripe/webhook/<account>',
+            '/<database_name>/telco_platform/stripe/<identifier>',
             }
         routes = {r.rule for r in app.url_map.iter_rules()}
         unknown = {r for r in routes - covered if not r.startswith('/static')}
@@ -1465,6 +1822,9 @@ class IsolationTestCase(unittest.TestCase):
             reports = [
                 (r.report_name, r.model) for r in ActionReport.search([
                         ('model', 'in', models)])]
+            StripeAccount = pool.get('account.payment.stripe.account')
+            webhook = StripeAccount(self.platform_ids[
+                    'account.payment.stripe.account'][1]).webhook_identifier
         html_field = next(
             (n, f) for n, f in pool.get('telco.claim')._fields.items()
             if f._type == 'text')
@@ -1485,6 +1845,23 @@ class IsolationTestCase(unittest.TestCase):
             ('get', '/m/empty.gif', {}, None),
             ('get', f'/{DB_NAME}/telco/brand', session.headers, None),
             ('post', f'/{DB_NAME}/session/logout', session.headers, {}),
+            # Stripe's card forms by the other's record ids, and an event
+            # of its card payment not signed
+            ('get', f'/{DB_NAME}/account_payment_stripe/checkout/'
+                f'account.payment/{other["account.payment"].id}', {}, None),
+            ('get', f'/{DB_NAME}/account_payment_stripe/checkout/'
+                'account.payment.stripe.customer/'
+                f'{other["account.payment.stripe.customer"].id}/end', {},
+                None),
+            ('post', f'/{DB_NAME}/telco_platform/stripe/{webhook}', {}, {
+                    'id': 'evt_isolation',
+                    'type': 'payment_intent.succeeded',
+                    'data': {'object': {'id': 'pi_opb'}}}),
+            ('post', f'/{DB_NAME}/account_payment_stripe/webhook/{webhook}',
+                {}, {
+                    'id': 'evt_isolation',
+                    'type': 'payment_intent.succeeded',
+                    'data': {'object': {'id': 'pi_opb'}}}),
             ]
         for report_name, model in reports:
             requests.append((
@@ -1501,6 +1878,10 @@ class IsolationTestCase(unittest.TestCase):
                 leaks.append(f'{verb} {url}: answer has '
                     f'{self._leaked(text, found["OPB"])[:3]}')
             if '/rest/' in url and response.status_code < 300:
+                leaks.append(f'{verb} {url}: {response.status_code}')
+            # neither a record id nor an unsigned event is taken by Stripe's
+            # routes
+            if 'stripe/' in url and response.status_code < 400:
                 leaks.append(f'{verb} {url}: {response.status_code}')
         self.assertFalse(leaks, msg='\n'.join(leaks))
         # the own side of the HTML editor is served

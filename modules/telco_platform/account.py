@@ -1,8 +1,11 @@
 # This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+from trytond.i18n import gettext
 from trytond.model import fields
+from trytond.model.exceptions import AccessError
 from trytond.modules.telco_base.model import ButtonFieldsMixin
 from trytond.pool import Pool, PoolMeta
+from trytond.transaction import without_check_access
 
 
 class Invoice(ButtonFieldsMixin, metaclass=PoolMeta):
@@ -21,15 +24,34 @@ class Invoice(ButtonFieldsMixin, metaclass=PoolMeta):
         return super().copy(invoices, default=default)
 
     @classmethod
+    def check_modification(cls, mode, invoices, values=None, external=False):
+        super().check_modification(
+            mode, invoices, values=values, external=external)
+        # only the platform's invoicing links an invoice to an operator's
+        # copy: a client that could would pay its features with any invoice
+        if external and (
+                (mode == 'write' and 'platform_bill' in (values or {}))
+                or (mode == 'create'
+                    and any(i.platform_bill for i in invoices))):
+            raise AccessError(gettext(
+                    'telco_base.msg_field_by_button',
+                    field=cls.platform_bill.string,
+                    model=cls.__names__()['model']))
+
+    @classmethod
     def on_modification(cls, mode, invoices, field_names=None):
         pool = Pool()
         Bill = pool.get('telco.platform.bill')
+        Configuration = pool.get('telco.platform.configuration')
         super().on_modification(mode, invoices, field_names=field_names)
         if mode == 'write' and (field_names is None
                 or {'state', 'number'} & set(field_names)):
-            platform = [i for i in invoices if i.platform_bill]
-            if platform:
-                Bill.sync(platform)
+            with without_check_access():
+                platform = Configuration(1).platform_company
+            invoices = [i for i in invoices
+                if i.platform_bill and i.company == platform]
+            if invoices:
+                Bill.sync(invoices)
 
 
 class InvoiceLine(metaclass=PoolMeta):

@@ -473,9 +473,12 @@ class Bill(OperatorMixin, ModelSQL, ModelView):
                         ])
                 Dunning.remind_operators(dunnings)
                 Dunning.process(dunnings)
+            Party = Pool().get('party.party')
+            invoiced = {p.platform_operator.id for p in Party.search([
+                        ('platform_operator', '!=', None)])}
             companies = Company.search([
                     ['OR',
-                        ('platform_party', '!=', None),
+                        ('id', 'in', list(invoiced)),
                         ('service_state', '!=', 'active'),
                         ],
                     ])

@@ -25,11 +25,6 @@ SERVICE_STATES = ['active', 'read_only', 'suspended']
 class Company(metaclass=PoolMeta):
     __name__ = 'company.company'
 
-    platform_party = fields.Many2One(
-        'party.party', "Platform Customer", readonly=True,
-        ondelete='RESTRICT',
-        help="The operator as a customer of the platform's company: the "
-        "party of its platform invoices and card payments.")
     platform_bills = fields.One2Many(
         'telco.platform.bill', 'company', "Platform Invoices", readonly=True)
     platform_catalogue = fields.Function(fields.Many2Many(
@@ -131,18 +126,28 @@ class Company(metaclass=PoolMeta):
                 return config.platform_company.currency.code
 
     # -- the operator as the platform's customer ----------------------------
-    def get_platform_party(self):
-        "Return the operator's party in the platform's company, created once"
+    def get_platform_party(self, create=True):
+        """Return the operator's party in the platform's company (the party
+        of its platform invoices and card payments), created once.
+
+        The link is on the platform's side (party.platform_operator): no
+        record of the operator refers to the platform's."""
         pool = Pool()
         Party = pool.get('party.party')
         with platform_side() as config:
             self = self.__class__(self.id)
-            if self.platform_party:
-                return self.platform_party
+            parties = Party.search([
+                    ('platform_operator', '=', self.id),
+                    ], limit=1)
+            if parties:
+                return parties[0]
+            if not create:
+                return None
             own = self.party
             party = Party(
                 name=own.name,
                 company=config.platform_company,
+                platform_operator=self,
                 lang=self.customer_lang or own.lang,
                 )
             if config.dunning_procedure:
@@ -160,7 +165,6 @@ class Company(metaclass=PoolMeta):
                 contacts.append({'type': 'email', 'value': self.admin_email})
             party.contact_mechanisms = contacts
             party.save()
-            self.__class__.write([self], {'platform_party': party.id})
             return party
 
     def platform_admin_users(self):
@@ -224,11 +228,12 @@ class Company(metaclass=PoolMeta):
         Configuration = pool.get('telco.platform.configuration')
         with without_check_access():
             config = Configuration(1)
-            if (not config.platform_company or not config.payment_journal
-                    or not self.platform_party):
+            if not config.platform_company or not config.payment_journal:
                 return None
         with platform_side() as config:
             self = self.__class__(self.id)
+            if not self.get_platform_party(create=False):
+                return None
             customer = self.platform_stripe_customer(config)
             if not customer or not customer.stripe_customer_id:
                 return None
@@ -308,9 +313,10 @@ class Company(metaclass=PoolMeta):
             companies = cls.browse(companies)
             for company in companies:
                 state = 'active'
-                if company.platform_party:
+                party = company.get_platform_party(create=False)
+                if party:
                     dunnings = Dunning.search([
-                            ('party', '=', company.platform_party.id),
+                            ('party', '=', party.id),
                             ('state', 'in', ['waiting', 'final']),
                             ('blocked', '=', False),
                             ])

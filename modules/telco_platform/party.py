@@ -1,11 +1,19 @@
 # This file is part of the Telco CRM.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+from trytond.model import fields
+from trytond.modules.telco_base.model import same_operator
 from trytond.pool import PoolMeta
 from trytond.pyson import Eval
 
 
 class Party(metaclass=PoolMeta):
     __name__ = 'party.party'
+
+    platform_operator = fields.Many2One(
+        'company.company', "Operator Invoiced", readonly=True,
+        ondelete='RESTRICT',
+        help="The operator this party of the platform's company stands "
+        "for: its platform invoices and card payments are made out to it.")
 
     @classmethod
     def __setup__(cls):
@@ -15,3 +23,29 @@ class Party(metaclass=PoolMeta):
         cls.payment_identical_parties.context['company'] = Eval(
             'company', -1)
         cls.payment_identical_parties.depends.add('company')
+
+    @classmethod
+    def copy(cls, parties, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('platform_operator', None)
+        return super().copy(parties, default=default)
+
+
+class PartyPaymentDirectDebit(metaclass=PoolMeta):
+    __name__ = 'party.party.payment_direct_debit'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        same_operator(cls.party, values=True)
+
+
+class PartyReceptionDirectDebit(metaclass=PoolMeta):
+    __name__ = 'party.party.reception_direct_debit'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        # its operator is its journal's, which is its party's
+        same_operator(cls.party)
+        same_operator(cls.journal, company='_parent_party.company')

@@ -8,8 +8,9 @@ import stripe
 
 from trytond.model import (
     Index, ModelSQL, ModelView, Unique, dualmethod, fields)
-from trytond.modules.telco_base.model import ButtonFieldsMixin
+from trytond.modules.telco_base.model import ButtonFieldsMixin, same_operator
 from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
 
 from trytond.transaction import Transaction
 from trytond.url import http_host
@@ -23,6 +24,11 @@ FINAL_INTENT_EVENTS = {'payment_intent.payment_failed',
 
 class Payment(ButtonFieldsMixin, metaclass=PoolMeta):
     __name__ = 'account.payment'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        same_operator(cls.party)
 
     @property
     def platform_bill(self):
@@ -150,6 +156,16 @@ class StripeCustomer(metaclass=PoolMeta):
         help="The card the platform charges, as Stripe last listed it: "
         "used when Stripe cannot be reached to list it again.")
     platform_card = fields.Char("Card", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        # a customer has no operator of its own: its party's is the one of
+        # the context (the platform's for its card payments)
+        cls.party.domain = [
+            cls.party.domain or [],
+            ('company', '=', Eval('context', {}).get('company', -1)),
+            ]
 
     @dualmethod
     def stripe_intent_update(cls, customers=None):

@@ -168,7 +168,7 @@ def save_card(company, server, card='pm_card_visa'):
             _check_access=False):
         company = Company(company.id)
         customer, = Customer.search(
-            [('party', '=', company.platform_party.id)])
+            [('party', '=', company.get_platform_party().id)])
         server.confirm_setup_intent(customer.stripe_setup_intent_id, card)
         Customer.stripe_intent_update()
         return Customer(customer.id)
