@@ -77,7 +77,22 @@ class Company(metaclass=PoolMeta):
         features = [f.id for f in Feature.search([])]
         return {c.id: features for c in companies}
 
+    @classmethod
+    def _platform_reader(cls):
+        """Whether the user reads the operator's billing: its administrator
+        and the platform's, not the rest of its staff"""
+        pool = Pool()
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        if not Transaction().user or User.is_platform_admin():
+            return True
+        with without_check_access():
+            group_id = ModelData.get_id('telco_base', 'group_operator_admin')
+        return group_id in User.get_groups()
+
     def get_platform_card(self, name):
+        if not self._platform_reader():
+            return None
         found = self.platform_payment_method()
         return found[2] if found else None
 
@@ -86,6 +101,8 @@ class Company(metaclass=PoolMeta):
         Date = pool.get('ir.date')
         Charge = pool.get('telco.platform.charge')
         Configuration = pool.get('telco.platform.configuration')
+        if not self._platform_reader():
+            return None
         with without_check_access():
             config = Configuration(1)
             today = Date.today()
@@ -108,6 +125,8 @@ class Company(metaclass=PoolMeta):
     def get_platform_amount_due(cls, companies, name):
         pool = Pool()
         Bill = pool.get('telco.platform.bill')
+        if not cls._platform_reader():
+            return {c.id: None for c in companies}
         amounts = {c.id: Decimal(0) for c in companies}
         with without_check_access():
             for bill in Bill.search([

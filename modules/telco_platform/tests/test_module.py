@@ -578,6 +578,21 @@ class TelcoPlatformTestCase(SMTPTestMixin, PlatformTestCase):
                 for Model in [Configuration, Event, Customer]:
                     with self.assertRaises(AccessError):
                         Model.search([])
+        # the rest of the operator's staff do not read its billing
+        agent = create_staff(f'agent_{first.code.lower()}', first,
+            STAFF_GROUPS[1:])
+        with as_user(first_admin):
+            self.assertEqual(
+                Company(first.id).platform_amount_due,
+                bills[first].amount_to_pay)
+            self.assertEqual(
+                Company(first.id).platform_card, 'visa ****4242 12/2034')
+        with as_user(agent):
+            company = Company(first.id)
+            self.assertEqual(
+                (company.platform_amount_due, company.platform_card,
+                    company.platform_next_invoice_date),
+                (None, None, None))
         # the platform administrator reads both
         platform = self._config().platform_company
         with Transaction().set_context(company=platform.id):
