@@ -475,7 +475,7 @@ class Bill(OperatorMixin, ModelSQL, ModelView):
                 Dunning.process(dunnings)
             Party = Pool().get('party.party')
             invoiced = {p.platform_operator.id for p in Party.search([
-                        ('platform_operator', '!=', None)])}
+                        ('platform_operator', 'like', 'company.company,%')])}
             companies = Company.search([
                     ['OR',
                         ('id', 'in', list(invoiced)),

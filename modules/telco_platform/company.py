@@ -156,7 +156,7 @@ class Company(metaclass=PoolMeta):
         with platform_side() as config:
             self = self.__class__(self.id)
             parties = Party.search([
-                    ('platform_operator', '=', self.id),
+                    ('platform_operator', '=', str(self)),
                     ], limit=1)
             if parties:
                 return parties[0]

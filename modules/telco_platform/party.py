@@ -9,9 +9,13 @@ from trytond.pyson import Eval
 class Party(metaclass=PoolMeta):
     __name__ = 'party.party'
 
-    platform_operator = fields.Many2One(
-        'company.company', "Operator Invoiced", readonly=True,
-        ondelete='RESTRICT',
+    # a reference, not a Many2One: a party's Many2One to an operator is a
+    # company of the party for the rules of Tryton's company module
+    platform_operator = fields.Reference(
+        "Operator Invoiced", selection=[
+            (None, ""),
+            ('company.company', "Operator"),
+            ], readonly=True,
         help="The operator this party of the platform's company stands "
         "for: its platform invoices and card payments are made out to it.")
 
