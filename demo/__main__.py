@@ -64,10 +64,12 @@ def main(argv=None):
             with step(f"{values['code']} {name}"):
                 module.load(company, values, options.password, lang)
     with step("platform"):
+        # the platform administrator first: a company the modules make for
+        # the platform (telco_platform's) is then given to him
+        telco_base.load_platform(operators, options.password, lang)
         for module, _ in modules:
             if hasattr(module, 'load_platform'):
                 module.load_platform(operators, options.password, lang)
-        telco_base.load_platform(operators, options.password, lang)
     log(f"demo data loaded in {time.monotonic() - start:.0f} s")
     return 0
 
