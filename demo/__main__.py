@@ -26,6 +26,7 @@ MODULES = [
     ('telco_billing', 'billing'),
     ('telco_stock', 'stock'),
     ('telco_offers', 'offers'),
+    ('telco_messaging', 'messaging'),
     # the figures of what the others loaded
     ('telco_dashboard', 'dashboard'),
     # the platform's invoices of the operators' features (platform only)

@@ -36,7 +36,8 @@ OPERATORS = [
         'postal_code': '1053',
         'city': "Tunis",
         'features': [
-            'clients', 'dashboard', 'claims', 'billing', 'stock', 'offers'],
+            'clients', 'dashboard', 'claims', 'billing', 'stock', 'offers',
+            'messaging'],
         'login': 'ooredoo',
         # (code, name, latitude, longitude, city, open on Sunday, street,
         # postal code, phone, manager: an employee of the operator)
@@ -65,7 +66,7 @@ OPERATORS = [
         'street': "Jardins du Lac II",
         'postal_code': '1053',
         'city': "Tunis",
-        'features': ['clients', 'billing', 'stock', 'offers'],
+        'features': ['clients', 'billing', 'stock', 'offers', 'messaging'],
         'login': 'tt',
         'shops': [
             ('TT-KASBAH', "Espace TT Kasbah", 36.7990, 10.1700,
