@@ -38,7 +38,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODULES = [
     'telco_base', 'telco_party', 'telco_line', 'telco_dashboard',
     'telco_claims', 'telco_product',
-    'telco_billing', 'telco_stock', 'telco_offers', 'telco_platform']
+    'telco_billing', 'telco_stock', 'telco_offers', 'telco_platform',
+    'telco_messaging']
 PASSWORD = 'export-pot'
 EMAIL = 'admin@example.com'
 

@@ -59,7 +59,9 @@ from .surface import (
 # together so that the models the optional ones bring in are crawled too
 PLATFORM = platform_modules()
 MODULES = [m for m in PLATFORM if m.startswith('telco_')]
-FEATURES = ['clients', 'dashboard', 'claims', 'billing', 'stock', 'offers']
+FEATURES = [
+    'clients', 'dashboard', 'claims', 'billing', 'stock', 'offers',
+    'messaging']
 PASSWORD = 'Isolation-Pa55word!'
 # where the platform's billing sends the requests of the stripe library
 STRIPE_OPTIONS = ['stripe_api_base', 'stripe_max_network_retries']
@@ -287,6 +289,7 @@ def _build(company, staff):
         company, staff, party, accounting, stock['sale.point'])
     fixtures = billing | stock | offers
     fixtures |= _build_platform_billing(company)
+    fixtures |= _build_messaging(company, staff, party)
     fixtures |= _build_payments(company, party, fixtures)
     fixtures |= _build_core(company, party, accounting, fixtures)
     Figure = pool.get('telco.dashboard.figure')
@@ -748,6 +751,75 @@ def _build_offers(company, staff, party, accounting, point):
         'marketing.email.list': email_list,
         'marketing.email': email,
         'marketing.email.message': message,
+        }
+
+
+def _build_messaging(company, staff, party):
+    """A channel of each operator, its template, agent, opt-out, a message
+    out to the customer, a conversation the customer opened (the webhook's
+    way in), a bulk send, a refused webhook call and the timeline's rows"""
+    pool = Pool()
+    Channel = pool.get('telco.messaging.channel')
+    Template = pool.get('telco.messaging.template')
+    OptOut = pool.get('telco.messaging.opt_out')
+    Agent = pool.get('telco.messaging.agent')
+    AgentCategory = pool.get('telco.messaging.agent.category')
+    Category = pool.get('telco.customer.category')
+    Message = pool.get('telco.messaging.message')
+    Conversation = pool.get('telco.messaging.conversation')
+    Bulk = pool.get('telco.messaging.bulk')
+    Refusal = pool.get('telco.messaging.refusal')
+    Interaction = pool.get('telco.messaging.interaction')
+    code = company.code
+    number = {'OPA': '+21698000011', 'OPB': '+21622000011'}[code]
+    with Transaction().set_context(company=company.id):
+        channel, = Channel.create([{
+                    'company': company.id, 'name': f'SMS {code}',
+                    'kind': 'sms_json', 'url': 'http://127.0.0.1:9',
+                    'sender': code, 'password': f'key-{code}',
+                    'secret': f'secret-{code}'}])
+        template, = Template.create([{
+                    'company': company.id, 'code': f'hello_{code}',
+                    'name': f'Hello {code}', 'quick_reply': True,
+                    'body': f'Bonjour $name de {code}'}])
+        opt_out, = OptOut.create([{
+                    'company': company.id, 'address': f'+2165000{code}'}])
+        segment, = Category.create([{
+                    'company': company.id, 'kind': 'commercial_1',
+                    'code': f'VIP-{code}', 'name': f'VIP {code}'}])
+        agent, = Agent.create([{
+                    'company': company.id, 'user': staff.id,
+                    'categories': [('add', [segment.id])]}])
+        inbound = Message.receive(
+            channel, number, f'Bonjour {code}', provider_ref=f'in-{code}')
+        conversation = inbound.conversation
+        Conversation.write([conversation], {'party': party.id})
+        message, = Message.create([{
+                    'company': company.id, 'channel': channel.id,
+                    'medium': 'sms', 'direction': 'out', 'party': party.id,
+                    'address': number, 'conversation': conversation.id,
+                    'body': f'Réponse {code}', 'state': 'delivered',
+                    'template': template.id}])
+        bulk, = Bulk.create([{
+                    'company': company.id, 'name': f'Promo {code}',
+                    'channel': channel.id, 'template': template.id,
+                    'category': segment.id}])
+        Refusal.refuse(channel, 'bad signature', '127.0.0.1', '{}')
+        refusal, = Refusal.search([('company', '=', company.id)])
+        interaction, = Interaction.search([
+                ('party', '=', party.id), ('kind', '=', 'sms')], limit=1)
+    return {
+        'telco.messaging.channel': channel,
+        'telco.messaging.template': template,
+        'telco.messaging.opt_out': opt_out,
+        'telco.messaging.agent': agent,
+        'telco.messaging.agent.category': AgentCategory.search([
+                ('agent', '=', agent.id)])[0],
+        'telco.messaging.message': message,
+        'telco.messaging.conversation': conversation,
+        'telco.messaging.bulk': bulk,
+        'telco.messaging.refusal': refusal,
+        'telco.messaging.interaction': interaction,
         }
 
 
@@ -1802,6 +1874,11 @@ class IsolationTestCase(unittest.TestCase):
             # one), answered with a status alone
             '/<database_name>/account_payment_stripe/webhook/<account>',
             '/<database_name>/telco_platform/stripe/<identifier>',
+            # telco_messaging: the channels' webhooks, called by the
+            # providers, no session; the channel found by its random
+            # identifier and the call taken only when signed with its secret
+            # (tested both ways in telco_messaging and below)
+            '/<database_name>/telco_messaging/<identifier>',
             }
         routes = {r.rule for r in app.url_map.iter_rules()}
         unknown = {r for r in routes - covered if not r.startswith('/static')}
@@ -1825,6 +1902,12 @@ class IsolationTestCase(unittest.TestCase):
             StripeAccount = pool.get('account.payment.stripe.account')
             webhook = StripeAccount(self.platform_ids[
                     'account.payment.stripe.account'][1]).webhook_identifier
+            Channel = pool.get('telco.messaging.channel')
+            Message = pool.get('telco.messaging.message')
+            channel_b = Channel(other['telco.messaging.channel'].id)
+            messaging_hook = channel_b.webhook_identifier
+            reference_b = Message(
+                other['telco.messaging.message'].id).reference
         html_field = next(
             (n, f) for n, f in pool.get('telco.claim')._fields.items()
             if f._type == 'text')
@@ -1862,6 +1945,17 @@ class IsolationTestCase(unittest.TestCase):
                     'id': 'evt_isolation',
                     'type': 'payment_intent.succeeded',
                     'data': {'object': {'id': 'pi_opb'}}}),
+            # the other's gateway webhook, unsigned: a report of its
+            # message and a customer's message
+            ('post', f'/{DB_NAME}/telco_messaging/{messaging_hook}', {}, {
+                    'results': [{
+                            'messageId': reference_b,
+                            'status': {'groupName': 'UNDELIVERABLE'}}, {
+                            'messageId': 'mo-isolation', 'from': '21698000011',
+                            'text': 'STOP'}]}),
+            ('get', f'/{DB_NAME}/telco_messaging/{messaging_hook}'
+                '?hub.mode=subscribe&hub.verify_token=x&hub.challenge=1', {},
+                None),
             ]
         for report_name, model in reports:
             requests.append((
@@ -1881,9 +1975,14 @@ class IsolationTestCase(unittest.TestCase):
                 leaks.append(f'{verb} {url}: {response.status_code}')
             # neither a record id nor an unsigned event is taken by Stripe's
             # routes
-            if 'stripe/' in url and response.status_code < 400:
+            if ('stripe/' in url or 'telco_messaging/' in url) and (
+                    response.status_code < 400):
                 leaks.append(f'{verb} {url}: {response.status_code}')
         self.assertFalse(leaks, msg='\n'.join(leaks))
+        # the unsigned report changed nothing of the other's message
+        with Transaction().start(DB_NAME, 0, readonly=True):
+            self.assertEqual(pool.get('telco.messaging.message')(
+                    other['telco.messaging.message'].id).state, 'delivered')
         # the own side of the HTML editor is served
         session = Session(client, DB_NAME, 'staff_opa', PASSWORD)
         response = client.get(
@@ -2437,4 +2536,6 @@ ISOLATION_GROUPS = [
     'telco_offers.group_offers',
     'telco_offers.group_marketing',
     'marketing.group_marketing',
+    'telco_messaging.group_messaging',
+    'telco_messaging.group_messaging_supervisor',
     ]
