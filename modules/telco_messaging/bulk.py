@@ -3,6 +3,7 @@
 """Bulk sends: one message to every customer of a segment."""
 import datetime as dt
 import json
+import string
 import uuid
 
 from sql.aggregate import Count
@@ -16,7 +17,6 @@ from trytond.pyson import Eval
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 
-from .exceptions import MessagingError
 from .message import PURPOSES, normalize_address
 
 STATES = [
@@ -256,22 +256,24 @@ class Bulk(OperatorMixin, ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
                 self.purpose == 'marketing') else None
             default_lang = company.party.lang.code if (
                 company.party.lang) else 'fr'
+            common = self._template_values()
             rendered = {}
             to_create = []
             for party in parties:
                 lang = party.lang.code if party.lang else default_lang
-                values = {'name': party.rec_name,
-                    'operator': company.rec_name}
-                if self.template:
-                    if lang not in rendered:
-                        rendered[lang] = self.template.render({
-                                'name': '${name}',
-                                'operator': company.rec_name}, lang)
-                    subject, body = rendered[lang]
-                    body = body.replace('${name}', values['name'])
-                else:
-                    subject, body = None, (self.body or '').replace(
-                        '$name', values['name'])
+                values = dict(common, name=party.rec_name)
+                if lang not in rendered:
+                    # once per language, the customer's name left to fill
+                    if self.template:
+                        rendered[lang] = self.template.render(
+                            dict(common, name='${name}'), lang)
+                    else:
+                        rendered[lang] = None, string.Template(
+                            self.body or '').safe_substitute(
+                            dict(common, name='${name}'))
+                subject, body = rendered[lang]
+                body = string.Template(body).safe_substitute(
+                    name=values['name'])
                 address = addresses.get(party.id)
                 state, error = 'queued', None
                 if not address:
@@ -323,6 +325,14 @@ class Bulk(OperatorMixin, ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
             Message.create(to_create)
         return len(to_create)
 
+    def _template_values(self):
+        "The values of the placeholders the same for every customer"
+        values = {'operator': self.company.rec_name}
+        if self.origin is not None:
+            values['offer'] = (
+                getattr(self.origin, 'name', None) or self.origin.rec_name)
+        return values
+
     @classmethod
     def check_done(cls):
         "Cron: the sends whose messages all left are done"
@@ -342,9 +352,3 @@ class Bulk(OperatorMixin, ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
     def finish(cls, bulks):
         pass
 
-
-def check_bulk_company(bulk):
-    if bulk.company.id != Transaction().context.get('company'):
-        raise MessagingError(gettext(
-                'telco_messaging.msg_bulk_other_operator',
-                bulk=bulk.rec_name))

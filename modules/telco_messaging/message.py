@@ -22,6 +22,7 @@ from collections import defaultdict
 from sql import Cast, Literal, Values
 from sql.functions import CurrentTimestamp
 
+from trytond import config
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, fields)
@@ -72,9 +73,14 @@ START_WORDS = {'start', 'demarrer', 'unstop', 'subscribe', 'ابدأ'}
 MAX_ATTEMPTS = 8
 FIRST_WAIT = dt.timedelta(seconds=30)
 MAX_WAIT = dt.timedelta(days=1)
-LEASE = dt.timedelta(minutes=5)
 WINDOW = dt.timedelta(hours=24)
 TIMESTAMP = 'TIMESTAMP'
+
+
+def lease():
+    "How long a worker holds the messages it took before others may"
+    return dt.timedelta(
+        seconds=config.getint('telco_messaging', 'lease', default=300))
 
 
 def backoff(attempts):
@@ -609,7 +615,7 @@ class Message(OperatorMixin, ButtonFieldsMixin, ModelSQL, ModelView):
         cursor.execute(*query)
         taken = [r[0] for r in cursor]
         if taken:
-            lease_end = dt.datetime.now() + LEASE
+            lease_end = dt.datetime.now() + lease()
             for sub in grouped_slice(taken):
                 cursor.execute(*table.update(
                         [table.state, table.next_try, table.attempts,

@@ -81,13 +81,14 @@ class RateLimiter:
         self.lock = threading.Lock()
         self.next_at = time.monotonic()
 
-    def wait(self):
+    def wait(self, count=1):
+        "Wait until count more calls fit in the rate"
         if not self.interval:
             return
         with self.lock:
             now = time.monotonic()
             at = max(self.next_at, now)
-            self.next_at = at + self.interval
+            self.next_at = at + self.interval * count
         if at > now:
             time.sleep(at - now)
 
@@ -116,7 +117,7 @@ class Provider:
             results = []
             for i in range(0, len(messages), self.batch):
                 chunk = messages[i:i + self.batch]
-                self.limiter.wait()
+                self.limiter.wait(len(chunk))
                 results.extend(self._guarded(self.send_many, chunk))
             return results
         workers = max(1, min(self.channel.concurrency or 1, len(messages)))
