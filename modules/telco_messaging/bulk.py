@@ -6,6 +6,7 @@ import json
 import string
 import uuid
 
+from sql import Literal, Null
 from sql.aggregate import Count
 
 from trytond.i18n import gettext
@@ -14,7 +15,7 @@ from trytond.modules.telco_base.model import (
     ButtonFieldsMixin, OperatorMixin, same_operator)
 from trytond.pool import Pool
 from trytond.pyson import Eval
-from trytond.tools import grouped_slice
+from trytond.tools import grouped_slice, reduce_ids
 from trytond.transaction import Transaction, without_check_access
 
 from .message import PURPOSES, normalize_address
@@ -133,7 +134,7 @@ class Bulk(OperatorMixin, ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
         table = Message.__table__()
         cursor = Transaction().connection.cursor()
         counts = {b.id: {} for b in bulks}
-        for sub in grouped_slice([b.id for b in bulks]):
+        for sub in grouped_slice([b.id for b in bulks], 1000):
             cursor.execute(*table.select(
                     table.bulk, table.state, Count(table.id),
                     where=table.bulk.in_(list(sub)),
@@ -232,9 +233,11 @@ class Bulk(OperatorMixin, ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
         pass
 
     def _queue_chunk(self, party_ids):
-        """Write the messages of the parties, in bulk; return how many"""
+        """Write the messages of the parties; return how many.  In SQL: the
+        ORM would instantiate each party and message of a chunk with the
+        whole chunk (thousands) to prefetch, and read each party's
+        language (a multi-value) one by one."""
         pool = Pool()
-        Party = pool.get('party.party')
         Message = pool.get('telco.messaging.message')
         OptOut = pool.get('telco.messaging.opt_out')
         channel = self.channel
@@ -242,88 +245,134 @@ class Bulk(OperatorMixin, ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
         company = self.company
         region = company.phone_country.code if getattr(
             company, 'phone_country', None) else None
-        with without_check_access():
-            parties = Party.browse(party_ids)
-            addresses = {}
-            for party in parties:
-                address = Message._address_of(party, medium)
-                if address:
-                    addresses[party.id] = normalize_address(
-                        medium, address, region)
-            opted_out = OptOut.opted_out(
-                company, medium, set(addresses.values()))
-            quiet = channel.quiet_until() if (
-                self.purpose == 'marketing') else None
-            default_lang = company.party.lang.code if (
-                company.party.lang) else 'fr'
-            common = self._template_values()
-            rendered = {}
-            to_create = []
-            for party in parties:
-                lang = party.lang.code if party.lang else default_lang
-                values = dict(common, name=party.rec_name)
-                if lang not in rendered:
-                    # once per language, the customer's name left to fill
-                    if self.template:
-                        rendered[lang] = self.template.render(
-                            dict(common, name='${name}'), lang)
-                    else:
-                        rendered[lang] = None, string.Template(
-                            self.body or '').safe_substitute(
-                            dict(common, name='${name}'))
-                subject, body = rendered[lang]
-                body = string.Template(body).safe_substitute(
-                    name=values['name'])
-                address = addresses.get(party.id)
-                state, error = 'queued', None
-                if not address:
+        default_lang = company.party.lang.code if (
+            company.party.lang) else 'fr'
+        names, consents, langs, addresses = self._recipients_data(
+            party_ids, medium)
+        for party_id, address in addresses.items():
+            if not address.startswith('+'):
+                # the mechanisms' compact values are E.164 already
+                addresses[party_id] = normalize_address(
+                    medium, address, region)
+        opted_out = OptOut.opted_out(
+            company, medium, set(addresses.values()))
+        quiet = channel.quiet_until() if (
+            self.purpose == 'marketing') else None
+        common = self._template_values()
+        rendered = {}
+        rows = []
+        now = dt.datetime.now()
+        user = Transaction().user
+        for party_id in party_ids:
+            lang = langs.get(party_id) or default_lang
+            values = dict(common, name=names[party_id])
+            if lang not in rendered:
+                # once per language, the customer's name left to fill
+                if self.template:
+                    rendered[lang] = self.template.render(
+                        dict(common, name='${name}'), lang)
+                else:
+                    rendered[lang] = None, string.Template(
+                        self.body or '').safe_substitute(
+                        dict(common, name='${name}'))
+            subject, body = rendered[lang]
+            body = string.Template(body).safe_substitute(name=values['name'])
+            address = addresses.get(party_id)
+            state, error = 'queued', None
+            if not address:
+                state, error = 'blocked', gettext(
+                    'telco_messaging.msg_no_address', medium=medium)
+            elif address in opted_out:
+                state, error = 'blocked', gettext(
+                    'telco_messaging.msg_opted_out')
+            elif self.purpose == 'marketing' and not consents[party_id]:
+                state, error = 'blocked', gettext(
+                    'telco_messaging.msg_no_consent')
+            whatsapp_template = template_values = None
+            if state == 'queued' and medium == 'whatsapp':
+                if self.template and self.template.whatsapp_name:
+                    whatsapp_template = self.template.whatsapp_name
+                    template_values = json.dumps([
+                            values.get(n, '')
+                            for n in self.template.placeholders()])
+                else:
                     state, error = 'blocked', gettext(
-                        'telco_messaging.msg_no_address', medium=medium)
-                elif address in opted_out:
-                    state, error = 'blocked', gettext(
-                        'telco_messaging.msg_opted_out')
-                elif self.purpose == 'marketing' and not (
-                        party.marketing_consent):
-                    state, error = 'blocked', gettext(
-                        'telco_messaging.msg_no_consent')
-                whatsapp_template = template_values = None
-                if state == 'queued' and medium == 'whatsapp':
-                    if self.template and self.template.whatsapp_name:
-                        whatsapp_template = self.template.whatsapp_name
-                        template_values = json.dumps([
-                                values.get(n, '')
-                                for n in self.template.placeholders()])
-                    else:
-                        state, error = 'blocked', gettext(
-                            'telco_messaging.msg_whatsapp_window')
-                elif state == 'queued' and medium == 'messenger' and (
-                        self.purpose == 'marketing'):
-                    state, error = 'blocked', gettext(
-                        'telco_messaging.msg_messenger_window')
-                to_create.append({
-                        'company': company.id,
-                        'channel': channel.id,
-                        'medium': medium,
-                        'direction': 'out',
-                        'party': party.id,
-                        'address': address or '-',
-                        'bulk': self.id,
-                        'template': self.template.id if self.template
-                        else None,
-                        'whatsapp_template': whatsapp_template,
-                        'template_values': template_values,
-                        'language': lang,
-                        'purpose': self.purpose,
-                        'subject': subject,
-                        'body': body,
-                        'origin': str(self),
-                        'state': state,
-                        'error': error,
-                        'next_try': quiet,
-                        'reference': uuid.uuid4().hex,
-                        })
-            Message.create(to_create)
-        return len(to_create)
+                        'telco_messaging.msg_whatsapp_window')
+            elif state == 'queued' and medium == 'messenger' and (
+                    self.purpose == 'marketing'):
+                state, error = 'blocked', gettext(
+                    'telco_messaging.msg_messenger_window')
+            rows.append([
+                    company.id, channel.id, medium, 'out', party_id,
+                    address or '-', self.id,
+                    self.template.id if self.template else None,
+                    whatsapp_template, template_values, lang, self.purpose,
+                    subject, body, str(self), state, error, 0, quiet,
+                    uuid.uuid4().hex, now, user, now])
+        table = Message.__table__()
+        cursor = Transaction().connection.cursor()
+        columns = [
+            table.company, table.channel, table.medium, table.direction,
+            table.party, table.address, table.bulk, table.template,
+            table.whatsapp_template, table.template_values, table.language,
+            table.purpose, table.subject, table.body, table.origin,
+            table.state, table.error, table.attempts, table.next_try,
+            table.reference, table.date, table.create_uid,
+            table.create_date]
+        for i in range(0, len(rows), 500):
+            cursor.execute(*table.insert(columns, rows[i:i + 500]))
+        return len(rows)
+
+    def _recipients_data(self, party_ids, medium):
+        """The name, consent, language and address on the medium of the
+        parties, by id"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        Mechanism = pool.get('party.contact_mechanism')
+        PartyLang = pool.get('party.party.lang')
+        Lang = pool.get('ir.lang')
+        Message = pool.get('telco.messaging.message')
+        party = Party.__table__()
+        mechanism = Mechanism.__table__()
+        party_lang = PartyLang.__table__()
+        lang = Lang.__table__()
+        cursor = Transaction().connection.cursor()
+        types = Message.address_types(medium)
+        names, consents, langs, best = {}, {}, {}, {}
+        for sub in grouped_slice(party_ids, 1000):
+            sub = list(sub)
+            cursor.execute(*party.select(
+                    party.id, party.name, party.marketing_consent,
+                    where=reduce_ids(party.id, sub)))
+            for party_id, name, consent in cursor:
+                names[party_id] = name
+                consents[party_id] = bool(consent)
+            # the operator's row first, then the default of all
+            cursor.execute(*party_lang.join(
+                    lang, condition=party_lang.lang == lang.id).select(
+                    party_lang.party, lang.code, party_lang.company,
+                    where=reduce_ids(party_lang.party, sub)
+                    & ((party_lang.company == self.company.id)
+                        | (party_lang.company == Null))))
+            for party_id, code, company in cursor:
+                if company or party_id not in langs:
+                    langs[party_id] = code
+            cursor.execute(*mechanism.select(
+                    mechanism.party, mechanism.type, mechanism.value,
+                    mechanism.value_compact, mechanism.sequence,
+                    mechanism.id,
+                    where=reduce_ids(mechanism.party, sub)
+                    & mechanism.type.in_(types)
+                    & (mechanism.active == Literal(True))))
+            for party_id, type_, value, compact, sequence, id_ in cursor:
+                key = (types.index(type_), sequence or 0, id_)
+                if party_id not in best or key < best[party_id][0]:
+                    address = value
+                    if medium in {'sms', 'whatsapp'}:
+                        address = compact or value
+                    best[party_id] = (key, address)
+        addresses = {p: a for p, (_, a) in best.items()}
+        return names, consents, langs, addresses
 
     def _template_values(self):
         "The values of the placeholders the same for every customer"

@@ -7,13 +7,14 @@ from sql.conditionals import Coalesce
 from sql.operators import Concat
 
 from trytond.i18n import gettext
-from trytond.model import ModelView, fields
+from trytond.model import Index, ModelView, fields
 from trytond.modules.telco_base.model import same_operator
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval
 from trytond.transaction import without_check_access
 
 from .exceptions import MessagingError
+from .sources import row_id_index
 
 # the claim's channel of a conversation's medium
 CLAIM_CHANNELS = {
@@ -31,6 +32,13 @@ class Claim(metaclass=PoolMeta):
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.update({
+                row_id_index(t, cls.__name__),
+                Index(t,
+                    (t.party, Index.Equality()),
+                    (t.create_date, Index.Range(order='DESC'))),
+                })
         for value, string in [('sms', "SMS"), ('whatsapp', "WhatsApp")]:
             if value not in dict(cls.channel.selection):
                 cls.channel.selection.append((value, string))

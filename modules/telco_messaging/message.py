@@ -19,10 +19,10 @@ import unicodedata
 import uuid
 from collections import defaultdict
 
-from sql import Cast, Literal, Values
+from sql import Cast, Literal, Null, Values
 from sql.functions import CurrentTimestamp
 
-from trytond import config
+from trytond import backend, config
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, fields)
@@ -38,6 +38,7 @@ from trytond.transaction import Transaction, without_check_access
 from .channel import MEDIA, MEDIUM
 from .exceptions import MessagingError
 from .provider import Outgoing
+from .sources import row_id_index
 
 logger = logging.getLogger(__name__)
 
@@ -237,17 +238,17 @@ class OptOut(OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
     @classmethod
     def opted_out(cls, company, medium, addresses):
         "The addresses among addresses that refuse the medium"
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
         found = set()
-        with without_check_access():
-            for sub in grouped_slice(list(addresses)):
-                for opt_out in cls.search([
-                            ('company', '=', company.id),
-                            ('address', 'in', list(sub)),
-                            ['OR',
-                                ('medium', '=', None),
-                                ('medium', '=', medium)],
-                            ]):
-                    found.add(opt_out.address)
+        for sub in grouped_slice(list(addresses), 1000):
+            cursor.execute(*table.select(
+                    table.address,
+                    where=(table.company == company.id)
+                    & (table.active == Literal(True))
+                    & table.address.in_(list(sub))
+                    & ((table.medium == Null) | (table.medium == medium))))
+            found.update(a for a, in cursor)
         return found
 
 
@@ -343,6 +344,7 @@ class Message(OperatorMixin, ButtonFieldsMixin, ModelSQL, ModelView):
                     where=t.direction == 'in'),
                 Index(t, (t.bulk, Index.Equality()), (t.state, Index.Equality(
                             cardinality='low'))),
+                row_id_index(t, cls.__name__),
                 })
         cls._order = [('date', 'DESC'), ('id', 'DESC')]
         cls._buttons.update({
@@ -401,11 +403,6 @@ class Message(OperatorMixin, ButtonFieldsMixin, ModelSQL, ModelView):
             raise MessagingError(gettext('telco_messaging.msg_message_copy'))
         return super().copy(messages, default=default)
 
-    @property
-    def in_window(self):
-        "Whether the customer wrote on the channel in the last 24 hours"
-        return bool(self.last_inbound(self.channel, self.address))
-
     @classmethod
     def last_inbound(cls, channel, address, at=None):
         at = at or dt.datetime.now()
@@ -418,27 +415,22 @@ class Message(OperatorMixin, ButtonFieldsMixin, ModelSQL, ModelView):
                     ], order=[('date', 'DESC')], limit=1)
         return messages[0] if messages else None
 
-    def outgoing(self):
-        "What the provider is given"
-        return Outgoing(
-            reference=self.reference, address=self.address,
-            subject=self.subject, body=self.body or '',
-            language=self.language,
-            whatsapp_template=self.whatsapp_template,
-            parameters=json.loads(self.template_values or '[]'),
-            in_window=(self.medium == 'messenger' and self.in_window))
-
     # Sending
 
     @classmethod
-    def _address_of(cls, party, medium):
-        "The party's address on the medium, or None"
-        types = {
+    def address_types(cls, medium):
+        "The types of contact mechanism of the medium, preferred first"
+        return {
             'sms': ['mobile', 'phone'],
             'whatsapp': ['mobile', 'phone'],
             'messenger': ['messenger'],
             'email': ['email'],
             }[medium]
+
+    @classmethod
+    def _address_of(cls, party, medium):
+        "The party's address on the medium, or None"
+        types = cls.address_types(medium)
         mechanisms = sorted(
             (m for m in party.contact_mechanisms if m.type in types),
             key=lambda m: (types.index(m.type), m.sequence or 0, m.id))
@@ -616,7 +608,7 @@ class Message(OperatorMixin, ButtonFieldsMixin, ModelSQL, ModelView):
         taken = [r[0] for r in cursor]
         if taken:
             lease_end = dt.datetime.now() + lease()
-            for sub in grouped_slice(taken):
+            for sub in grouped_slice(taken, 1000):
                 cursor.execute(*table.update(
                         [table.state, table.next_try, table.attempts,
                             table.write_date],
@@ -645,9 +637,8 @@ class Message(OperatorMixin, ButtonFieldsMixin, ModelSQL, ModelView):
             if commit:
                 transaction.commit()
             count += len(taken)
-            cls._hand_over(taken)
-            if commit:
-                transaction.commit()
+            answers = cls._hand_over(taken)
+            cls._write_answers(answers, commit)
             if progress:
                 progress(count)
             if ids is not None:
@@ -661,35 +652,81 @@ class Message(OperatorMixin, ButtonFieldsMixin, ModelSQL, ModelView):
 
     @classmethod
     def _hand_over(cls, ids):
+        """Hand the messages to their channels' providers.  Read in SQL:
+        a batch is thousands of messages, which the ORM would instantiate
+        each with the whole batch to prefetch."""
+        pool = Pool()
+        Channel = pool.get('telco.messaging.channel')
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        rows = []
+        for sub in grouped_slice(ids, 1000):
+            cursor.execute(*table.select(
+                    table.id, table.attempts, table.channel,
+                    table.reference, table.address, table.subject,
+                    table.body, table.language, table.whatsapp_template,
+                    table.template_values, table.medium,
+                    where=reduce_ids(table.id, list(sub))))
+            rows.extend(cursor)
+        by_channel = defaultdict(list)
+        for row in sorted(rows):
+            by_channel[row[2]].append(row)
+        answers = []
         with without_check_access():
-            messages = cls.browse(ids)
-            by_channel = defaultdict(list)
-            for message in messages:
-                by_channel[message.channel].append(message)
-            for channel, messages in by_channel.items():
-                provider = channel.provider()
-                outgoing = [m.outgoing() for m in messages]
-                results = provider.send(outgoing)
-                cls._answered(messages, results)
+            for channel_id, rows in by_channel.items():
+                channel = Channel(channel_id)
+                outgoing = [Outgoing(
+                        reference=reference, address=address,
+                        subject=subject, body=body or '', language=language,
+                        whatsapp_template=whatsapp_template,
+                        parameters=json.loads(values or '[]'),
+                        in_window=medium == 'messenger' and bool(
+                            cls.last_inbound(channel, address)))
+                    for (_, _, _, reference, address, subject, body,
+                        language, whatsapp_template, values, medium)
+                    in rows]
+                results = channel.provider().send(outgoing)
+                answers.append(([(r[0], r[1]) for r in rows], results))
+        return answers
+
+    @classmethod
+    def _write_answers(cls, answers, commit):
+        """Write what the providers answered.  With commit, in a snapshot
+        taken after the hand-over, tried again when a delivery report
+        wrote one of the messages meanwhile (its state then wins)"""
+        transaction = Transaction()
+        if commit:
+            transaction.commit()
+        for attempt in range(5):
+            try:
+                for messages, results in answers:
+                    cls._answered(messages, results)
+                if commit:
+                    transaction.commit()
+                return
+            except backend.DatabaseOperationalError:
+                if not commit or attempt == 4:
+                    raise
+                transaction.rollback()
 
     @classmethod
     def _answered(cls, messages, results):
-        "Write the providers' results in bulk"
+        """Write the providers' results in bulk; messages are (id, attempts)
+        in the order of results"""
         now = dt.datetime.now()
         sent, retried, failed = [], [], []
-        for message, result in zip(messages, results):
+        for (message_id, attempts), result in zip(messages, results):
             if result.status == 'sent':
-                sent.append((message.id, result.ref))
+                sent.append((message_id, result.ref))
             elif (result.status == 'retry'
-                    and message.attempts < MAX_ATTEMPTS):
-                wait = backoff(message.attempts)
+                    and attempts < MAX_ATTEMPTS):
+                wait = backoff(attempts)
                 if result.retry_after:
                     wait = max(wait, dt.timedelta(seconds=result.retry_after))
-                retried.append((message.id, now + wait, result.error))
+                retried.append((message_id, now + wait, result.error))
             else:
-                failed.append((message.id, result.error))
-                logger.info(
-                    "message %s failed: %s", message.reference, result.error)
+                failed.append((message_id, result.error))
+                logger.info("message %s failed: %s", message_id, result.error)
         table = cls.__table__()
         cursor = Transaction().connection.cursor()
         for chunk in _chunks(sent):

@@ -13,6 +13,7 @@ import hmac
 import json
 import logging
 
+from trytond import backend
 from trytond.protocols.wrappers import (
     HTTPStatus, Response, with_pool, with_transaction)
 from trytond.transaction import Transaction
@@ -88,6 +89,10 @@ def messaging_webhook(request, pool, identifier):
             reads = []
         try:
             _apply(pool, channel, reports, inbound, reads)
+        except backend.DatabaseOperationalError:
+            # a report racing the queue's write: the transaction is tried
+            # again by with_transaction
+            raise
         except Exception:
             logger.exception(
                 "messaging webhook of %s failed", channel.rec_name)

@@ -5,16 +5,17 @@ chronological list, whatever module recorded it.
 
 A module adds its interactions by extending ``Interaction._queries`` with
 a query of the columns of ``Interaction.columns()`` and its own index in
-``SOURCES`` (the ids of the timeline are the source's id times
-``len(SOURCES)`` plus that index)."""
+``SOURCES`` (sources.py: the ids of the timeline are the source's id times
+``STRIDE`` plus that index)."""
 from sql import Cast, Literal, Null, Union
 from sql.operators import Concat
 from sql.functions import Substring
 
-from trytond.model import ModelSQL, ModelView, fields
-from trytond.pool import Pool
+from trytond.model import Index, ModelSQL, ModelView, fields
+from trytond.pool import Pool, PoolMeta
 
 from .message import DIRECTIONS, STATES as MESSAGE_STATES
+from .sources import SOURCES, RowId, row_id_index
 
 KINDS = [
     ('sms', "SMS"),
@@ -28,16 +29,6 @@ KINDS = [
     ('portal', "Portal Visit"),
     ('forum', "Forum Post"),
     ]
-# the models whose records make the timeline, each with its place in the
-# ids; a module appends to it (never inserts) so that ids stay stable
-SOURCES = [
-    'telco.messaging.message',
-    'telco.customer.email',
-    'telco.claim',
-    ]
-STRIDE = 16
-
-
 class Interaction(ModelSQL, ModelView):
     """Interaction
 
@@ -98,7 +89,7 @@ class Interaction(ModelSQL, ModelView):
 
     @classmethod
     def _row_id(cls, table, model):
-        return table.id * STRIDE + SOURCES.index(model)
+        return RowId(table.id, SOURCES.index(model))
 
     @classmethod
     def _common(cls, table):
@@ -152,3 +143,18 @@ class Interaction(ModelSQL, ModelView):
     def _reference(cls, Model, table):
         "The column of the Reference to the table's records"
         return Concat(Model.__name__ + ',', Cast(table.id, 'VARCHAR'))
+
+
+class CustomerEmail(metaclass=PoolMeta):
+    __name__ = 'telco.customer.email'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.update({
+                row_id_index(t, cls.__name__),
+                Index(t,
+                    (t.party, Index.Equality()),
+                    (t.create_date, Index.Range(order='DESC'))),
+                })
