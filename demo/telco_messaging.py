@@ -174,6 +174,16 @@ def _history(company_id, prefix):
     agent, = User.search([('login', '=', f'{prefix}_agent')])
     now = dt.datetime.now()
     moved = []
+    ClaimType = pool.get('telco.claim.type') if hasattr(
+        Conversation, 'to_claim') else None
+    claims = bool(ClaimType and ClaimType.search([
+                ('company', '=', company_id)], limit=1))
+    # most customers accepted advertising; some prefer WhatsApp
+    customers = Party.search([('company', '=', company_id)],
+        order=[('id', 'ASC')])
+    Party.write([p for p in customers if rng.random() < 0.7], {
+            'marketing_consent': True})
+    Party.write(customers[::9], {'messaging_medium': 'whatsapp'})
     with Transaction().set_context(company=company_id, queue_batch=True):
         for i, (medium, asked, answers, end) in enumerate(CONVERSATIONS):
             party = parties[i % len(parties)] if parties else None
@@ -209,6 +219,8 @@ def _history(company_id, prefix):
                     at += dt.timedelta(minutes=rng.randint(2, 20))
             Transaction().tasks.clear()
             conversation = Conversation(conversation.id)
+            Conversation.write([conversation], {
+                    'started_at': start, 'last_message_at': at})
             if end == 'closed':
                 Conversation.close([conversation])
                 Conversation.write([conversation], {'closed_at': at})
@@ -216,7 +228,7 @@ def _history(company_id, prefix):
                 Conversation.write([conversation], {
                         'callback_at': now + dt.timedelta(days=1, hours=2)})
                 Conversation.call_back([conversation])
-            elif end == 'claim' and hasattr(Conversation, 'to_claim'):
+            elif end == 'claim' and claims:
                 with Transaction().set_user(agent.id):
                     Conversation.to_claim([conversation])
     _delivered(Message, moved)
@@ -232,6 +244,7 @@ def _delivered(Message, moved):
         Message.write([message], {
                 'date': at,
                 'state': 'read' if read else 'delivered',
+                'error': None,
                 'attempts': 1,
                 'next_try': None,
                 'sent_at': at,

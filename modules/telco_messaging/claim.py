@@ -2,6 +2,8 @@
 # this repository contains the full copyright notices and license terms.
 """With telco_claims: a conversation becomes a claim, the claims join the
 timeline and the customer's card."""
+import datetime as dt
+
 from sql import Cast, Literal, Null
 from sql.conditionals import Coalesce
 from sql.operators import Concat
@@ -10,7 +12,7 @@ from trytond.i18n import gettext
 from trytond.model import Index, ModelView, fields
 from trytond.modules.telco_base.model import same_operator
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Bool, Eval
+from trytond.pyson import Bool, Eval, If
 from trytond.transaction import without_check_access
 
 from .exceptions import MessagingError
@@ -22,12 +24,55 @@ CLAIM_CHANNELS = {
     'email': 'email'}
 
 
+# how long a customer may answer the satisfaction survey of a claim
+SURVEY_DAYS = 7
+SURVEY_TEMPLATE = 'satisfaction'
+
+
 class Claim(metaclass=PoolMeta):
     __name__ = 'telco.claim'
 
     conversations = fields.One2Many(
         'telco.messaging.conversation', 'claim', "Conversations",
         readonly=True)
+    satisfaction = fields.Integer(
+        "Satisfaction", readonly=True,
+        domain=[If(Bool(Eval('satisfaction')),
+                [('satisfaction', '>=', 1), ('satisfaction', '<=', 5)],
+                [])],
+        help="The customer's answer, from 1 to 5, to the survey sent when "
+        "the claim was resolved.")
+
+    @classmethod
+    def resolve(cls, claims):
+        super().resolve(claims)
+        cls.send_survey(claims)
+
+    @classmethod
+    def send_survey(cls, claims):
+        """Ask the customers of the resolved claims how satisfied they are,
+        when their operator has a 'satisfaction' template"""
+        pool = Pool()
+        Template = pool.get('telco.messaging.template')
+        Message = pool.get('telco.messaging.message')
+        for claim in claims:
+            if not claim.party:
+                continue
+            with without_check_access():
+                templates = Template.search([
+                        ('company', '=', claim.company.id),
+                        ('code', '=', SURVEY_TEMPLATE),
+                        ], limit=1)
+            if not templates:
+                continue
+            try:
+                Message.send(
+                    claim.party, template=templates[0], origin=claim,
+                    values={'claim': claim.number or ''},
+                    company=claim.company, purpose='service')
+            except MessagingError:
+                # no channel reaches the customer: no survey
+                continue
 
     @classmethod
     def __setup__(cls):
@@ -42,6 +87,38 @@ class Claim(metaclass=PoolMeta):
         for value, string in [('sms', "SMS"), ('whatsapp', "WhatsApp")]:
             if value not in dict(cls.channel.selection):
                 cls.channel.selection.append((value, string))
+
+
+class Message(metaclass=PoolMeta):
+    __name__ = 'telco.messaging.message'
+
+    @classmethod
+    def _get_origins(cls):
+        return super()._get_origins() + ['telco.claim']
+
+    @classmethod
+    def _consume(cls, channel, address, party, body, date):
+        """A digit from 1 to 5 from an address asked for its satisfaction
+        with a claim in the last days answers the survey"""
+        pool = Pool()
+        Claim = pool.get('telco.claim')
+        text = (body or '').strip().rstrip('.!')
+        if text not in {'1', '2', '3', '4', '5'}:
+            return super()._consume(channel, address, party, body, date)
+        surveys = cls.search([
+                ('channel', '=', channel.id),
+                ('address', '=', address),
+                ('direction', '=', 'out'),
+                ('origin', 'like', 'telco.claim,%'),
+                ('date', '>=', (date or dt.datetime.now())
+                    - dt.timedelta(days=SURVEY_DAYS)),
+                ], order=[('date', 'DESC'), ('id', 'DESC')], limit=1)
+        if surveys:
+            claim = surveys[0].origin
+            if isinstance(claim, Claim) and claim.satisfaction is None:
+                Claim.write([claim], {'satisfaction': int(text)})
+                return claim
+        return super()._consume(channel, address, party, body, date)
 
 
 class Conversation(metaclass=PoolMeta):

@@ -782,19 +782,19 @@ class Message(OperatorMixin, ButtonFieldsMixin, ModelSQL, ModelView):
                 by_ref.setdefault(ref, []).append((state, date, error))
         applied = 0
         rows = []
+        # the gateways report our reference (they took it as the message's
+        # id), Meta its own id
+        key = 'reference' if channel.kind in {'kannel', 'sms_json'} else (
+            'provider_ref')
         with without_check_access():
             for sub in grouped_slice(list(by_ref), 1000):
-                sub = list(sub)
                 messages = cls.search([
+                        (key, 'in', list(sub)),
                         ('channel', '=', channel.id),
                         ('direction', '=', 'out'),
-                        ['OR',
-                            ('reference', 'in', sub),
-                            ('provider_ref', 'in', sub)],
                         ])
                 for message in messages:
-                    ref = (message.reference if message.reference in by_ref
-                        else message.provider_ref)
+                    ref = getattr(message, key)
                     state = message.state
                     sent_at, delivered_at, read_at = (
                         message.sent_at, message.delivered_at,
@@ -854,8 +854,8 @@ class Message(OperatorMixin, ButtonFieldsMixin, ModelSQL, ModelView):
                     ('date', '<=', watermark),
                     ])
         return cls.report(
-            channel, [(m.reference, 'read', watermark, None)
-                for m in messages])
+            channel, [(m.provider_ref, 'read', watermark, None)
+                for m in messages if m.provider_ref])
 
     @classmethod
     def receive(cls, channel, address, body, provider_ref=None, name=None,
@@ -882,6 +882,18 @@ class Message(OperatorMixin, ButtonFieldsMixin, ModelSQL, ModelView):
                 if known:
                     return known[0]
             party = cls.find_party(company, medium, address)
+            consumed = cls._consume(channel, address, party, body, date)
+            if consumed:
+                # an answer to what we asked (a survey): no conversation
+                message = cls(
+                    company=company, channel=channel, medium=medium,
+                    direction='in', party=party, address=address,
+                    body=body, state='received', purpose='service',
+                    provider_ref=provider_ref, origin=consumed,
+                    date=date or dt.datetime.now(),
+                    reference=uuid.uuid4().hex)
+                message.save()
+                return message
             conversation = Conversation.current(
                 channel, address, party, name)
             message = cls(
@@ -913,6 +925,12 @@ class Message(OperatorMixin, ButtonFieldsMixin, ModelSQL, ModelView):
                                 ('medium', '=', medium)],
                             ]), {'active': False})
         return message
+
+    @classmethod
+    def _consume(cls, channel, address, party, body, date):
+        """Return the record a customer's message answers (a survey), or
+        None when the message opens or continues a conversation"""
+        return None
 
     @classmethod
     def find_party(cls, company, medium, address):

@@ -74,6 +74,10 @@ class ProviderServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = 'HTTP/1.1'
+            # an answer in one segment: headers and body written apart
+            # wait for the client's delayed ACK (40 ms a request)
+            wbufsize = 1 << 16
+            disable_nagle_algorithm = True
 
             def log_message(self, *args):
                 pass

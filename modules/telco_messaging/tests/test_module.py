@@ -497,6 +497,59 @@ class TelcoMessagingTestCase(SMTPTestMixin, PlatformTestCase):
         self.assertEqual(rows[1][2], "Internet très lent depuis 3 j")
         self.assertEqual(rows[3][3], f'telco.claim,{claim_id}')
 
+    def test_satisfaction_survey(self):
+        """A resolved claim asks its customer's satisfaction; a 1 to 5
+        answer is kept on the claim and opens no conversation"""
+        operator = self._operator(['kannel'])
+        party = self._customer(operator, "Rania", mobile='+21698777888')
+        self._template(
+            operator, 'satisfaction',
+            "Claim $claim: how satisfied are you? Reply from 1 to 5.",
+            "Réclamation $claim : êtes-vous satisfait ? Répondez de 1 à 5.")
+
+        def resolve():
+            pool = Pool()
+            Claim = pool.get('telco.claim')
+            User = pool.get('res.user')
+            with as_user(User(operator['agent'])):
+                claim, = Claim.create([{
+                            'company': operator['company'], 'party': party,
+                            'subject': "Pas de réseau",
+                            'resolution': "Antenne redémarrée"}])
+                Claim.open([claim])
+                Claim.resolve([claim])
+                return claim.id, claim.number
+        claim_id, number = run(resolve)
+        survey = self.server.sent[-1]
+        self.assertEqual(survey['to'], '+21698777888')
+        self.assertEqual(
+            survey['text'], f"Réclamation {number} : êtes-vous satisfait ? "
+            "Répondez de 1 à 5.")
+        token = self.server.webhooks['kannel'][1]
+        self.assertEqual(
+            self.server.kannel_mo('+21698777888', '4', token)[0], 200)
+        # a second answer does not change the first
+        self.server.kannel_mo('+21698777888', '1', token)
+
+        def check():
+            pool = Pool()
+            Claim = pool.get('telco.claim')
+            Conversation = pool.get('telco.messaging.conversation')
+            Message = pool.get('telco.messaging.message')
+            answers = Message.search([
+                    ('party', '=', party), ('direction', '=', 'in')],
+                order=[('id', 'ASC')])
+            return (Claim(claim_id).satisfaction,
+                [str(m.origin) if m.origin else None for m in answers],
+                len(Conversation.search([
+                            ('company', '=', operator['company'])])))
+        satisfaction, origins, conversations = run(check)
+        self.assertEqual(satisfaction, 4)
+        self.assertEqual(origins[0], f'telco.claim,{claim_id}')
+        # the second digit has no survey left to answer: a conversation
+        self.assertEqual(origins[1], None)
+        self.assertEqual(conversations, 1)
+
     def test_bulk_send_segment(self):
         """A bulk send to a segment: one message per customer, those that
         must not leave kept with the reason; queued once even when started
