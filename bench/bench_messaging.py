@@ -243,6 +243,8 @@ def main():
                 ).fetchone()
         if customers != scale:
             parser.error(f"the database has {customers:,} customers")
+        # the schema of the modules as they are now
+        benchlib.admin(config_file, DATABASE, '-u', 'telco_messaging')
         reset(uri, DATABASE)
     else:
         company_id, segment_id, channel_id = build(
