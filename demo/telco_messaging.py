@@ -228,6 +228,9 @@ def _history(company_id, prefix):
                 Conversation.write([conversation], {
                         'callback_at': now + dt.timedelta(days=1, hours=2)})
                 Conversation.call_back([conversation])
+            elif end == 'waiting' and conversation.state == 'assigned':
+                # come in while every agent was busy: still in the queue
+                Conversation.release([conversation])
             elif end == 'claim' and claims:
                 with Transaction().set_user(agent.id):
                     Conversation.to_claim([conversation])

@@ -88,6 +88,11 @@ allow_subscribe = $ALLOW_SUBSCRIBE
 max_age = 86400
 timeout = 3600
 
+[telco_messaging]
+# the address the providers call the channels' webhooks on (each channel's
+# Webhook URL); a public address in production
+public_url = http://$LISTEN
+
 [telco_platform]
 # the Stripe account's keys are set on Platform Billing > Stripe Accounts
 # (TELCO_STRIPE_SECRET_KEY when the demo is built); offline, a card payment
@@ -144,12 +149,12 @@ TRYTONPASSFILE=$passfile "$VENV/bin/trytond-admin" -c "$CONF" -d "$DB" \
 # marketing_email and sale_product_recommendation are extras of telco_offers:
 # advertising by e-mail and the products recommended on sales (telco_stock
 # brings sale_point, the other extra)
-phase "activating telco_base telco_party telco_line telco_dashboard telco_claims telco_billing telco_stock telco_offers marketing_email sale_product_recommendation telco_platform, loading French"
+phase "activating telco_base telco_party telco_line telco_dashboard telco_claims telco_billing telco_stock telco_offers marketing_email sale_product_recommendation telco_platform telco_messaging, loading French"
 TRYTONPASSFILE=$passfile "$VENV/bin/trytond-admin" -c "$CONF" -d "$DB" \
     -u telco_base telco_party telco_line telco_dashboard telco_claims \
     telco_billing telco_stock \
     telco_offers marketing_email sale_product_recommendation \
-    telco_platform --activate-dependencies -l fr
+    telco_platform telco_messaging --activate-dependencies -l fr
 phase "loading demo data"
 "$VENV/bin/python" -m demo -c "$CONF" -d "$DB" --password "$PASSWORD"
 phase ""
@@ -164,12 +169,12 @@ fmt='  %-17s %-10s %s\n'
     printf "$fmt" login password who
     printf "$fmt" admin "$ADMIN_PASSWORD" "Tryton administrator (also platform administrator)"
     printf "$fmt" platform "$PASSWORD" "platform administrator: every operator"
-    printf "$fmt" ooredoo_admin "$PASSWORD" "Ooredoo Tunisie administrator (clients, dashboard, claims, billing, shops, offers)"
+    printf "$fmt" ooredoo_admin "$PASSWORD" "Ooredoo Tunisie administrator (clients, dashboard, claims, billing, shops, offers, messaging)"
     printf "$fmt" ooredoo_agent "$PASSWORD" "Ooredoo Tunisie agent"
     printf "$fmt" ooredoo_billing "$PASSWORD" "Ooredoo Tunisie billing officer"
     printf "$fmt" ooredoo_shop "$PASSWORD" "Ooredoo Tunisie shop and stock manager"
     printf "$fmt" ooredoo_marketing "$PASSWORD" "Ooredoo Tunisie marketing (offers, packs, promotions, proposals, e-mail advertising)"
-    printf "$fmt" tt_admin "$PASSWORD" "Tunisie Telecom administrator (clients, billing, shops, offers)"
+    printf "$fmt" tt_admin "$PASSWORD" "Tunisie Telecom administrator (clients, billing, shops, offers, messaging)"
     printf "$fmt" tt_agent "$PASSWORD" "Tunisie Telecom agent"
     printf "$fmt" tt_billing "$PASSWORD" "Tunisie Telecom billing officer"
     printf "$fmt" tt_shop "$PASSWORD" "Tunisie Telecom shop and stock manager"

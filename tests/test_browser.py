@@ -89,6 +89,10 @@ SCREENSHOTS = [
     ('ooredoo_admin', '*Mon abonnement ([!ln]*)',
         'ooredoo-my-subscription.png'),
     ('tt_admin', '*Mon abonnement ([!ln]*)', 'tt-my-subscription.png'),
+    ('ooredoo_agent', '*Messagerie / Conversations ([!ln]*)',
+        'ooredoo-conversation.png'),
+    ('ooredoo_agent', '*/ Clients & prospects ([!ln]*) [[]Historique]',
+        'ooredoo-customer-timeline.png'),
     ]
 # What the demo database is built on.  SQLite was measured faster than
 # PostgreSQL for the demo build on the 2-core machine (see the README's

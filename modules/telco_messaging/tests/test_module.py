@@ -2,6 +2,7 @@
 # this repository contains the full copyright notices and license terms.
 import datetime as dt
 import itertools
+import logging
 import threading
 
 from werkzeug.serving import make_server
@@ -43,6 +44,8 @@ class TelcoMessagingTestCase(SMTPTestMixin, PlatformTestCase):
     def setUpClass(cls):
         from trytond.wsgi import app
         super().setUpClass()
+        # the requests of the providers' calls, one line each
+        logging.getLogger('werkzeug').setLevel(logging.WARNING)
         cls.server = ProviderServer().start()
         cls.http = make_server('127.0.0.1', 0, app, threaded=True)
         threading.Thread(target=cls.http.serve_forever, daemon=True).start()
