@@ -249,6 +249,9 @@ class Conversation(
         language = None
         if party and party.lang:
             language = party.lang.code
+        elif party and channel.company.party.lang:
+            # a customer without language: the operator's
+            language = channel.company.party.lang.code
         category = getattr(party, 'commercial_category_1', None)
         conversation = cls(
             company=channel.company, channel=channel, address=address,

@@ -11,6 +11,8 @@ SOURCES = [
     'telco.messaging.message',
     'telco.customer.email',
     'telco.claim',
+    'telco.quote',
+    'account.invoice',
     ]
 STRIDE = 16
 

@@ -14,7 +14,7 @@ from sql.functions import Substring
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool, PoolMeta
 
-from .message import DIRECTIONS, STATES as MESSAGE_STATES
+from .message import DIRECTIONS
 from .sources import SOURCES, RowId, row_id_index
 
 KINDS = [
@@ -57,18 +57,34 @@ class Interaction(ModelSQL, ModelView):
 
     @classmethod
     def get_outcomes(cls):
-        "The outcomes of every source, message states first"
-        pool = Pool()
-        outcomes = [(None, '')] + list(MESSAGE_STATES)
-        try:
-            Claim = pool.get('telco.claim')
-        except KeyError:
-            Claim = None
-        if Claim is not None:
-            known = {k for k, _ in outcomes}
-            outcomes += [
-                (k, v) for k, v in Claim.state.selection if k not in known]
+        """The states of every source, message states first, as their
+        models name them in the user's language"""
+        outcomes = [(None, '')]
+        known = {None}
+        for name in cls._outcome_models():
+            for value, string in cls._states_of(name):
+                if value not in known:
+                    known.add(value)
+                    outcomes.append((value, string))
         return outcomes
+
+    @classmethod
+    def _outcome_models(cls):
+        "The models whose states are outcomes of the timeline"
+        pool = Pool()
+        models = []
+        for name in ['telco.messaging.message', 'telco.claim']:
+            try:
+                pool.get(name)
+            except KeyError:
+                continue
+            models.append(name)
+        return models
+
+    @classmethod
+    def _states_of(cls, name):
+        Model = Pool().get(name)
+        return Model.fields_get(['state'])['state']['selection']
 
     @classmethod
     def get_resources(cls):

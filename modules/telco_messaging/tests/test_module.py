@@ -24,7 +24,7 @@ from .tools import (
     create_customer, hook_server, point_messaging_at)
 
 CODES = itertools.count(1)
-FEATURES = ('clients', 'messaging', 'claims')
+FEATURES = ('clients', 'messaging', 'claims', 'billing')
 
 
 def run(func, *args, **kwargs):
@@ -499,6 +499,35 @@ class TelcoMessagingTestCase(SMTPTestMixin, PlatformTestCase):
                 ('claim', None)])
         self.assertEqual(rows[1][2], "Internet très lent depuis 3 j")
         self.assertEqual(rows[3][3], f'telco.claim,{claim_id}')
+
+    def test_conversation_to_quote_request(self):
+        "A customer asking for an offer: the conversation becomes a request"
+        operator = self._operator(['sms_json'])
+        party = self._customer(operator, "Mehdi", mobile='+21698999000')
+        self.server.infobip_mo(
+            '+21698999000', "Je voudrais un devis pour la fibre 100 Mb")
+
+        def to_quote_request():
+            pool = Pool()
+            Conversation = pool.get('telco.messaging.conversation')
+            User = pool.get('res.user')
+            with as_user(User(operator['agent'])):
+                conversation, = Conversation.search([])
+                Conversation.take([conversation])
+                action = Conversation.to_quote_request([conversation])
+                request = Conversation(conversation.id).quote_request
+                self.assertEqual(action['res_id'], [request.id])
+                # a second click makes nothing more
+                Conversation.to_quote_request([conversation])
+                return (request.customer.id, request.channel,
+                    request.state, request.description, request.date)
+        customer, channel, state, description, date = run(to_quote_request)
+        self.assertEqual(customer, party)
+        self.assertEqual((channel, state), ('sms', 'draft'))
+        self.assertRegex(
+            description, r'^\d{4}-\d\d-\d\d \d\d:\d\d < Je voudrais un devis '
+            r'pour la fibre 100 Mb$')
+        self.assertEqual(date, dt.date.today())
 
     def test_satisfaction_survey(self):
         """A resolved claim asks its customer's satisfaction; a 1 to 5

@@ -16,6 +16,7 @@ MESSAGING_GROUPS = [
     'telco_base.group_customer',
     'telco_messaging.group_messaging',
     'telco_claims.group_claim',
+    'telco_billing.group_quote',
     ]
 SUPERVISOR_GROUPS = MESSAGING_GROUPS + [
     'telco_messaging.group_messaging_supervisor',
