@@ -23,7 +23,9 @@ from trytond.tests.test_tryton import (
 # the platform, as the isolation crawler and the modules' suites activate it
 PLATFORM = platform_modules()
 MODULES = [m for m in PLATFORM if m.startswith('telco_')]
-FEATURES = ['clients', 'dashboard', 'claims', 'billing', 'stock', 'offers']
+FEATURES = [
+    'clients', 'dashboard', 'claims', 'billing', 'stock', 'offers',
+    'messaging']
 
 # Models left out, and why.
 EXCEPTIONS = {

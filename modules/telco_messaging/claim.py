@@ -82,7 +82,8 @@ class Claim(metaclass=PoolMeta):
                 row_id_index(t, cls.__name__),
                 Index(t,
                     (t.party, Index.Equality()),
-                    (t.create_date, Index.Range(order='DESC'))),
+                    (Coalesce(t.opened_at, t.create_date),
+                        Index.Range(order='DESC'))),
                 })
         for value, string in [('sms', "SMS"), ('whatsapp', "WhatsApp")]:
             if value not in dict(cls.channel.selection):
@@ -210,7 +211,7 @@ class Interaction(metaclass=PoolMeta):
                 *cls._common(claim),
                 claim.company.as_('company'),
                 claim.party.as_('party'),
-                claim.create_date.as_('date'),
+                Coalesce(claim.opened_at, claim.create_date).as_('date'),
                 Literal('claim').as_('kind'),
                 Cast(Null, 'VARCHAR').as_('direction'),
                 Concat(Concat(Coalesce(claim.number, ''), ' '),

@@ -44,8 +44,13 @@ class Conversation(
     closes it; a new message after that opens a new conversation."""
     __name__ = 'telco.messaging.conversation'
     __string__ = "Conversation"
+    # what the routing, the messages and the buttons set, never a client
     _button_fields = {
         'state': 'waiting',
+        'agent': None,
+        'answered': True,
+        'last_message_at': None,
+        'last_inbound_at': None,
         'closed_at': None,
         }
 

@@ -29,7 +29,7 @@ from trytond.model import (
 from trytond.model.exceptions import ValidationError
 from trytond.modules.telco_base import phone
 from trytond.modules.telco_base.model import (
-    ButtonFieldsMixin, OperatorMixin, same_operator)
+    OperatorMixin, same_operator)
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.tools import grouped_slice, reduce_ids
@@ -252,22 +252,16 @@ class OptOut(OperatorMixin, DeactivableMixin, ModelSQL, ModelView):
         return found
 
 
-class Message(OperatorMixin, ButtonFieldsMixin, ModelSQL, ModelView):
+class Message(OperatorMixin, ModelSQL, ModelView):
     """Message
 
     One message to or from a customer on one channel, with its way through
-    the provider: queued, sent, delivered, read or failed, and why."""
+    the provider: queued, sent, delivered, read or failed, and why.  Only
+    the server writes messages (no group may create or write them): the
+    modules through send, the queue, the webhooks."""
     __name__ = 'telco.messaging.message'
     __string__ = "Message"
     _rec_name = 'reference'
-    _button_fields = {
-        'state': 'queued',
-        'attempts': 0,
-        'provider_ref': None,
-        'sent_at': None,
-        'delivered_at': None,
-        'read_at': None,
-        }
 
     channel = fields.Many2One(
         'telco.messaging.channel', "Channel", required=True, readonly=True,

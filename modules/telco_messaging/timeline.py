@@ -8,6 +8,7 @@ a query of the columns of ``Interaction.columns()`` and its own index in
 ``SOURCES`` (sources.py: the ids of the timeline are the source's id times
 ``STRIDE`` plus that index)."""
 from sql import Cast, Literal, Null, Union
+from sql.conditionals import Coalesce
 from sql.operators import Concat
 from sql.functions import Substring
 
@@ -146,7 +147,7 @@ class Interaction(ModelSQL, ModelView):
                     *cls._common(email),
                     email.company.as_('company'),
                     email.party.as_('party'),
-                    email.create_date.as_('date'),
+                    Coalesce(email.sent_at, email.create_date).as_('date'),
                     Literal('email').as_('kind'),
                     Literal('out').as_('direction'),
                     email.subject.as_('summary'),
@@ -172,5 +173,6 @@ class CustomerEmail(metaclass=PoolMeta):
                 row_id_index(t, cls.__name__),
                 Index(t,
                     (t.party, Index.Equality()),
-                    (t.create_date, Index.Range(order='DESC'))),
+                    (Coalesce(t.sent_at, t.create_date),
+                        Index.Range(order='DESC'))),
                 })
