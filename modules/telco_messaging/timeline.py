@@ -12,6 +12,7 @@ from sql.conditionals import Coalesce
 from sql.operators import Concat
 from sql.functions import Substring
 
+from trytond import backend
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool, PoolMeta
 
@@ -155,6 +156,15 @@ class Interaction(ModelSQL, ModelView):
                     Literal(None).as_('outcome'),
                     cls._reference(Email, email).as_('resource')))
         return queries
+
+    @classmethod
+    def _datetime(cls, column):
+        """A date column as the timeline's date: cast on PostgreSQL (the
+        branches of the union have one type); as is on SQLite, which casts
+        '2026-12-06' to the number 2026 and keeps dates as ISO text"""
+        if backend.name == 'sqlite':
+            return column
+        return Cast(column, 'TIMESTAMP')
 
     @classmethod
     def _reference(cls, Model, table):
