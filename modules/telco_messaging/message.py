@@ -875,6 +875,11 @@ class Message(OperatorMixin, ModelSQL, ModelView):
                         ], limit=1)
                 if known:
                     return known[0]
+            now = dt.datetime.now()
+            if date is None or date > now - dt.timedelta(seconds=2):
+                # the providers date to the second: a message just sent is
+                # dated when received, after what we sent before it
+                date = now
             party = cls.find_party(company, medium, address)
             consumed = cls._consume(channel, address, party, body, date)
             if consumed:
@@ -884,7 +889,7 @@ class Message(OperatorMixin, ModelSQL, ModelView):
                     direction='in', party=party, address=address,
                     body=body, state='received', purpose='service',
                     provider_ref=provider_ref, origin=consumed,
-                    date=date or dt.datetime.now(),
+                    date=date,
                     reference=uuid.uuid4().hex)
                 message.save()
                 return message
@@ -895,7 +900,7 @@ class Message(OperatorMixin, ModelSQL, ModelView):
                 direction='in', party=party, address=address,
                 conversation=conversation, body=body, state='received',
                 purpose='service', provider_ref=provider_ref,
-                date=date or dt.datetime.now(), reference=uuid.uuid4().hex,
+                date=date, reference=uuid.uuid4().hex,
                 language=conversation.language)
             message.save()
             Conversation.received(conversation, message)

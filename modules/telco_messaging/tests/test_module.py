@@ -8,6 +8,7 @@ import threading
 from werkzeug.serving import make_server
 
 from trytond.model.exceptions import AccessError, ValidationError
+from trytond.model.modelview import AccessButtonError
 from trytond.modules.telco_base.tests.platform import PlatformTestCase
 from trytond.modules.telco_base.tests.smtp import SMTPTestMixin
 from trytond.modules.telco_base.tests.tools import (
@@ -517,8 +518,9 @@ class TelcoMessagingTestCase(SMTPTestMixin, PlatformTestCase):
                 action = Conversation.to_quote_request([conversation])
                 request = Conversation(conversation.id).quote_request
                 self.assertEqual(action['res_id'], [request.id])
-                # a second click makes nothing more
-                Conversation.to_quote_request([conversation])
+                # the button is gone: a second call is refused
+                with self.assertRaises(AccessButtonError):
+                    Conversation.to_quote_request([conversation])
                 return (request.customer.id, request.channel,
                     request.state, request.description, request.date)
         customer, channel, state, description, date = run(to_quote_request)
