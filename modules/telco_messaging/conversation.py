@@ -12,6 +12,7 @@ from trytond.modules.telco_base.model import (
     ButtonFieldsMixin, OperatorMixin, same_operator)
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
+from trytond.tools import grouped_slice, reduce_ids
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
@@ -200,16 +201,20 @@ class Conversation(
 
     @classmethod
     def get_last_text(cls, conversations, name):
+        "The start of each conversation's last message, one query a slice"
         pool = Pool()
         Message = pool.get('telco.messaging.message')
+        message = Message.__table__()
+        cursor = Transaction().connection.cursor()
         result = {c.id: None for c in conversations}
-        for conversation in conversations:
-            messages = Message.search([
-                    ('conversation', '=', conversation.id),
-                    ], order=[('date', 'DESC'), ('id', 'DESC')], limit=1)
-            if messages:
-                text = (messages[0].body or '').replace('\n', ' ')
-                result[conversation.id] = text[:120]
+        for sub in grouped_slice(list(result), 1000):
+            cursor.execute(*message.select(
+                    message.conversation, message.body,
+                    where=reduce_ids(message.conversation, list(sub)),
+                    order_by=[message.date.asc, message.id.asc]))
+            for conversation, body in cursor:
+                text = (body or '').replace('\n', ' ')
+                result[conversation] = text[:120]
         return result
 
     def get_customer_card(self, name):
