@@ -19,6 +19,7 @@ CHANNELS = [
     ('whatsapp', "WhatsApp", '1065{n}00001', ''),
     ('messenger', "Messenger", '1092{n}00002', ''),
     ('email', "E-mail", 'care@{login}.example.com', ''),
+    ('smpp', "SMS (SMSC)", '{brand}', 'smpp://127.0.0.1:2775'),
     ]
 # code, purpose, quick reply, English, French, WhatsApp template
 TEMPLATES = [
@@ -97,8 +98,10 @@ def setup_channels(company, values):
                 'url': url or None,
                 'api_version': 'v21.0' if kind in {
                     'whatsapp', 'messenger'} else None,
-                'username': 'crm' if kind == 'kannel' else None,
-                'password': f'demo-{kind}-token',
+                'username': 'crm' if kind in {'kannel', 'smpp'} else None,
+                # SMPP passwords have at most 8 characters
+                'password': 'demo-pw' if kind == 'smpp'
+                else f'demo-{kind}-token',
                 'secret': f'demo-{kind}-secret-{values["login"]}',
                 'verify_token': 'demo-verify' if kind in {
                     'whatsapp', 'messenger'} else None,

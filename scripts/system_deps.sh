@@ -2,7 +2,9 @@
 # Install the Debian packages the project needs, when they are missing:
 # WeasyPrint (the PDF of quotes and invoices) needs pango and a font; the
 # browser tests of make test drive Debian's Chromium through its
-# ChromeDriver.  Nothing is installed when they are already there.
+# ChromeDriver; the messaging tests run Kannel's bearerbox and smsbox
+# (Debian's kannel) against the test SMSC.  Nothing is installed when they
+# are already there.
 set -euo pipefail
 
 SUDO=
@@ -19,6 +21,8 @@ if ! command -v fc-list >/dev/null 2>&1 || [ -z "$(fc-list 2>/dev/null)" ]; then
 fi
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+[ -x /usr/sbin/bearerbox ] || command -v bearerbox >/dev/null 2>&1 \
+    || missing+=(kannel)
 if [ "${#missing[@]}" -gt 0 ]; then
     if ! command -v apt-get >/dev/null 2>&1; then
         echo "missing system libraries: ${missing[*]} (install them)" >&2

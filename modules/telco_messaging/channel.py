@@ -2,12 +2,14 @@
 # this repository contains the full copyright notices and license terms.
 import datetime as dt
 import uuid
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from trytond import config
+from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, fields,
     sequence_ordered)
+from trytond.model.exceptions import ValidationError
 from trytond.modules.telco_base.calendar_ import local_now
 from trytond.modules.telco_base.model import OperatorMixin
 from trytond.pyson import Eval
@@ -18,6 +20,7 @@ from .provider import PROVIDERS, Settings
 KINDS = [
     ('kannel', "SMS (Kannel)"),
     ('sms_json', "SMS (JSON Gateway)"),
+    ('smpp', "SMS (SMPP)"),
     ('whatsapp', "WhatsApp"),
     ('messenger', "Messenger"),
     ('email', "E-mail"),
@@ -30,7 +33,7 @@ MEDIA = [
     ('email', "E-mail"),
     ]
 MEDIUM = {
-    'kannel': 'sms', 'sms_json': 'sms', 'whatsapp': 'whatsapp',
+    'kannel': 'sms', 'sms_json': 'sms', 'smpp': 'sms', 'whatsapp': 'whatsapp',
     'messenger': 'messenger', 'email': 'email'}
 GRAPH = ['whatsapp', 'messenger']
 HTTP = ['kannel', 'sms_json', 'whatsapp', 'messenger']
@@ -55,12 +58,12 @@ class Channel(
     url = fields.Char(
         "Server URL",
         states={
-            'invisible': ~Eval('kind').in_(HTTP),
-            'required': Eval('kind').in_(['kannel', 'sms_json']),
+            'invisible': ~Eval('kind').in_(HTTP + ['smpp']),
+            'required': Eval('kind').in_(['kannel', 'sms_json', 'smpp']),
             },
-        help="Kannel's smsbox (http://host:13013), the gateway's API or, "
-        "for WhatsApp and Messenger, Meta's Graph API (empty for "
-        "https://graph.facebook.com).")
+        help="Kannel's smsbox (http://host:13013), the gateway's API, "
+        "the SMSC (smpp://host:2775) or, for WhatsApp and Messenger, "
+        "Meta's Graph API (empty for https://graph.facebook.com).")
     api_version = fields.Char(
         "API Version", states={'invisible': ~Eval('kind').in_(GRAPH)})
     sender = fields.Char(
@@ -68,11 +71,13 @@ class Channel(
         help="The sender id or number of the SMS, the WhatsApp phone "
         "number id, the Facebook page id or the e-mail address.")
     username = fields.Char(
-        "User Name", states={'invisible': Eval('kind') != 'kannel'})
+        "User Name",
+        states={'invisible': ~Eval('kind').in_(['kannel', 'smpp'])},
+        help="Kannel's user or the SMPP system id.")
     password = fields.Char(
         "Password or Token",
-        help="Kannel's password, the gateway's API key or Meta's access "
-        "token.")
+        help="Kannel's or the SMSC's password, the gateway's API key or "
+        "Meta's access token.")
     secret = fields.Char(
         "Webhook Secret",
         states={'invisible': ~Eval('kind').in_(HTTP)},
@@ -87,7 +92,9 @@ class Channel(
         help="The most messages a second the provider accepts.")
     concurrency = fields.Integer(
         "Parallel Requests", required=True,
-        domain=[('concurrency', '>', 0), ('concurrency', '<=', 32)])
+        domain=[('concurrency', '>', 0), ('concurrency', '<=', 32)],
+        help="The requests sent at once; for SMPP, the window of "
+        "submit_sm not yet answered.")
     quiet_start = fields.Time(
         "Quiet from",
         help="No marketing message leaves between these hours "
@@ -109,6 +116,37 @@ class Channel(
             ]
         cls._sql_indexes.add(Index(
                 t, (t.webhook_identifier, Index.Equality(cardinality='high'))))
+
+    @classmethod
+    def validate_fields(cls, channels, field_names):
+        super().validate_fields(channels, field_names)
+        cls.check_smpp(channels, field_names)
+
+    @classmethod
+    def check_smpp(cls, channels, field_names=None):
+        "SMPP 3.4's lengths (C strings of 16 and 9 octets) and the URL"
+        if field_names and not field_names & {
+                'kind', 'url', 'username', 'password'}:
+            return
+        for channel in channels:
+            if channel.kind != 'smpp':
+                continue
+            if (len(channel.username or '') > 15
+                    or len(channel.password or '') > 8):
+                raise ValidationError(gettext(
+                        'telco_messaging.msg_channel_smpp_login',
+                        channel=channel.rec_name))
+            url = urlsplit(channel.url or '')
+            try:
+                # a port that is no number raises
+                valid = url.scheme == 'smpp' and url.hostname and (
+                    url.port or True)
+            except ValueError:
+                valid = False
+            if not valid:
+                raise ValidationError(gettext(
+                        'telco_messaging.msg_channel_smpp_url',
+                        channel=channel.rec_name))
 
     @classmethod
     def default_kind(cls):
@@ -156,7 +194,7 @@ class Channel(
 
     def get_webhook_url(self, name):
         base = config.get('telco_messaging', 'public_url')
-        if not base or self.kind not in dict(KINDS) or self.kind == 'email':
+        if not base or self.kind not in HTTP:
             return None
         url = (f'{base.rstrip("/")}/{Transaction().database.name}'
             f'/telco_messaging/{self.webhook_identifier}')

@@ -24,6 +24,8 @@ from trytond import config
 from trytond.sendmail import send_message
 from trytond.tools.email_ import format_address
 
+from . import smpp
+
 logger = logging.getLogger(__name__)
 
 TIMEOUT = config.getfloat('telco_messaging', 'timeout', default=10)
@@ -262,6 +264,43 @@ KANNEL_TYPES = {
     '16': 'failed'}
 
 
+class SmppSMS(Provider):
+    """SMPP 3.4 to the operator's SMSC (smpp.py): one transmitter bind a
+    batch, ``submit_sm`` with at most "parallel requests" unanswered; the
+    SMSC's id of the message is the provider's id its delivery receipts
+    name (they arrive on the listener's receiver bind, listener.py)."""
+    batch = 1000
+
+    def send(self, messages):
+        channel = self.channel
+        client = smpp.client(channel, TIMEOUT)
+        try:
+            smpp.bind(client, channel, 'transmitter')
+        except smpp.ERRORS as exception:
+            smpp.close(client)
+            logger.info("%s: bind refused: %s", channel.name, exception)
+            # a wrong password is the administrator's to mend: the
+            # messages wait with the backoff meanwhile
+            return [retry(f'SMPP bind: {exception}')] * len(messages)
+        try:
+            answers = smpp.submit(
+                client, channel.sender, messages, self.limiter,
+                max(1, channel.concurrency or 1))
+        finally:
+            smpp.close(client)
+        results = []
+        for answer in answers:
+            if answer is None:
+                results.append(retry("SMPP link broken"))
+            elif answer[0] == 'ok':
+                results.append(sent(answer[1]))
+            elif answer[2] in smpp.RETRY_STATUSES:
+                results.append(retry(smpp.status_text(answer[2])))
+            else:
+                results.append(failed(smpp.status_text(answer[2])))
+        return results
+
+
 class Graph(Provider):
     "Meta's Graph API: errors, rate limits"
     # Graph's error codes that say "later": throttling and temporary errors
@@ -369,6 +408,7 @@ class Email(Provider):
 PROVIDERS = {
     'kannel': KannelSMS,
     'sms_json': JsonSMS,
+    'smpp': SmppSMS,
     'whatsapp': WhatsApp,
     'messenger': Messenger,
     'email': Email,

@@ -20,6 +20,7 @@ from trytond.transaction import Transaction
 from trytond.wsgi import app
 
 from . import webhook
+from .channel import HTTP
 from .provider import signature_valid
 
 logger = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ def messaging_webhook(request, pool, identifier):
     Refusal = pool.get('telco.messaging.refusal')
     channels = Channel.search([
             ('webhook_identifier', '=', identifier),
-            ('kind', '!=', 'email'),
+            ('kind', 'in', HTTP),
             ])
     if len(channels) != 1:
         logger.warning(

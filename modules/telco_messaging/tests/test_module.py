@@ -4,6 +4,8 @@ import datetime as dt
 import itertools
 import logging
 import threading
+import time
+from decimal import Decimal
 
 from werkzeug.serving import make_server
 
@@ -14,12 +16,15 @@ from trytond.modules.telco_base.tests.smtp import SMTPTestMixin
 from trytond.modules.telco_base.tests.tools import (
     as_user, assert_message, committed, create_operator, create_staff)
 from trytond.modules.telco_messaging.exceptions import MessagingError
+from trytond.modules.telco_messaging.listener import ChannelListener
 from trytond.modules.telco_messaging.message import backoff
 from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME
 from trytond.transaction import Transaction
 
+from .kannel import Kannel
 from .providers import ProviderServer, meta_signature
+from .smsc import SMSC
 from .tools import (
     MESSAGING_GROUPS, SUPERVISOR_GROUPS, create_channels,
     create_customer, hook_server, point_messaging_at)
@@ -48,6 +53,7 @@ class TelcoMessagingTestCase(SMTPTestMixin, PlatformTestCase):
         # the requests of the providers' calls, one line each
         logging.getLogger('werkzeug').setLevel(logging.WARNING)
         cls.server = ProviderServer().start()
+        cls.smsc = SMSC().start()
         cls.http = make_server('127.0.0.1', 0, app, threaded=True)
         threading.Thread(target=cls.http.serve_forever, daemon=True).start()
         point_messaging_at(f'http://127.0.0.1:{cls.http.server_port}')
@@ -56,11 +62,13 @@ class TelcoMessagingTestCase(SMTPTestMixin, PlatformTestCase):
     def tearDownClass(cls):
         cls.http.shutdown()
         cls.server.stop()
+        cls.smsc.stop()
         super().tearDownClass()
 
     def setUp(self):
         super().setUp()
         self.server.reset()
+        self.smsc.reset()
 
     # -- helpers -------------------------------------------------------------
     def _operator(self, kinds=None):
@@ -73,7 +81,8 @@ class TelcoMessagingTestCase(SMTPTestMixin, PlatformTestCase):
             Agent = pool.get('telco.messaging.agent')
             Category = pool.get('telco.customer.category')
             company = create_operator(f"Operator {code}", code, FEATURES)
-            channels = create_channels(company, self.server, kinds)
+            channels = create_channels(
+                company, self.server, kinds, smsc=self.smsc)
             agent = create_staff(
                 f'agent_{code.lower()}', company, MESSAGING_GROUPS)
             supervisor = create_staff(
@@ -186,6 +195,237 @@ class TelcoMessagingTestCase(SMTPTestMixin, PlatformTestCase):
                         ('company', '=', operator['company'])])]
         self.assertEqual(run(refusals), ["bad or missing token"])
 
+    def _listen(self, operator):
+        "A listener on the operator's SMPP channel, bound"
+        channel_id = operator['channels']['smpp']
+
+        def settings():
+            Channel = Pool().get('telco.messaging.channel')
+            return Channel(channel_id).settings()
+        listener = ChannelListener(DB_NAME, channel_id, run(settings), quiet=1)
+        listener.start()
+        self.addCleanup(listener.join, 5)
+        self.addCleanup(listener.stop)
+        self.assertTrue(listener.bound.wait(10))
+        return listener
+
+    def _wait_for(self, func, *args, timeout=15):
+        "func's first true answer, in a transaction of its own each time"
+        deadline = time.monotonic() + timeout
+        while True:
+            result = run(func, *args)
+            if result or time.monotonic() > deadline:
+                return result
+            time.sleep(0.1)
+
+    def test_sms_by_smpp(self):
+        """An SMS leaves by SMPP (GSM 03.38 or UCS-2, long ones in parts);
+        the SMSC's receipts and the customers' SMS come through the
+        listener, which binds again after a broken link and loses nothing"""
+        operator = self._operator(['smpp'])
+        account = operator['code'].lower()
+        party = self._customer(
+            operator, "Hédi Trabelsi", mobile='+21698123456')
+        absent = self._customer(operator, "Absent", mobile='+21698000999')
+        self.smsc.undeliverable.add('21698000999')
+        listener = self._listen(operator)
+        bill = "Votre facture de novembre est prête : 42,500 TND. " * 4
+        long_id = self._send(operator, party, body=bill)
+        short_id = self._send(operator, absent, body="Rappel : 12 TND dus")
+        long_sms, short_sms = self.smsc.submitted
+        self.assertEqual(long_sms['destination'], '21698123456')
+        self.assertEqual(long_sms['dest_ton'], 1)
+        self.assertEqual(
+            (long_sms['source'], long_sms['source_ton']), ('TELCO', 5))
+        # "ê" is not GSM 03.38: UCS-2, 67 characters a part
+        self.assertEqual(long_sms['data_coding'], 8)
+        self.assertEqual(long_sms['text'], bill)
+        self.assertEqual(len(long_sms['ids']), 3)
+        self.assertEqual(short_sms['data_coding'], 0)
+        self.assertEqual(short_sms['text'], "Rappel : 12 TND dus")
+
+        def states():
+            return [(m.state, m.provider_ref, m.error) for m in (
+                    self._message(long_id), self._message(short_id))]
+        self.assertEqual(
+            self._wait_for(lambda: {s[0] for s in states()} == {
+                    'delivered', 'failed'} and states()),
+            [('delivered', long_sms['id'], None),
+                ('failed', short_sms['id'], 'UNDELIV err:001')])
+
+        # a customer's long SMS, in parts, opens one conversation
+        question = "Bonjour, je n'ai plus de connexion depuis ce matin. " * 3
+        self.smsc.mo(account, '+21698123456', question)
+
+        def conversation():
+            Conversation = Pool().get('telco.messaging.conversation')
+            conversations = Conversation.search([
+                    ('company', '=', operator['company'])])
+            return [(c.party.id, [m.body for m in c.messages])
+                for c in conversations]
+        self.assertEqual(
+            self._wait_for(conversation), [(party, [question])])
+
+        # the SMSC restarts: the receipt waits for the listener's new bind
+        self.smsc.drop_links()
+        back_id = self._send(operator, party, body="Connexion rétablie")
+        self.assertEqual(
+            self._wait_for(lambda: self._message(back_id).state
+                == 'delivered' and 'delivered'), 'delivered')
+        self.assertEqual(
+            self.smsc.binds.count((account, 'receiver')), 2)
+        self.assertTrue(listener.bound.is_set())
+
+        # STOP by SMS: opted out, the confirmation leaves by SMPP
+        self.smsc.mo(account, '+21698123456', 'STOP')
+
+        def opted_out():
+            OptOut = Pool().get('telco.messaging.opt_out')
+            return OptOut.search([
+                    ('company', '=', operator['company']),
+                    ('address', '=', '+21698123456')])
+        self.assertTrue(self._wait_for(opted_out))
+        self.assertTrue(self._wait_for(
+                lambda: "START" in self.smsc.submitted[-1]['text']))
+        # every receipt and message taken at last, none twice
+        self.assertFalse(self.smsc.store[account])
+        self.assertEqual(len(self.smsc.delivered), len({
+                    str(d['short_message']) for d in self.smsc.delivered}))
+
+    def test_sms_by_kannel_daemon(self):
+        """Debian's Kannel between the CRM and the SMSC (SMPP): an SMS sent
+        by the Kannel channel, Kannel's delivery reports on the dlr-url,
+        a customer's SMS by its sms-service's get-url"""
+        operator = self._operator(['kannel'])
+        account = f"k{operator['code'].lower()}"[:15]
+        self.smsc.accounts[account] = 'kannelpw'
+        party = self._customer(
+            operator, "Hédi Trabelsi", mobile='+21698123456')
+        channel_id = operator['channels']['kannel']
+
+        def webhook_url():
+            Channel = Pool().get('telco.messaging.channel')
+            return Channel(channel_id).webhook_url
+        kannel = Kannel(
+            self.smsc, account, 'kannelpw', run(webhook_url)
+            + '&event=mo&from=%p&text=%a&id=%I&time=%T').start()
+        self.addCleanup(kannel.stop)
+
+        def point_at_kannel():
+            Channel = Pool().get('telco.messaging.channel')
+            Channel.write([Channel(channel_id)], {'url': kannel.url})
+        run(point_at_kannel)
+
+        # Kannel reports at once: the message is committed before it leaves,
+        # as the queue's worker finds it
+        def queue():
+            pool = Pool()
+            Message = pool.get('telco.messaging.message')
+            Party = pool.get('party.party')
+            with Transaction().set_context(company=operator['company']):
+                message = Message.prepare(
+                    Party(party), body="Votre facture est prête : 42,500 TND")
+                message.save()
+            return message.id
+        message_id = run(queue)
+        run(lambda: Pool().get('telco.messaging.message').process(
+                ids=[message_id], commit=True))
+        self.assertEqual(self.server.sent, [])
+
+        def delivered():
+            message = self._message(message_id)
+            return message.state == 'delivered' and message
+        message = self._wait_for(delivered)
+        self.assertTrue(message, kannel.logs())
+        sms, = self.smsc.submitted
+        self.assertEqual(
+            (sms['destination'], sms['source'], sms['text']),
+            ('21698123456', 'TELCO', "Votre facture est prête : 42,500 TND"))
+
+        self.smsc.mo(account, '+21698123456', "Ma ligne est coupée")
+
+        def conversation():
+            Conversation = Pool().get('telco.messaging.conversation')
+            return [(c.party.id, [m.body for m in c.messages])
+                for c in Conversation.search([
+                        ('company', '=', operator['company'])])]
+        self.assertEqual(
+            self._wait_for(conversation),
+            [(party, ["Ma ligne est coupée"])], kannel.logs())
+
+    def test_smpp_refusals_and_isolation(self):
+        """A wrong password or a throttling SMSC: the messages wait and
+        leave later; what an operator's SMSC account delivers is applied to
+        that operator's channel only; bad settings are refused"""
+        a = self._operator(['smpp'])
+        b = self._operator(['smpp'])
+        account_a, account_b = a['code'].lower(), b['code'].lower()
+        party_a = self._customer(a, "Client A", mobile='+21698555666')
+        password = self.smsc.accounts[account_a]
+        self.smsc.accounts[account_a] = 'changed'
+        message_id = self._send(a, party_a, body="Bonjour A")
+        self.smsc.accounts[account_a] = password
+
+        def state():
+            message = self._message(message_id)
+            return message.state, message.attempts, message.error
+        self.assertEqual(run(state), ('queued', 1, "SMPP bind: "
+                "('(14) bind_transmitter_resp: Invalid Password', 14)"))
+
+        def process():
+            pool = Pool()
+            Message = pool.get('telco.messaging.message')
+            Message.write([self._message(message_id)], {
+                    'next_try': dt.datetime.now() - dt.timedelta(seconds=1)})
+            return Message.process(ids=[message_id])
+        self.smsc.throttle = 1
+        run(process)
+        self.assertEqual(run(state), ('queued', 2, "SMPP 0x00000058 "
+                "Throttling error (ESME has exceeded allowed message "
+                "limits)"))
+        run(process)
+        self.assertEqual(run(state)[:2], ('sent', 3))
+        sms, = self.smsc.submitted
+        self.assertEqual(sms['account'], account_a)
+
+        # B's SMSC account delivers A's receipt and a message from A's
+        # customer's number: B's channel, nothing of A
+        receipt = self.smsc.store[account_a].popleft()
+        self.smsc.queue(account_b, **receipt)
+        self.smsc.mo(account_b, '+21698555666', "Bonjour B")
+        self._listen(b)
+
+        def b_conversation():
+            Conversation = Pool().get('telco.messaging.conversation')
+            return [(c.company.id, c.party, c.address)
+                for c in Conversation.search([
+                        ('company', 'in', [a['company'], b['company']])])]
+        self.assertEqual(self._wait_for(b_conversation), [
+                (b['company'], None, '+21698555666')])
+        # the receipt of a message B's channel does not know is refused for
+        # now (it may come before the queue committed the message's id)
+        self.assertGreater(self.smsc.refused, 0)
+        self.assertEqual(run(state)[0], 'sent')
+        self.smsc.store[account_b].clear()
+        # A's listener applies it
+        self.smsc.queue(account_a, **receipt)
+        self._listen(a)
+        self.assertEqual(
+            self._wait_for(lambda: state()[0] == 'delivered'
+                and 'delivered'), 'delivered')
+
+        def bad_settings(values, message_id):
+            Channel = Pool().get('telco.messaging.channel')
+            channel = Channel(a['channels']['smpp'])
+            with self.assertRaises(ValidationError) as cm:
+                Channel.write([channel], values)
+            assert_message(self, cm.exception, message_id)
+            Transaction().rollback()
+        run(bad_settings, {'password': 'longer than 8'},
+            'telco_messaging.msg_channel_smpp_login')
+        run(bad_settings, {'url': 'http://smsc.example'},
+            'telco_messaging.msg_channel_smpp_url')
+
     def test_json_gateway_outage_retry_and_crash(self):
         """A gateway down: the messages wait with a growing delay; a worker
         stopped after handing a batch over sends it again under the same
@@ -258,6 +498,68 @@ class TelcoMessagingTestCase(SMTPTestMixin, PlatformTestCase):
         def states():
             return [self._message(i).state for i in ids]
         self.assertEqual(run(states), ['delivered', 'delivered', 'failed'])
+
+    def test_contact_figures(self):
+        """The dashboard's contact figures and the contacts by channel, read
+        off the timeline and the messages"""
+        operator = self._operator(['sms_json', 'whatsapp'])
+        fast = self._customer(operator, "Rapide", mobile='+21698300001')
+        slow = self._customer(operator, "Lent", mobile='+21698300002')
+        self.server.whatsapp_inbound('21698300001', "Bonjour")
+        self.server.whatsapp_inbound('21698300001', "Mon forfait ?")
+        self.server.infobip_mo('+21698300002', "Ma ligne est coupée")
+        # an unknown sender is no customer's contact
+        self.server.infobip_mo('+21698300999', "Qui êtes-vous ?")
+        sent = [self._send(operator, p, body="Facture prête")
+            for p in [fast, slow, fast]]
+        refs = run(lambda: [self._message(i).reference for i in sent])
+        self.server.infobip_reports(refs[:2])
+        self.server.infobip_reports(refs[2:], 'UNDELIVERABLE')
+
+        def answer():
+            pool = Pool()
+            Conversation = pool.get('telco.messaging.conversation')
+            User = pool.get('res.user')
+            conversations = {c.party.id: c for c in Conversation.search([
+                        ('company', '=', operator['company']),
+                        ('party', '!=', None)])}
+            # the slow one waited two hours for its answer
+            Conversation.write([conversations[slow]], {
+                    'started_at': conversations[slow].started_at
+                    - dt.timedelta(hours=2)})
+            with as_user(User(operator['agent'])):
+                for party in [fast, slow]:
+                    conversation = Conversation(conversations[party].id)
+                    Conversation.take([conversation])
+                    conversation.reply(body="Je regarde.")
+        run(answer)
+
+        def figures():
+            pool = Pool()
+            Figure = pool.get('telco.dashboard.figure')
+            Breakdown = pool.get('telco.dashboard.breakdown')
+            Company = pool.get('company.company')
+            company = Company(operator['company'])
+            today = dt.date.today()
+            values = {f.kpi: f.value
+                for f in Figure.compute([company], today)}
+            by_channel = {b.code: b.value for b in Breakdown.compute(
+                    [company], today) if b.division == 'contacts_channel'}
+            model, domain, _ = Figure.get_kpi('contacts_in').records(
+                company.id, today.replace(day=1), today)
+            records = pool.get(model).search(domain)
+            return values, by_channel, sorted(r.kind for r in records)
+        values, by_channel, kinds = run(figures)
+        self.assertEqual(values['contacts_in'], 3)
+        self.assertEqual(values['contacts_customers'], 2)
+        # three SMS and the two answers on WhatsApp
+        self.assertEqual(values['contacts_out'], 5)
+        # two SMS delivered of the five messages that left
+        self.assertEqual(values['messages_delivered'], 40)
+        # one of three: the unknown sender's is not answered either
+        self.assertEqual(values['conversations_answered'], Decimal('33.33'))
+        self.assertEqual(by_channel, {'whatsapp': 2, 'sms': 1})
+        self.assertEqual(kinds, ['sms', 'whatsapp', 'whatsapp'])
 
     def test_consent_opt_out_and_quiet_hours(self):
         "Advertising needs consent; STOP stops, START resumes; quiet hours"

@@ -31,9 +31,9 @@ def point_messaging_at(public_url):
     config.set('telco_messaging', 'public_url', public_url)
 
 
-def create_channels(company, server, kinds=None, **values):
-    """The operator's channels on the provider server, in the order of
-    kinds (their sequence); return them by kind"""
+def create_channels(company, server, kinds=None, smsc=None, **values):
+    """The operator's channels on the provider server (and the SMSC), in
+    the order of kinds (their sequence); return them by kind"""
     pool = Pool()
     Channel = pool.get('telco.messaging.channel')
     kinds = kinds or ['kannel', 'sms_json', 'whatsapp', 'messenger', 'email']
@@ -51,6 +51,11 @@ def create_channels(company, server, kinds=None, **values):
             'verify_token': 'verify-me'},
         'email': {'sender': f'care@{company.code.lower()}.example.com'},
         }
+    if smsc is not None:
+        account = company.code.lower()
+        smsc.accounts[account] = f'pw-{account}'[:8]
+        settings['smpp'] = {'url': smsc.url, 'sender': 'TELCO',
+            'username': account, 'password': smsc.accounts[account]}
     with Transaction().set_context(company=company.id):
         channels = Channel.create([{
                     'company': company.id,
