@@ -103,9 +103,12 @@ def crm_process(config_file, database, port_queue):
     "The CRM served for the gateway's reports"
     from trytond import config
     config.update_etc(config_file)
+    import logging
     from werkzeug.serving import make_server
     from trytond.pool import Pool
     from trytond.wsgi import app
+    # a line per report request would bury the figures
+    logging.getLogger('werkzeug').setLevel(logging.WARNING)
     Pool(database).init()
     server = make_server('127.0.0.1', 0, app, threaded=True)
     port_queue.put(server.server_port)
