@@ -16,7 +16,8 @@ from trytond.modules.telco_base.tests.smtp import SMTPTestMixin
 from trytond.modules.telco_base.tests.tools import (
     as_user, assert_message, committed, create_operator, create_staff)
 from trytond.modules.telco_messaging.exceptions import MessagingError
-from trytond.modules.telco_messaging.listener import ChannelListener
+from trytond.modules.telco_messaging.listener import (
+    ChannelListener, Listeners)
 from trytond.modules.telco_messaging.message import backoff
 from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME
@@ -291,6 +292,22 @@ class TelcoMessagingTestCase(SMTPTestMixin, PlatformTestCase):
         self.assertFalse(self.smsc.store[account])
         self.assertEqual(len(self.smsc.delivered), len({
                     str(d['short_message']) for d in self.smsc.delivered}))
+
+        # the listeners' process follows the channels: deactivated, the
+        # channel's listener stops
+        listeners = Listeners([DB_NAME], quiet=1)
+        self.addCleanup(listeners.stop)
+        key = (DB_NAME, operator['channels']['smpp'])
+        thread = listeners.refresh()[key]
+        self.assertTrue(thread.bound.wait(10))
+
+        def deactivate():
+            Channel = Pool().get('telco.messaging.channel')
+            Channel.write([Channel(key[1])], {'active': False})
+        run(deactivate)
+        self.assertNotIn(key, listeners.refresh())
+        thread.join(5)
+        self.assertFalse(thread.is_alive())
 
     def test_sms_by_kannel_daemon(self):
         """Debian's Kannel between the CRM and the SMSC (SMPP): an SMS sent
