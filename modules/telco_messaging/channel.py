@@ -37,6 +37,9 @@ MEDIUM = {
     'messenger': 'messenger', 'email': 'email'}
 GRAPH = ['whatsapp', 'messenger']
 HTTP = ['kannel', 'sms_json', 'whatsapp', 'messenger']
+# the kinds whose provider calls the channel's webhook (e-mail: a mail
+# provider's inbound route)
+WEBHOOK = HTTP + ['email']
 
 
 class Channel(
@@ -80,9 +83,10 @@ class Channel(
         "Meta's access token.")
     secret = fields.Char(
         "Webhook Secret",
-        states={'invisible': ~Eval('kind').in_(HTTP)},
+        states={'invisible': ~Eval('kind').in_(WEBHOOK)},
         help="What the provider signs its calls with: Meta's app secret, "
-        "the gateway's shared secret, the token of Kannel's URLs.")
+        "the gateway's shared secret, the token of Kannel's URLs, the "
+        "webhook signing key of the mail provider's inbound route.")
     verify_token = fields.Char(
         "Verify Token", states={'invisible': ~Eval('kind').in_(GRAPH)},
         help="The token Meta sends when the webhook is subscribed.")
@@ -103,7 +107,7 @@ class Channel(
     webhook_identifier = fields.Char("Webhook Identifier", readonly=True)
     webhook_url = fields.Function(
         fields.Char("Webhook URL",
-            states={'invisible': ~Eval('kind').in_(HTTP)}),
+            states={'invisible': ~Eval('kind').in_(WEBHOOK)}),
         'get_webhook_url')
 
     @classmethod
@@ -194,7 +198,7 @@ class Channel(
 
     def get_webhook_url(self, name):
         base = config.get('telco_messaging', 'public_url')
-        if not base or self.kind not in HTTP:
+        if not base or self.kind not in WEBHOOK:
             return None
         url = (f'{base.rstrip("/")}/{Transaction().database.name}'
             f'/telco_messaging/{self.webhook_identifier}')

@@ -6,7 +6,8 @@ The identifier (a random id per channel) finds the channel and so the
 operator: what a call says is applied to that channel's messages and
 conversations only.  A call is taken only when signed with the channel's
 secret (``X-Hub-Signature-256`` for Meta and the JSON gateway, the token
-of Kannel's URLs); a refused call is kept with its reason (Messaging >
+of Kannel's URLs, the mail provider's signature of an inbound e-mail); a
+refused call is kept with its reason (Messaging >
 Refused Calls).  Repeated calls change nothing: a message is received
 once per provider's id and a report never takes a message back."""
 import hmac
@@ -20,7 +21,7 @@ from trytond.transaction import Transaction
 from trytond.wsgi import app
 
 from . import webhook
-from .channel import HTTP
+from .channel import WEBHOOK
 from .provider import signature_valid
 
 logger = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ def messaging_webhook(request, pool, identifier):
     Refusal = pool.get('telco.messaging.refusal')
     channels = Channel.search([
             ('webhook_identifier', '=', identifier),
-            ('kind', 'in', HTTP),
+            ('kind', 'in', WEBHOOK),
             ])
     if len(channels) != 1:
         logger.warning(
@@ -81,6 +82,14 @@ def messaging_webhook(request, pool, identifier):
             if payload is None:
                 return refuse("invalid JSON", HTTPStatus.BAD_REQUEST)
             reports, inbound = webhook.sms_json(payload)
+            reads = []
+        elif channel.kind == 'email':
+            if request.method != 'POST':
+                return refuse("not a POST")
+            form = request.form
+            if not webhook.email_signed(channel.secret, form):
+                return refuse("bad, missing or stale signature")
+            reports, inbound = webhook.email(form)
             reads = []
         else:
             token = request.args.get('token', '')

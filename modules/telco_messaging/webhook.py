@@ -4,6 +4,10 @@
 reports (reference, state, date, error) and inbound messages (address,
 text, provider's id, name, date), and the calls refused."""
 import datetime as dt
+import hashlib
+import hmac
+import time
+from email.utils import parseaddr
 
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.modules.telco_base.model import OperatorMixin
@@ -127,6 +131,46 @@ def messenger(payload):
                 reads.append((sender, _from_timestamp(
                             event['read'].get('watermark', 0) / 1000)))
     return reports, inbound, reads
+
+
+# an inbound e-mail's signature older than this is refused (a replay)
+EMAIL_SIGNATURE_AGE = 15 * 60
+
+
+def email_signed(secret, form, now=None):
+    """Whether the inbound e-mail carries the mail provider's signature
+    (Mailgun's: the HMAC-SHA256 of timestamp and token with the webhook
+    signing key) made in the last 15 minutes"""
+    timestamp = form.get('timestamp', '')
+    token = form.get('token', '')
+    signature = form.get('signature', '')
+    if not (secret and timestamp and token and signature):
+        return False
+    try:
+        age = abs((now or time.time()) - float(timestamp))
+    except ValueError:
+        return False
+    expected = hmac.new(
+        secret.encode('utf-8'), (timestamp + token).encode('utf-8'),
+        hashlib.sha256).hexdigest()
+    return (hmac.compare_digest(expected, signature)
+        and age <= EMAIL_SIGNATURE_AGE)
+
+
+def email(form):
+    """An inbound e-mail as the mail providers' inbound routes post it
+    (Mailgun's fields): the sender's address and name, the subject over
+    the text without the quoted reply (or the whole plain body), its
+    Message-Id"""
+    name, address = parseaddr(form.get('from', ''))
+    address = form.get('sender') or address
+    text = (form.get('stripped-text') or form.get('body-plain') or '').strip()
+    subject = (form.get('subject') or '').strip()
+    if subject:
+        text = f"{subject}\n\n{text}" if text else subject
+    return [], [(
+            address, text, form.get('Message-Id') or None, name or None,
+            _from_timestamp(form.get('timestamp')))]
 
 
 class Refusal(OperatorMixin, ModelSQL, ModelView):

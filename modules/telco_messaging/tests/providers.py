@@ -19,6 +19,8 @@ real requests against it:
   (free text refused with error 131047 outside the 24 hours after the
   customer's last message, templates taken if approved) and its signed
   webhook notifications (statuses, messages);
+- a mail provider's inbound route (Mailgun's form: sender, subject,
+  stripped-text, Message-Id, timestamp, token, signature);
 - Messenger's Send API: ``POST /<version>/me/messages`` (a RESPONSE
   outside the window refused with error 10 / 2018278) and its signed
   webhook events (messages, deliveries, reads).
@@ -34,6 +36,7 @@ import json
 import threading
 import time
 import urllib.request
+from email.utils import parseaddr
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
@@ -413,6 +416,31 @@ class ProviderServer:
                                 'read': {'watermark': now}}]}]})
 
     # -- webhooks -------------------------------------------------------------
+    # -- a mail provider's inbound route (Mailgun's) ------------------------
+    def email_inbound(self, sender, subject, text, message_id=None,
+            timestamp=None, signing_key=None):
+        """The mail provider posts an e-mail to the channel's address as a
+        form, signed with the HMAC-SHA256 of timestamp and token"""
+        url, secret = self.webhooks['email']
+        if signing_key is not None:
+            secret = signing_key
+        timestamp = str(int(timestamp or time.time()))
+        token = f'token-{next(self.ids)}'
+        signature = hmac.new(
+            (secret or '').encode(), (timestamp + token).encode(),
+            hashlib.sha256).hexdigest()
+        body = urlencode({
+                'sender': parseaddr(sender)[1], 'from': sender,
+                'recipient': 'care@operator.example.com',
+                'subject': subject, 'body-plain': text + '\n\n> quoted',
+                'stripped-text': text,
+                'Message-Id': message_id or f'<mail-{next(self.ids)}@x>',
+                'timestamp': timestamp, 'token': token,
+                'signature': signature,
+                }).encode()
+        return _call('POST', url, body, {
+                'Content-Type': 'application/x-www-form-urlencoded'})
+
     def _post_signed(self, url, secret, payload):
         body = json.dumps(payload).encode()
         headers = {'Content-Type': 'application/json'}

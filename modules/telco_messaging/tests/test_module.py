@@ -990,7 +990,8 @@ class TelcoMessagingTestCase(SMTPTestMixin, PlatformTestCase):
                 "VIP 4 : 10 Go offerts ce week-end"])
 
     def test_email_channel(self):
-        "The e-mail channel sends through Tryton's mail"
+        """The e-mail channel sends through Tryton's mail and hears the
+        customers back through the mail provider's inbound route"""
         operator = self._operator(['email'])
         party = self._customer(
             operator, "Leila", email='leila@example.com')
@@ -1002,6 +1003,53 @@ class TelcoMessagingTestCase(SMTPTestMixin, PlatformTestCase):
         self.assertEqual(msg['Subject'], "Commande")
         self.assertIn("Votre commande est prête", msg.get_content())
         self.assertEqual(run(lambda: self._message(message_id).state), 'sent')
+
+        # her answer comes by the mail provider's inbound route, signed
+        status, _ = self.server.email_inbound(
+            'Leila <Leila@Example.com>', "Re: Commande",
+            "Je passe la chercher demain.", message_id='<r1@example.com>')
+        self.assertEqual(status, 200)
+        # delivered twice by the provider: kept once
+        self.server.email_inbound(
+            'Leila <Leila@Example.com>', "Re: Commande",
+            "Je passe la chercher demain.", message_id='<r1@example.com>')
+        # forged, or replayed after 15 minutes: refused
+        self.assertEqual(self.server.email_inbound(
+                'leila@example.com', "x", "x", signing_key='forged')[0], 403)
+        self.assertEqual(self.server.email_inbound(
+                'leila@example.com', "x", "x",
+                timestamp=time.time() - 3600)[0], 403)
+
+        def conversation():
+            Conversation = Pool().get('telco.messaging.conversation')
+            conversation, = Conversation.search([
+                    ('company', '=', operator['company'])])
+            return (conversation.party.id, conversation.address,
+                conversation.contact_name,
+                [(m.direction, m.body) for m in conversation.messages])
+        self.assertEqual(run(conversation), (
+                party, 'leila@example.com', 'Leila',
+                [('in', "Re: Commande\n\nJe passe la chercher demain.")]))
+
+        def answer():
+            pool = Pool()
+            Conversation = pool.get('telco.messaging.conversation')
+            User = pool.get('res.user')
+            with as_user(User(operator['agent'])):
+                conversation, = Conversation.search([])
+                Conversation.take([conversation])
+                conversation.reply(body="Elle vous attend en boutique.")
+        run(answer)
+        (to, msg) = self.smtp.messages[-1]
+        self.assertEqual(to, ['leila@example.com'])
+        self.assertIn("Elle vous attend en boutique.", msg.get_content())
+
+        def refusals():
+            Refusal = Pool().get('telco.messaging.refusal')
+            return sorted(r.reason for r in Refusal.search([
+                        ('company', '=', operator['company'])]))
+        self.assertEqual(
+            run(refusals), ["bad, missing or stale signature"] * 2)
 
     def test_bad_input(self):
         "Bad input gets a clear error and writes nothing"

@@ -10,6 +10,7 @@ SECRETS = {
     'sms_json': 'gateway-shared-secret',
     'whatsapp': 'meta-app-secret',
     'messenger': 'meta-app-secret-2',
+    'email': 'mail-signing-key',
     }
 MESSAGING_GROUPS = [
     'telco_base.group_agent',
@@ -75,7 +76,7 @@ def create_channels(company, server, kinds=None, smsc=None, **values):
 def hook_server(server, channels):
     "Tell the provider server where the channels' webhooks are"
     for kind, channel in channels.items():
-        if kind == 'email':
+        if kind == 'smpp':
             continue
         server.webhooks[kind] = (channel.webhook_url, channel.secret)
 
