@@ -268,6 +268,9 @@ class Bulk(OperatorMixin, ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
         rendered = {}
         rows = []
         now = dt.datetime.now()
+        # as the ORM writes a DateTime: to the second, cut (PostgreSQL would
+        # round it, after what is written in the same second by the ORM)
+        date = now.replace(microsecond=0)
         user = Transaction().user
         for party_id in party_ids:
             lang = langs.get(party_id) or default_lang
@@ -314,7 +317,7 @@ class Bulk(OperatorMixin, ButtonFieldsMixin, Workflow, ModelSQL, ModelView):
                     self.template.id if self.template else None,
                     whatsapp_template, template_values, lang, self.purpose,
                     subject, body, str(self), state, error, 0, quiet,
-                    uuid.uuid4().hex, now, user, now])
+                    uuid.uuid4().hex, date, user, now])
         table = Message.__table__()
         cursor = Transaction().connection.cursor()
         columns = [

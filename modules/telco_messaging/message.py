@@ -707,7 +707,8 @@ class Message(OperatorMixin, ModelSQL, ModelView):
     def _answered(cls, messages, results):
         """Write the providers' results in bulk; messages are (id, attempts)
         in the order of results"""
-        now = dt.datetime.now()
+        # cut to the second as the ORM writes a DateTime
+        now = dt.datetime.now().replace(microsecond=0)
         sent, retried, failed = [], [], []
         for (message_id, attempts), result in zip(messages, results):
             if result.status == 'sent':
@@ -876,10 +877,15 @@ class Message(OperatorMixin, ModelSQL, ModelView):
                 if known:
                     return known[0]
             now = dt.datetime.now()
-            if date is None or date > now - dt.timedelta(seconds=2):
-                # the providers date to the second: a message just sent is
-                # dated when received, after what we sent before it
+            if date is None:
                 date = now
+            elif not date.microsecond:
+                # dated to the second by the provider, it was written within
+                # that second: at its end (when not after now), after what
+                # we sent earlier in the same second, even when the call
+                # comes late
+                date = min(
+                    date + dt.timedelta(microseconds=999999), now)
             party = cls.find_party(company, medium, address)
             consumed = cls._consume(channel, address, party, body, date)
             if consumed:
