@@ -119,6 +119,7 @@ class ChannelListener(threading.Thread):
                 if not self.apply(
                         lambda M, channel: self.report(M, channel, report)):
                     return self.unknown_receipt(report[0])
+                self.unknown.pop(report[0], None)
             else:
                 sender = smpp.sender_of(pdu)
                 text, concat = smpp.short_message(pdu)
@@ -126,6 +127,10 @@ class ChannelListener(threading.Thread):
                 if text is not None:
                     self.apply(lambda M, channel: M.receive(
                             channel, sender, text))
+                    if concat:
+                        # kept until recorded: the last part given again
+                        # after a failure completes them again
+                        del self.parts[(sender, concat[0])]
         except Exception:
             logger.exception("%s: deliver_sm not recorded", self.name)
             return c.SMPP_ESME_RX_T_APPN
@@ -173,7 +178,6 @@ class ChannelListener(threading.Thread):
         parts[number] = text
         if len(parts) < total:
             return None
-        del self.parts[(sender, reference)]
         return ''.join(parts[n] for n in sorted(parts))
 
     def apply(self, func):
